@@ -1,0 +1,87 @@
+/**
+ * The environment, read in one place: validated once at start against a
+ * schema, typed, with defaults. `.env.example` documents every variable.
+ * No other module reads `process.env`.
+ */
+import envSchema from 'env-schema'
+import { errors } from './errors.js'
+
+/** Typed gateway configuration. */
+export interface Config {
+  HOST: string
+  PORT: number
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** `host:port` of VBaseService; unset means the embedded simulator. */
+  VBASE_UPSTREAM?: string
+  VBASE_TLS: boolean
+  VBASE_TLS_INSECURE: boolean
+  /** Path to a PEM file with an extra CA for the upstream's certificate. */
+  VBASE_TLS_CA?: string
+  UPSTREAM_TIMEOUT_MS: number
+  /** Upper bound for a deadline a caller asks for (Grpc-Timeout). */
+  UPSTREAM_MAX_TIMEOUT_MS: number
+  /** Attempts for a read on UNAVAILABLE, the first included. */
+  UPSTREAM_READ_ATTEMPTS: number
+  /** REST JSON field names: proto (snake_case, as the reference) or json (lowerCamelCase). */
+  REST_JSON_NAMES: 'proto' | 'json'
+  CACHE_TTL_MS: number
+  CACHE_PENDING_TTL_MS: number
+  CACHE_MAX_ENTRIES: number
+  CACHE_REDIS_URL?: string
+  SIM_PORT: number
+  SIM_TOKENS?: string
+  SIM_SEED: boolean
+  SIM_JOB_MS: number
+}
+
+const schema = {
+  type: 'object',
+  required: [],
+  properties: {
+    HOST: { type: 'string', default: '127.0.0.1', minLength: 1 },
+    PORT: { type: 'integer', default: 4000, minimum: 0, maximum: 65535 },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    VBASE_UPSTREAM: { type: 'string', pattern: '^[^\\s:]+:[0-9]{1,5}$' },
+    VBASE_TLS: { type: 'boolean', default: false },
+    VBASE_TLS_INSECURE: { type: 'boolean', default: false },
+    VBASE_TLS_CA: { type: 'string', minLength: 1 },
+    UPSTREAM_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 1 },
+    UPSTREAM_MAX_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 1 },
+    UPSTREAM_READ_ATTEMPTS: { type: 'integer', default: 3, minimum: 1, maximum: 10 },
+    REST_JSON_NAMES: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
+    CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
+    CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },
+    CACHE_MAX_ENTRIES: { type: 'integer', default: 10000, minimum: 1 },
+    CACHE_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
+    SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
+    SIM_SEED: { type: 'boolean', default: true },
+    SIM_JOB_MS: { type: 'integer', default: 3000, minimum: 0 }
+  }
+} as const
+
+/** The JSON schema of the environment, for tests that check docs against it. */
+export const CONFIG_SCHEMA = schema
+
+/**
+ * Validate an environment. With no argument, reads `process.env` and `.env`.
+ * Throws VBGW_INVALID_CONFIG naming the variable at fault.
+ */
+export function loadConfig (env?: Record<string, string | undefined>): Config {
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema, data: env ?? process.env, dotenv: env === undefined })
+  } catch (err) {
+    throw new errors.InvalidConfig((err as Error).message.replace(/env\//g, ''))
+  }
+  if (config.UPSTREAM_TIMEOUT_MS > config.UPSTREAM_MAX_TIMEOUT_MS) {
+    throw new errors.InvalidConfig('UPSTREAM_TIMEOUT_MS must not exceed UPSTREAM_MAX_TIMEOUT_MS')
+  }
+  if ((config.VBASE_TLS_INSECURE || config.VBASE_TLS_CA !== undefined) && !config.VBASE_TLS) {
+    throw new errors.InvalidConfig('VBASE_TLS_INSECURE and VBASE_TLS_CA need VBASE_TLS=true')
+  }
+  if (config.VBASE_TLS && config.VBASE_UPSTREAM === undefined) {
+    throw new errors.InvalidConfig('VBASE_TLS needs VBASE_UPSTREAM (the embedded simulator speaks plaintext)')
+  }
+  return config
+}

@@ -1,0 +1,154 @@
+/**
+ * Coded errors and the one status table. Every error the gateway shows a
+ * caller, from REST or GraphQL, goes through `describeError`, so a gRPC code
+ * means the same HTTP status and GraphQL code on both surfaces.
+ */
+import createError from '@fastify/error'
+import { status as GrpcStatus } from '@grpc/grpc-js'
+
+/** How one gRPC status is shown to callers. */
+export interface StatusMapping {
+  /** HTTP status (grpc-gateway's table; 499 for CANCELLED). */
+  http: number
+  /** GraphQL `extensions.code`. */
+  graphql: string
+}
+
+/** The one table: gRPC status -> HTTP status -> GraphQL code. Exhaustive over grpc-js' enum. */
+export const STATUS_TABLE: Readonly<Record<GrpcStatus, StatusMapping>> = {
+  [GrpcStatus.OK]: { http: 200, graphql: 'OK' },
+  [GrpcStatus.CANCELLED]: { http: 499, graphql: 'CANCELLED' },
+  [GrpcStatus.UNKNOWN]: { http: 500, graphql: 'INTERNAL_SERVER_ERROR' },
+  [GrpcStatus.INVALID_ARGUMENT]: { http: 400, graphql: 'BAD_USER_INPUT' },
+  [GrpcStatus.DEADLINE_EXCEEDED]: { http: 504, graphql: 'DEADLINE_EXCEEDED' },
+  [GrpcStatus.NOT_FOUND]: { http: 404, graphql: 'NOT_FOUND' },
+  [GrpcStatus.ALREADY_EXISTS]: { http: 409, graphql: 'ALREADY_EXISTS' },
+  [GrpcStatus.PERMISSION_DENIED]: { http: 403, graphql: 'FORBIDDEN' },
+  [GrpcStatus.RESOURCE_EXHAUSTED]: { http: 429, graphql: 'RESOURCE_EXHAUSTED' },
+  [GrpcStatus.FAILED_PRECONDITION]: { http: 400, graphql: 'FAILED_PRECONDITION' },
+  [GrpcStatus.ABORTED]: { http: 409, graphql: 'ABORTED' },
+  [GrpcStatus.OUT_OF_RANGE]: { http: 400, graphql: 'BAD_USER_INPUT' },
+  [GrpcStatus.UNIMPLEMENTED]: { http: 501, graphql: 'UNSUPPORTED_BY_UPSTREAM' },
+  [GrpcStatus.INTERNAL]: { http: 500, graphql: 'INTERNAL_SERVER_ERROR' },
+  [GrpcStatus.UNAVAILABLE]: { http: 503, graphql: 'UPSTREAM_UNAVAILABLE' },
+  [GrpcStatus.DATA_LOSS]: { http: 500, graphql: 'INTERNAL_SERVER_ERROR' },
+  [GrpcStatus.UNAUTHENTICATED]: { http: 401, graphql: 'UNAUTHENTICATED' }
+}
+
+const FALLBACK: StatusMapping = { http: 500, graphql: 'INTERNAL_SERVER_ERROR' }
+
+/** Pure lookup; a code outside the table (a newer or bogus one) falls back to 500. */
+export function mapGrpcStatus (code: number): StatusMapping {
+  return STATUS_TABLE[code as GrpcStatus] ?? FALLBACK
+}
+
+/** The grpc-js status name of a code, e.g. `NOT_FOUND`; `UNKNOWN` for codes outside the enum. */
+export function grpcStatusName (code: number): string {
+  return GrpcStatus[code] ?? 'UNKNOWN'
+}
+
+/** An error the upstream answered: its gRPC code, message and details. */
+export class UpstreamError extends Error {
+  readonly code = 'VBGW_UPSTREAM_ERROR'
+  readonly grpcCode: GrpcStatus
+  readonly details: string
+  readonly statusCode: number
+  constructor (grpcCode: GrpcStatus, message: string, details = '') {
+    super(message)
+    this.name = 'UpstreamError'
+    this.grpcCode = grpcCode
+    this.details = details
+    this.statusCode = mapGrpcStatus(grpcCode).http
+  }
+}
+
+/** An error the gateway raises itself, carrying the gRPC code it stands for. */
+export interface GatewayError extends Error {
+  code: string
+  statusCode?: number
+  grpcCode?: GrpcStatus
+  /** For input errors: the request field at fault (proto name). */
+  field?: string
+}
+
+function coded<A extends unknown[]> (code: string, message: string, grpcCode: GrpcStatus) {
+  const Base = createError<A>(code, message, mapGrpcStatus(grpcCode).http)
+  return class extends Base { readonly grpcCode = grpcCode }
+}
+
+/** The registry of the gateway's own errors, grouped by area, each code prefixed VBGW_. */
+export const errors = {
+  // input
+  InvalidArgument: class extends coded<[string]>('VBGW_INVALID_ARGUMENT', '%s', GrpcStatus.INVALID_ARGUMENT) {
+    field?: string
+    constructor (message: string, field?: string) { super(message); if (field !== undefined) this.field = field }
+  },
+  // auth
+  Unauthenticated: coded<[]>('VBGW_UNAUTHENTICATED', 'missing bearer token: send "Authorization: Bearer <token>"', GrpcStatus.UNAUTHENTICATED),
+  // upstream
+  UpstreamUnavailable: coded<[]>('VBGW_UPSTREAM_UNAVAILABLE', 'the backup service is unavailable, try again shortly', GrpcStatus.UNAVAILABLE),
+  Overloaded: coded<[]>('VBGW_OVERLOADED', 'the gateway is overloaded, try again shortly', GrpcStatus.UNAVAILABLE),
+  // configuration (boot only)
+  InvalidConfig: coded<[string]>('VBGW_INVALID_CONFIG', 'invalid configuration: %s', GrpcStatus.INTERNAL)
+} as const
+
+/** What a caller is shown for an error, on either surface. */
+export interface ErrorView {
+  httpStatus: number
+  grpcCode: GrpcStatus
+  grpcStatus: string
+  graphqlCode: string
+  /** Safe to show: never a stack, an internal address or a raw gRPC string. */
+  message: string
+  details: unknown[]
+  field?: string
+  /** True when the failure is the gateway's or the upstream's, not the caller's: log it. */
+  serverFault: boolean
+}
+
+const SAFE_SERVER_MESSAGE = 'internal error'
+
+/** Describe any thrown value through the one table. */
+export function describeError (err: unknown): ErrorView {
+  const e = (err ?? {}) as Partial<GatewayError>
+  let grpcCode: GrpcStatus = GrpcStatus.INTERNAL
+  // Messages are shown only when the gateway worded them (VBGW_ codes, which
+  // include upstream errors already made safe by the client) or when they
+  // are Fastify's own 4xx client errors; anything else is a safe default.
+  let trusted = false
+  if (typeof e.grpcCode === 'number' && STATUS_TABLE[e.grpcCode] !== undefined) {
+    grpcCode = e.grpcCode
+    trusted = typeof e.code === 'string' && e.code.startsWith('VBGW_')
+  } else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    grpcCode = httpToGrpc(e.statusCode)
+    trusted = true
+  }
+  const mapping = mapGrpcStatus(grpcCode)
+  const message = trusted && typeof e.message === 'string' && e.message !== '' ? e.message : SAFE_SERVER_MESSAGE
+  const view: ErrorView = {
+    httpStatus: mapping.http,
+    grpcCode,
+    grpcStatus: grpcStatusName(grpcCode),
+    graphqlCode: mapping.graphql,
+    message,
+    details: [],
+    serverFault: mapping.http >= 500
+  }
+  if (typeof e.field === 'string') {
+    view.field = e.field
+    view.details.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: e.field, description: message }] })
+  }
+  return view
+}
+
+/** Client errors raised by Fastify itself (bad JSON, too large...) keep their meaning. */
+function httpToGrpc (status: number): GrpcStatus {
+  switch (status) {
+    case 401: return GrpcStatus.UNAUTHENTICATED
+    case 403: return GrpcStatus.PERMISSION_DENIED
+    case 404: return GrpcStatus.NOT_FOUND
+    case 409: return GrpcStatus.ABORTED
+    case 429: return GrpcStatus.RESOURCE_EXHAUSTED
+    default: return GrpcStatus.INVALID_ARGUMENT
+  }
+}

@@ -18,8 +18,6 @@ export interface Config {
   /** Path to a PEM file with an extra CA for the upstream's certificate. */
   VBASE_TLS_CA?: string
   UPSTREAM_TIMEOUT_MS: number
-  /** Upper bound for a deadline a caller asks for (Grpc-Timeout). */
-  UPSTREAM_MAX_TIMEOUT_MS: number
   /** Attempts for a read on UNAVAILABLE, the first included. */
   UPSTREAM_READ_ATTEMPTS: number
   /** REST JSON field names: proto (snake_case, as the reference) or json (lowerCamelCase). */
@@ -46,7 +44,6 @@ const schema = {
     VBASE_TLS_INSECURE: { type: 'boolean', default: false },
     VBASE_TLS_CA: { type: 'string', minLength: 1 },
     UPSTREAM_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 1 },
-    UPSTREAM_MAX_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 1 },
     UPSTREAM_READ_ATTEMPTS: { type: 'integer', default: 3, minimum: 1, maximum: 10 },
     REST_JSON_NAMES: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
     CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
@@ -73,9 +70,6 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
     config = envSchema<Config>({ schema, data: env ?? process.env, dotenv: env === undefined })
   } catch (err) {
     throw new errors.InvalidConfig((err as Error).message.replace(/env\//g, ''))
-  }
-  if (config.UPSTREAM_TIMEOUT_MS > config.UPSTREAM_MAX_TIMEOUT_MS) {
-    throw new errors.InvalidConfig('UPSTREAM_TIMEOUT_MS must not exceed UPSTREAM_MAX_TIMEOUT_MS')
   }
   if ((config.VBASE_TLS_INSECURE || config.VBASE_TLS_CA !== undefined) && !config.VBASE_TLS) {
     throw new errors.InvalidConfig('VBASE_TLS_INSECURE and VBASE_TLS_CA need VBASE_TLS=true')

@@ -1,0 +1,44 @@
+/**
+ * The one HTTP error handler: every error becomes a `google.rpc.Status`-shaped
+ * body `{ code, message, details }` with the status from the one table.
+ * Unknown routes (404) and wrong methods (405) use the same shape.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyReply } from 'fastify'
+import { status as GrpcStatus } from '@grpc/grpc-js'
+import { describeError, type ErrorView } from '../errors.js'
+
+/** The REST error body, like google.rpc.Status (code is the numeric gRPC code). */
+export interface StatusBody {
+  code: number
+  message: string
+  details: unknown[]
+}
+
+/** Send an error view as a Status body. */
+export function sendStatus (reply: FastifyReply, view: ErrorView): FastifyReply {
+  if (view.grpcCode === GrpcStatus.UNAUTHENTICATED) reply.header('www-authenticate', 'Bearer')
+  const body: StatusBody = { code: view.grpcCode, message: view.message, details: view.details }
+  return reply.code(view.httpStatus).type('application/json; charset=utf-8').send(body)
+}
+
+export default fp(async function errorHandling (fastify) {
+  fastify.setErrorHandler(function (err, request, reply) {
+    const view = describeError(err)
+    if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
+    else request.log.info({ code: view.grpcStatus, message: view.message }, 'request rejected')
+    return sendStatus(reply, view)
+  })
+
+  fastify.setNotFoundHandler(function (request, reply) {
+    return sendStatus(reply, {
+      httpStatus: 404,
+      grpcCode: GrpcStatus.NOT_FOUND,
+      grpcStatus: 'NOT_FOUND',
+      graphqlCode: 'NOT_FOUND',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      details: [],
+      serverFault: false
+    })
+  })
+}, { name: 'error-handling' })

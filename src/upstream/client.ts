@@ -1,0 +1,150 @@
+/**
+ * The gRPC side: one channel to VBaseService, created at boot and closed at
+ * shutdown, unary calls with a deadline, retries for reads only, and upstream
+ * failures turned into UpstreamError with a message safe to show.
+ */
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import * as grpc from '@grpc/grpc-js'
+import protobuf from 'protobufjs'
+import { UpstreamError } from '../errors.js'
+import type { MethodInfo } from './contract.js'
+import { toMetadata, type CallContext } from './metadata.js'
+
+/** Options of the upstream client; see `.env.example` for the variables behind them. */
+export interface UpstreamClientOptions {
+  /** `host:port`. */
+  address: string
+  tls?: boolean
+  /** Skip certificate verification, like `grpcurl -insecure`. */
+  tlsInsecure?: boolean
+  /** PEM of an extra CA to trust. */
+  tlsCa?: Buffer
+  /** Default and maximum deadline of a call. */
+  timeoutMs: number
+  /** Attempts for a read on UNAVAILABLE, the first included. */
+  readAttempts: number
+  /** Base of the exponential backoff between read attempts. */
+  retryBaseMs?: number
+  logger?: { warn (obj: object, msg: string): void }
+}
+
+/** A raw grpc-js failure as the client saw it. */
+type GrpcFailure = grpc.ServiceError
+
+/** Codes grpc-js may produce locally, whose text can hold addresses or internals. */
+const SAFE_MESSAGES: Partial<Record<grpc.status, string>> = {
+  [grpc.status.UNAVAILABLE]: 'the backup service is unavailable, try again shortly',
+  [grpc.status.DEADLINE_EXCEEDED]: 'the backup service did not answer in time',
+  [grpc.status.CANCELLED]: 'the request was cancelled',
+  [grpc.status.UNKNOWN]: 'the backup service failed',
+  [grpc.status.INTERNAL]: 'the backup service failed',
+  [grpc.status.DATA_LOSS]: 'the backup service failed',
+  [grpc.status.RESOURCE_EXHAUSTED]: 'the backup service is out of capacity, try again later',
+  [grpc.status.UNIMPLEMENTED]: 'this operation is not supported by the backup service'
+}
+
+/** Turn a grpc-js error into an UpstreamError whose message is safe to show. */
+export function toUpstreamError (err: GrpcFailure): UpstreamError {
+  const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
+  const message = SAFE_MESSAGES[code] ?? (err.details !== '' ? err.details : grpc.status[code] ?? 'upstream error')
+  return new UpstreamError(code, message, err.details ?? '')
+}
+
+function credentials (opts: UpstreamClientOptions): grpc.ChannelCredentials {
+  if (opts.tls !== true) return grpc.credentials.createInsecure()
+  if (opts.tlsInsecure === true) {
+    return grpc.credentials.createSsl(opts.tlsCa ?? null, null, null, { rejectUnauthorized: false })
+  }
+  return grpc.credentials.createSsl(opts.tlsCa ?? null)
+}
+
+/** Channel options: keepalive, and a short reconnect backoff so a returning upstream is picked up quickly. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.enable_retries': 0
+}
+
+// grpc.health.v1, inlined: two tiny messages, not worth a dependency.
+const healthRoot = protobuf.Root.fromJSON({
+  nested: {
+    HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
+    HealthCheckResponse: { fields: { status: { type: 'int32', id: 1 } } }
+  }
+})
+const HealthCheckRequest = healthRoot.lookupType('HealthCheckRequest')
+const HealthCheckResponse = healthRoot.lookupType('HealthCheckResponse')
+const HEALTH_SERVING = 1
+
+/** The upstream client: typed unary calls over one channel. */
+export interface UpstreamClient {
+  /** One unary call, retried on UNAVAILABLE when the method is a read. */
+  unary (method: MethodInfo, request: object, ctx: CallContext): Promise<object>
+  /** True when the upstream's health service answers SERVING. */
+  healthy (timeoutMs?: number): Promise<boolean>
+  close (): void
+}
+
+/** Create the client and its channel; the channel connects lazily on first use. */
+export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClient {
+  const client = new grpc.Client(opts.address, credentials(opts), CHANNEL_OPTIONS)
+  const retryBaseMs = opts.retryBaseMs ?? 50
+
+  function attempt (method: MethodInfo, request: object, ctx: CallContext, deadline: number): Promise<object> {
+    const def = method.definition
+    return new Promise((resolve, reject) => {
+      const call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request,
+        toMetadata(ctx), { deadline }, (err, value) => {
+          ctx.signal?.removeEventListener('abort', onAbort)
+          if (err !== null) reject(err)
+          else resolve(value as object)
+        })
+      const onAbort = (): void => call.cancel()
+      ctx.signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  return {
+    async unary (method, request, ctx) {
+      const timeoutMs = Math.min(ctx.timeoutMs ?? opts.timeoutMs, opts.timeoutMs)
+      const deadline = Date.now() + timeoutMs
+      const attempts = method.read ? opts.readAttempts : 1
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(method, request, ctx, deadline)
+        } catch (err) {
+          const failure = err as GrpcFailure
+          const backoff = retryBaseMs * 2 ** (n - 1) * (0.5 + Math.random() / 2)
+          const retry = failure.code === grpc.status.UNAVAILABLE && n < attempts &&
+            Date.now() + backoff < deadline && ctx.signal?.aborted !== true
+          if (!retry) throw toUpstreamError(failure)
+          opts.logger?.warn({ method: method.name, attempt: n, code: 'UNAVAILABLE' }, 'upstream unavailable, retrying read')
+          await sleep(backoff)
+        }
+      }
+    },
+
+    healthy (timeoutMs = 1000) {
+      return new Promise((resolve) => {
+        client.makeUnaryRequest('/grpc.health.v1.Health/Check',
+          (msg: { service: string }) => Buffer.from(HealthCheckRequest.encode(msg).finish()),
+          (buf: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(buf)) as { status: number },
+          { service: '' }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs },
+          (err, value) => resolve(err === null && value?.status === HEALTH_SERVING))
+      })
+    },
+
+    close () {
+      client.close()
+    }
+  }
+}
+
+/** Read a CA file once at boot. */
+export function readCa (file: string | undefined): Buffer | undefined {
+  return file === undefined ? undefined : readFileSync(file)
+}
+

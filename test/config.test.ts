@@ -1,0 +1,33 @@
+import t from 'tap'
+import { loadConfig } from '../src/config.js'
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({})
+  t.equal(c.HOST, '127.0.0.1')
+  t.equal(c.PORT, 4000)
+  t.equal(c.VBASE_UPSTREAM, undefined)
+  t.equal(c.UPSTREAM_TIMEOUT_MS, 5000)
+  t.equal(c.CACHE_TTL_MS, 30000)
+  t.equal(c.SIM_PORT, 50051)
+})
+
+t.test('a bad value names the variable', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'abc' }, /PORT/],
+    [{ VBASE_UPSTREAM: 'no-port' }, /VBASE_UPSTREAM/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ SIM_TOKENS: 'tok=not-a-uuid' }, /SIM_TOKENS/],
+    [{ VBASE_TLS_INSECURE: 'true' }, /VBASE_TLS/],
+    [{ VBASE_TLS: 'true' }, /VBASE_UPSTREAM/]
+  ]
+  for (const [env, re] of cases) {
+    t.throws(() => loadConfig(env), { code: 'VBGW_INVALID_CONFIG', message: re }, JSON.stringify(env))
+  }
+})
+
+t.test('typed values', async (t) => {
+  const c = loadConfig({ PORT: '8080', VBASE_UPSTREAM: 'vbase:443', VBASE_TLS: 'true', SIM_SEED: 'false' })
+  t.equal(c.PORT, 8080)
+  t.equal(c.VBASE_TLS, true)
+  t.equal(c.SIM_SEED, false)
+})

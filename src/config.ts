@@ -3,6 +3,7 @@
  * schema, typed, with defaults. `.env.example` documents every variable.
  * No other module reads `process.env`.
  */
+import dotenv from 'dotenv'
 import envSchema from 'env-schema'
 import { errors } from './errors.js'
 
@@ -22,10 +23,22 @@ export interface Config {
   UPSTREAM_READ_ATTEMPTS: number
   /** REST JSON field names: proto (snake_case, as the reference) or json (lowerCamelCase). */
   REST_JSON_NAMES: 'proto' | 'json'
+  /** TTL of a cached list. */
   CACHE_TTL_MS: number
+  /** TTL of a cached list holding a PENDING or RUNNING job (capped by CACHE_TTL_MS). */
   CACHE_PENDING_TTL_MS: number
+  /** Most entries of the in-memory cache (LRU). */
   CACHE_MAX_ENTRIES: number
+  /** Shared cache in Redis instead of memory; a database index in the URL is honored. */
   CACHE_REDIS_URL?: string
+  /** Prefix of every Redis key the cache writes. */
+  CACHE_REDIS_PREFIX: string
+  /** Longest wait for one Redis command before the read bypasses the cache. */
+  CACHE_REDIS_TIMEOUT_MS: number
+  /** At most one "cache storage unavailable" log line per this many ms. */
+  CACHE_ERROR_LOG_MS: number
+  /** Interval of the "cache stats" log line; 0 turns it off. */
+  CACHE_STATS_LOG_MS: number
   SIM_PORT: number
   SIM_TOKENS?: string
   SIM_SEED: boolean
@@ -50,6 +63,10 @@ const schema = {
     CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },
     CACHE_MAX_ENTRIES: { type: 'integer', default: 10000, minimum: 1 },
     CACHE_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    CACHE_REDIS_PREFIX: { type: 'string', default: 'vbgw:', pattern: '^\\S*$' },
+    CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1 },
+    CACHE_ERROR_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
+    CACHE_STATS_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },
@@ -66,8 +83,11 @@ export const CONFIG_SCHEMA = schema
  */
 export function loadConfig (env?: Record<string, string | undefined>): Config {
   let config: Config
+  if (env === undefined) dotenv.config({ quiet: true })
+  // An empty value means unset, as compose files and shells often write it.
+  const data = Object.fromEntries(Object.entries(env ?? process.env).filter(([, v]) => v !== ''))
   try {
-    config = envSchema<Config>({ schema, data: env ?? process.env, dotenv: env === undefined })
+    config = envSchema<Config>({ schema, data })
   } catch (err) {
     throw new errors.InvalidConfig((err as Error).message.replace(/env\//g, ''))
   }

@@ -31,3 +31,9 @@ t.test('typed values', async (t) => {
   t.equal(c.VBASE_TLS, true)
   t.equal(c.SIM_SEED, false)
 })
+
+t.test('an empty value means unset', async (t) => {
+  const c = loadConfig({ VBASE_UPSTREAM: '', PORT: '' })
+  t.equal(c.VBASE_UPSTREAM, undefined)
+  t.equal(c.PORT, 4000)
+})

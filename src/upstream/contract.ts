@@ -39,11 +39,11 @@ type Def = VBaseServiceDefinition
 /** Names of the VBaseService methods. */
 export type MethodName = keyof Def & string
 /** What a caller may send for a method (permissive input type). */
-export type RequestOf<M extends MethodName> = Def[M] extends MethodDefinition<infer I, unknown, unknown, unknown> ? I : never
+export type RequestOf<M extends MethodName> = Parameters<Def[M]['requestSerialize']>[0]
 /** What a method answers, as decoded with LOADER_OPTIONS. */
-export type ResponseOf<M extends MethodName> = Def[M] extends MethodDefinition<unknown, unknown, unknown, infer O> ? O : never
+export type ResponseOf<M extends MethodName> = ReturnType<Def[M]['responseDeserialize']>
 /** What a server handler receives for a method. */
-export type DecodedRequestOf<M extends MethodName> = Def[M] extends MethodDefinition<unknown, unknown, infer I, unknown> ? I : never
+export type DecodedRequestOf<M extends MethodName> = ReturnType<Def[M]['requestDeserialize']>
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 

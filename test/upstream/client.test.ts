@@ -1,0 +1,145 @@
+import t from 'tap'
+import { status } from '@grpc/grpc-js'
+import { contract } from '../../src/upstream/contract.js'
+import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js'
+import { createVbase } from '../../src/upstream/vbase.js'
+import { contextFromHeaders } from '../../src/upstream/metadata.js'
+import { UpstreamError } from '../../src/errors.js'
+import { startSimulator, type Simulator } from '../../src/simulator/index.js'
+import { DEV_TOKEN, DEMO_ORG_ID } from '../../src/simulator/seed.js'
+import type { Teardownable } from '../helpers/app.js'
+
+const AUTH = `Bearer ${DEV_TOKEN}`
+/** The gRPC code a call failed with, or undefined when it succeeded. */
+const codeOf = async (p: Promise<unknown>): Promise<number | undefined> =>
+  await p.then(() => undefined, (err: UpstreamError) => err.grpcCode)
+const ctx = (extra: Record<string, string> = {}) => contextFromHeaders({ authorization: AUTH, ...extra })
+
+async function setup (t: Teardownable, opts: { timeoutMs?: number, readAttempts?: number } = {}): Promise<{ sim: Simulator, client: UpstreamClient }> {
+  const sim = await startSimulator({ port: 0, seed: false })
+  const client = createUpstreamClient({ address: sim.address, timeoutMs: opts.timeoutMs ?? 2000, readAttempts: opts.readAttempts ?? 3, retryBaseMs: 5 })
+  t.teardown(async () => { client.close(); await sim.close() })
+  return { sim, client }
+}
+
+// The reference's example bodies, exactly as written (snake_case JSON).
+const SERVICE = 'svc-reference'
+const createBody = `{"service_id":"${SERVICE}","organization_id":"${DEMO_ORG_ID}","db_name":"tenantdb","collection_names":["docs"],"backup_name":"docs-backup-001"}`
+const listBody = `{"service_id":"${SERVICE}"}`
+const restoreBody = `{"service_id":"${SERVICE}","organization_id":"${DEMO_ORG_ID}","backup_name":"docs-backup-001","db_name":"tenantdb","collection_names":["docs"]}`
+const policyBody = `{"service_id":"${SERVICE}","organization_id":"${DEMO_ORG_ID}","schedule_cron":"0 0 * * *","retention_count":7}`
+
+t.test('the reference examples go through the client to the simulator', async (t) => {
+  const { client } = await setup(t)
+  const vbase = createVbase({ client })
+  const created = await vbase.call('CreateBackup', JSON.parse(createBody), ctx())
+  t.equal(created.name, 'docs-backup-001')
+  t.equal(created.status, 'PENDING')
+  const list = await vbase.call('ListBackups', JSON.parse(listBody), ctx())
+  t.same(list.backups.map((b) => b.name), ['docs-backup-001'])
+  const policy = await vbase.call('CreateBackupPolicy', JSON.parse(policyBody), ctx())
+  t.equal(policy.schedule_cron, '0 0 * * *')
+  t.equal(policy.retention_count, 7)
+  t.equal(policy.is_active, true)
+  // Restore needs a completed backup: the simulator's default job time is a few seconds.
+  t.equal(await codeOf(vbase.call('RestoreBackup', JSON.parse(restoreBody), ctx())), status.FAILED_PRECONDITION)
+})
+
+t.test('restore example succeeds once the backup completes', async (t) => {
+  const sim = await startSimulator({ port: 0, seed: false, jobMs: 0 })
+  const client = createUpstreamClient({ address: sim.address, timeoutMs: 2000, readAttempts: 1 })
+  t.teardown(async () => { client.close(); await sim.close() })
+  const vbase = createVbase({ client })
+  await vbase.call('CreateBackup', JSON.parse(createBody), ctx())
+  const deadline = Date.now() + 5000
+  let done = false
+  while (!done && Date.now() < deadline) {
+    const list = await vbase.call('ListBackups', JSON.parse(listBody), ctx())
+    done = list.backups[0]?.status === 'COMPLETED'
+    if (!done) await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.ok(done, 'backup completed')
+  const job = await vbase.call('RestoreBackup', JSON.parse(restoreBody), ctx())
+  t.equal(job.backup_name, 'docs-backup-001')
+  t.same(job.collection_names, ['docs'])
+})
+
+t.test('metadata: authorization verbatim, allowlist only', async (t) => {
+  const { sim, client } = await setup(t)
+  const headers = contextFromHeaders({
+    authorization: AUTH,
+    'x-request-id': 'req-123',
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    cookie: 'session=secret',
+    'x-internal': 'nope'
+  })
+  await client.unary(contract.method('ListBackups'), { service_id: SERVICE }, headers)
+  const md = sim.calls[0]?.metadata ?? {}
+  t.equal(md.authorization, AUTH)
+  t.equal(md['x-request-id'], 'req-123')
+  t.equal(md.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
+  t.notOk('cookie' in md, 'cookie not forwarded')
+  t.notOk('x-internal' in md, 'unlisted header not forwarded')
+})
+
+t.test('reads are retried on UNAVAILABLE, writes are not', async (t) => {
+  const { sim, client } = await setup(t)
+  sim.faults.failNext(1, status.UNAVAILABLE)
+  const list = await client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx())
+  t.ok(list, 'read succeeded after a retry')
+  t.equal(sim.callCount('ListBackups'), 2, 'two attempts reached the simulator')
+
+  sim.resetCalls()
+  sim.faults.failNext(1, status.UNAVAILABLE)
+  t.equal(await codeOf(client.unary(contract.method('CreateBackup'), JSON.parse(createBody), ctx())), status.UNAVAILABLE)
+  t.equal(sim.callCount('CreateBackup'), 1, 'the write ran once')
+
+  sim.resetCalls()
+  sim.faults.failNext(5, status.UNAVAILABLE)
+  t.equal(await codeOf(client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx())), status.UNAVAILABLE)
+  t.equal(sim.callCount('ListBackups'), 3, 'attempts are bounded')
+
+  sim.resetCalls()
+  sim.clearFaults()
+  sim.faults.failNext(1, status.INTERNAL)
+  t.equal(await codeOf(client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx())), status.INTERNAL)
+  t.equal(sim.callCount('ListBackups'), 1, 'other codes are not retried')
+})
+
+t.test('the deadline fires', async (t) => {
+  const { sim, client } = await setup(t, { timeoutMs: 300 })
+  sim.faults.latencyMs = 2000
+  const started = Date.now()
+  t.equal(await codeOf(client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx())), status.DEADLINE_EXCEEDED)
+  const took = Date.now() - started
+  t.ok(took < 300 + 700, `failed within the deadline plus a margin (${took} ms)`)
+  const shorter = Date.now()
+  t.equal(await codeOf(client.unary(contract.method('ListBackups'), { service_id: SERVICE }, { ...ctx(), timeoutMs: 100 })), status.DEADLINE_EXCEEDED)
+  t.ok(Date.now() - shorter < 300, 'a caller can shorten the deadline')
+  const longer = Date.now()
+  t.equal(await codeOf(client.unary(contract.method('ListBackups'), { service_id: SERVICE }, { ...ctx(), timeoutMs: 60_000 })), status.DEADLINE_EXCEEDED)
+  t.ok(Date.now() - longer < 300 + 700, 'but not lengthen it')
+})
+
+t.test('upstream down: UNAVAILABLE quickly, safe message', async (t) => {
+  const { sim, client } = await setup(t)
+  await sim.stopListening()
+  const started = Date.now()
+  const err = await client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx()).catch((e: unknown) => e)
+  t.type(err, UpstreamError)
+  t.equal((err as UpstreamError).grpcCode, status.UNAVAILABLE)
+  t.notMatch((err as UpstreamError).message, /127\.0\.0\.1|ECONNREFUSED/, 'no internal address in the message')
+  t.ok(Date.now() - started < 1500, `failed fast (${Date.now() - started} ms)`)
+  t.equal(await client.healthy(), false)
+  await sim.startListening()
+  const deadline = Date.now() + 5000
+  while (!(await client.healthy()) && Date.now() < deadline) { /* poll until the channel reconnects */ }
+  t.equal(await client.healthy(), true, 'recovers without a restart')
+})
+
+t.test('upstream errors carry code and message', async (t) => {
+  const { client } = await setup(t)
+  const err = await client.unary(contract.method('ListBackups'), { service_id: SERVICE }, contextFromHeaders({})).catch((e: unknown) => e)
+  t.type(err, UpstreamError)
+  t.equal((err as UpstreamError).grpcCode, status.UNAUTHENTICATED)
+})

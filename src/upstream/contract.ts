@@ -36,8 +36,11 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 }
 
 type Def = VBaseServiceDefinition
-/** Names of the VBaseService methods. */
-export type MethodName = keyof Def & string
+// The generated definition extends grpc-js' ServiceDefinition, whose string
+// index signature would widen `keyof` to `string`; keep the literal names only.
+type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] }
+/** Names of the nine VBaseService methods. */
+export type MethodName = KnownKeys<Def> & string
 /** What a caller may send for a method (permissive input type). */
 export type RequestOf<M extends MethodName> = Parameters<Def[M]['requestSerialize']>[0]
 /** What a method answers, as decoded with LOADER_OPTIONS. */

@@ -86,6 +86,8 @@ export const errors = {
   // auth
   Unauthenticated: coded<[]>('VBGW_UNAUTHENTICATED', 'missing bearer token: send "Authorization: Bearer <token>"', GrpcStatus.UNAUTHENTICATED),
   // upstream
+  UnreadableSchedule: coded<[]>('VBGW_UNREADABLE_SCHEDULE', 'the policy\'s schedule is not a five-field cron expression, so its next runs cannot be computed', GrpcStatus.FAILED_PRECONDITION),
+  UpstreamBrokeContract: coded<[string]>('VBGW_UPSTREAM_BROKE_CONTRACT', '%s', GrpcStatus.INTERNAL),
   UpstreamUnavailable: coded<[]>('VBGW_UPSTREAM_UNAVAILABLE', 'the backup service is unavailable, try again shortly', GrpcStatus.UNAVAILABLE),
   Overloaded: coded<[]>('VBGW_OVERLOADED', 'the gateway is overloaded, try again shortly', GrpcStatus.UNAVAILABLE),
   // configuration (boot only)

@@ -1,0 +1,94 @@
+/**
+ * The one GraphQL error formatter. Every error goes through the one status
+ * table (`describeError`): `extensions.code` is the table's GraphQL code,
+ * `extensions.grpcStatus` the gRPC code name, and the message is the safe
+ * one. Errors before execution (parse, validation, variables, missing
+ * token) are request errors: no `data`, a 4xx status. Errors during
+ * execution are field errors: `data` stands, status 200.
+ */
+import { GraphQLError, type ExecutionResult } from 'graphql'
+import type { MercuriusContext } from 'mercurius'
+import { describeError, type ErrorView } from '../errors.js'
+
+/** A formatted error as it goes on the wire. */
+export interface WireError {
+  message: string
+  locations?: ReadonlyArray<{ line: number, column: number }>
+  path?: ReadonlyArray<string | number>
+  extensions: { code: string, grpcStatus: string, field?: string }
+}
+
+/** The GraphQL error codes of graphql-js' own request errors. */
+const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED'
+const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED'
+
+type Log = { error (obj: object, msg: string): void, info (obj: object, msg: string): void }
+
+/** mercurius wraps request errors in one error whose `errors` holds the real ones. */
+function unwrap (err: GraphQLError): Array<{ error: Error, outer: GraphQLError }> {
+  const inner = (err.originalError as { errors?: unknown } | undefined)?.errors
+  if (Array.isArray(inner) && inner.length > 0) return inner.map((e) => ({ error: e as Error, outer: err }))
+  return [{ error: err, outer: err }]
+}
+
+/** A graphql-js error that no resolver threw: parse, validation, variable coercion or a schema breach. */
+function isGraphqlOwn (err: Error): boolean {
+  return err instanceof GraphQLError && (err.originalError === undefined || err.originalError === null)
+}
+
+function requestErrorView (err: Error, outer: GraphQLError): ErrorView {
+  if (isGraphqlOwn(err)) {
+    // graphql-js words these from the caller's own document: safe to show.
+    const code = err.message.startsWith('Syntax Error') ? PARSE_FAILED : err.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : VALIDATION_FAILED
+    return { ...describeError({ statusCode: 400, message: err.message }), graphqlCode: code }
+  }
+  const original = err instanceof GraphQLError ? err.originalError as Error : err
+  const hasOwnStatus = typeof (original as { statusCode?: unknown }).statusCode === 'number' || typeof (original as { grpcCode?: unknown }).grpcCode === 'number'
+  // A plain error inside a mercurius wrapper (say, "use POST for mutations") takes the wrapper's status.
+  const outerStatus = (outer.originalError as { statusCode?: unknown } | undefined)?.statusCode
+  if (!hasOwnStatus && typeof outerStatus === 'number' && outerStatus >= 400 && outerStatus < 500) {
+    return { ...describeError({ statusCode: outerStatus, message: original.message }), httpStatus: outerStatus }
+  }
+  return describeError(original)
+}
+
+function fieldErrorView (err: GraphQLError): ErrorView {
+  // A GraphQL-own error during execution (non-null breach, bad enum value) is the gateway's fault.
+  return describeError(isGraphqlOwn(err) ? err : err.originalError)
+}
+
+function toWire (err: Error, view: ErrorView): WireError {
+  const out: WireError = { message: view.message, extensions: { code: view.graphqlCode, grpcStatus: view.grpcStatus } }
+  if (err instanceof GraphQLError) {
+    if (err.locations !== undefined) out.locations = err.locations
+    if (err.path !== undefined) out.path = err.path
+  }
+  if (view.field !== undefined) out.extensions.field = view.field
+  return out
+}
+
+function log (ctx: MercuriusContext): Log {
+  return (ctx.reply?.log ?? ctx.app.log) as Log
+}
+
+/** Format an execution result's errors; mercurius' `errorFormatter` option. */
+export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArray<GraphQLError> }, ctx: MercuriusContext): { statusCode: number, response: ExecutionResult } {
+  // An execution result always has `data` (maybe null); a request error never does.
+  const executed = 'data' in execution && execution.data !== undefined
+  const logger = log(ctx)
+  let statusCode = 200
+  const wire: WireError[] = []
+  for (const top of execution.errors) {
+    for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
+      const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)
+      if (view.serverFault) logger.error({ err: (error as GraphQLError).originalError ?? error, grpcCode: view.grpcStatus }, 'graphql field failed')
+      else logger.info({ code: view.grpcStatus, message: view.message }, 'graphql error')
+      if (!executed && statusCode === 200) statusCode = view.httpStatus
+      wire.push(toWire(error, view))
+    }
+  }
+  // A batch's HTTP status is not per operation; only a single operation sets it.
+  if (statusCode === 401 && ctx.operationsCount === undefined) ctx.reply?.header('www-authenticate', 'Bearer')
+  const response: ExecutionResult = executed ? { data: execution.data, errors: wire as unknown as GraphQLError[] } : { errors: wire as unknown as GraphQLError[] }
+  return { statusCode, response }
+}

@@ -1,0 +1,87 @@
+/**
+ * One GraphQL request's way to the upstream, built per request and so per
+ * caller: reads are memoized by method and request for the life of the
+ * operation (the same key anywhere in it makes one call, whichever field or
+ * loader batch asks), every call waits for one of a few slots (a bounded
+ * fan-out), and writes drop the memo so what a mutation selects afterwards
+ * is read fresh. Requests are validated before any upstream call.
+ */
+import type { MethodName, RequestOf, ResponseOf } from '../upstream/contract.js'
+import type { CallContext } from '../upstream/metadata.js'
+import { validateRequest, type ValidateOptions } from '../upstream/validate.js'
+import type { Vbase } from '../upstream/vbase.js'
+
+export type { RequestOf, ResponseOf }
+
+/** Upstream calls one GraphQL request runs at once; the rest queue. */
+export const MAX_CONCURRENT_CALLS = 8
+
+/** A p-limit style gate: `run(fn)` starts `fn` when fewer than `max` are running. */
+export interface Limiter {
+  run<T> (fn: () => Promise<T>): Promise<T>
+  /** Calls running now. */
+  readonly active: number
+}
+
+/** Create a limiter allowing `max` concurrent tasks, started in arrival order. */
+export function createLimiter (max: number): Limiter {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer')
+  let active = 0
+  const queue: Array<() => void> = []
+  const release = (): void => {
+    active--
+    const next = queue.shift()
+    if (next !== undefined) next()
+  }
+  return {
+    get active () { return active },
+    run (fn) {
+      return new Promise((resolve, reject) => {
+        const start = (): void => {
+          active++
+          fn().then(resolve, reject).finally(release)
+        }
+        if (active < max) start()
+        else queue.push(start)
+      })
+    }
+  }
+}
+
+/** The per-request upstream access GraphQL resolvers use. */
+export interface Fetcher {
+  /** A read, memoized for this request; validated first. */
+  read<M extends MethodName> (method: M, request: RequestOf<M>, opts?: ValidateOptions): Promise<ResponseOf<M>>
+  /** A write: validated, sent once, and the read memo dropped. */
+  write<M extends MethodName> (method: M, request: RequestOf<M>, opts?: ValidateOptions): Promise<ResponseOf<M>>
+}
+
+/** Build the fetcher of one request over the facade, with the caller's call context. */
+export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = MAX_CONCURRENT_CALLS): Fetcher {
+  const limiter = createLimiter(maxConcurrent)
+  let memo = new Map<string, Promise<unknown>>()
+
+  return {
+    read (method, request, opts) {
+      validateRequest(method, request as Record<string, unknown>, opts)
+      // Requests are small flat objects built by the resolvers: their JSON is a stable key.
+      const key = `${method}:${JSON.stringify(request)}`
+      let pending = memo.get(key) as Promise<ResponseOf<typeof method>> | undefined
+      if (pending === undefined) {
+        pending = limiter.run(() => vbase.call(method, request, ctx))
+        // Failures are remembered too: one response never holds two answers to one question.
+        memo.set(key, pending)
+      }
+      return pending
+    },
+    async write (method, request, opts) {
+      validateRequest(method, request as Record<string, unknown>, opts)
+      try {
+        return await limiter.run(() => vbase.call(method, request, ctx))
+      } finally {
+        // Even a failed write may have changed something upstream.
+        memo = new Map()
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * mercurius loaders: every field that needs upstream data. mercurius calls a
+ * loader once per tick with all pending `{obj, params}` of that field in the
+ * operation; the fetcher turns them into one upstream call per distinct
+ * key, concurrently under its bound, memoized across fields and ticks.
+ * Loader caching is off (`cache: false`) because the fetcher's memo is the
+ * one cache of a request: it is dropped after a write, so a mutation's
+ * payload never shows a list read before the write.
+ * A failure answers only the queries that needed it (an Error in their
+ * slot), so one service's error leaves the others' data standing.
+ */
+import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
+import { validateRequest } from '../upstream/validate.js'
+import { argName } from './names.js'
+import { backupConnection, type BackupListArgs } from './connection.js'
+import {
+  PRELOADED, serviceWithBackups, toBackupNode, toPolicyNode,
+  type BackupNode, type OrganizationRef, type PolicyNode, type RestoreJobNode, type ServiceRef
+} from './model.js'
+
+type Query<O, P> = { obj: O, params: P }
+
+/** The backups of a service: those its parent holds, or one ListBackups call per request. */
+export async function backupsOf (ctx: MercuriusContext, service: ServiceRef): Promise<BackupNode[]> {
+  const held = service[PRELOADED]
+  if (held !== undefined) return held
+  const res = await ctx.upstream.read('ListBackups', { service_id: service.id })
+  return res.backups.map(toBackupNode)
+}
+
+/** The backups of an organization: one ListBackupByOrg call per request. */
+export async function backupsOfOrg (ctx: MercuriusContext, organizationId: string): Promise<BackupNode[]> {
+  const res = await ctx.upstream.read('ListBackupByOrg', { organization_id: organizationId })
+  return res.backups.map(toBackupNode)
+}
+
+/** The policies of a service, newest first: one ListBackupPolicies call per request. */
+export async function policiesOf (ctx: MercuriusContext, serviceId: string): Promise<PolicyNode[]> {
+  const res = await ctx.upstream.read('ListBackupPolicies', { service_id: serviceId })
+  return res.policies.map(toPolicyNode).sort((a, b) => Number(b.createdAt?.seconds ?? 0) - Number(a.createdAt?.seconds ?? 0) ||
+    (b.createdAt?.nanos ?? 0) - (a.createdAt?.nanos ?? 0) || (a.id < b.id ? -1 : 1))
+}
+
+/** Answer each query on its own: a rejection becomes that query's Error, which GraphQL reports at its path. */
+function each<O, P, R> (fn: (q: Query<O, P>) => Promise<R>) {
+  return async (queries: Array<Query<O, P>>): Promise<Array<R | Error>> => {
+    const settled = await Promise.allSettled(queries.map(fn))
+    return settled.map((s) => s.status === 'fulfilled' ? s.value : toError(s.reason))
+  }
+}
+
+function toError (reason: unknown): Error {
+  return reason instanceof Error ? reason : new TypeError('loader failed with a non-error value')
+}
+
+function uncached<O, P, R> (fn: (q: Query<O, P>, ctx: MercuriusContext) => Promise<R>) {
+  return {
+    loader: (queries: Array<Query<O, P>>, ctx: MercuriusContext) => each<O, P, R>((q) => fn(q, ctx))(queries),
+    opts: { cache: false }
+  }
+}
+
+/** Services seen in an organization's backups, by id, each holding its own backups. */
+function servicesIn (backups: BackupNode[]): ServiceRef[] {
+  const byService = new Map<string, BackupNode[]>()
+  for (const b of backups) {
+    const list = byService.get(b.serviceId)
+    if (list === undefined) byService.set(b.serviceId, [b])
+    else list.push(b)
+  }
+  return [...byService.keys()].sort().map((id) => serviceWithBackups(id, byService.get(id) as BackupNode[]))
+}
+
+/** The loaders, by type and field. */
+export const loaders: MercuriusLoaders = {
+  Service: {
+    backups: uncached<ServiceRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) =>
+      backupConnection(await backupsOf(ctx, obj), params)),
+    backup: uncached<ServiceRef, { name: string }, BackupNode | null>(async ({ obj, params }, ctx) =>
+      (await backupsOf(ctx, obj)).find((b) => b.name === params.name) ?? null),
+    policies: uncached<ServiceRef, { isActive?: boolean | null }, PolicyNode[]>(async ({ obj, params }, ctx) => {
+      const all = await policiesOf(ctx, obj.id)
+      return params.isActive === null || params.isActive === undefined ? all : all.filter((p) => p.isActive === params.isActive)
+    }),
+    policy: uncached<ServiceRef, { id: string }, PolicyNode | null>(async ({ obj, params }, ctx) => {
+      // An id that is not a UUID can match no policy: say so rather than answer null.
+      validateRequest('DeleteBackupPolicy', { service_id: obj.id, policy_id: params.id }, { name: argName({ policy_id: 'id' }) })
+      const id = params.id.toLowerCase()
+      return (await policiesOf(ctx, obj.id)).find((p) => p.id.toLowerCase() === id) ?? null
+    })
+  },
+  Organization: {
+    backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) =>
+      backupConnection(await backupsOfOrg(ctx, obj.id), params)),
+    services: uncached<OrganizationRef, unknown, ServiceRef[]>(async ({ obj }, ctx) =>
+      servicesIn(await backupsOfOrg(ctx, obj.id)))
+  },
+  Backup: {
+    policy: uncached<BackupNode, unknown, PolicyNode | null>(async ({ obj }, ctx) => {
+      if (obj.policyId === null) return null
+      const id = obj.policyId.toLowerCase()
+      return (await policiesOf(ctx, obj.serviceId)).find((p) => p.id.toLowerCase() === id) ?? null
+    })
+  },
+  RestoreJob: {
+    backup: uncached<RestoreJobNode, unknown, BackupNode | null>(async ({ obj }, ctx) =>
+      (await backupsOf(ctx, { id: obj.serviceId })).find((b) => b.name === obj.backupName) ?? null)
+  }
+}

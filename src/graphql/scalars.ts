@@ -1,0 +1,93 @@
+/**
+ * The schema's custom scalars, as mercurius scalar resolvers: plain
+ * `serialize`/`parseValue`/`parseLiteral` functions assigned onto the
+ * scalars declared in schema.graphql, whose descriptions stay there.
+ */
+import { Kind, type ValueNode } from 'graphql'
+import { errors } from '../errors.js'
+
+/** A google.protobuf.Timestamp as the facade decodes it (int64 seconds as a string). */
+export interface Timestamp {
+  seconds: string | number
+  nanos: number
+}
+
+/** Scalar functions as mercurius assigns them onto a GraphQLScalarType. */
+export interface ScalarFunctions {
+  serialize (value: unknown): unknown
+  parseValue (value: unknown): unknown
+  parseLiteral (ast: ValueNode): unknown
+}
+
+function isTimestamp (value: unknown): value is Timestamp {
+  return typeof value === 'object' && value !== null && 'seconds' in value
+}
+
+/** Milliseconds since the epoch of a Timestamp; nanos below a millisecond are dropped. */
+export function timestampMs (ts: Timestamp): number {
+  return Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)
+}
+
+function toIso (ms: number): string {
+  const date = new Date(ms)
+  // Outside years 0000-9999 toISOString is not RFC 3339; such a value is an upstream bug.
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 || date.getUTCFullYear() < 0) {
+    throw new TypeError('DateTime cannot represent this value')
+  }
+  return date.toISOString()
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+function parseDateTime (value: unknown): Date {
+  const date = typeof value === 'string' && RFC3339.test(value) ? new Date(value) : undefined
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    throw new errors.InvalidArgument('DateTime must be an RFC 3339 date-time string, e.g. 2026-05-11T09:30:00Z')
+  }
+  return date
+}
+
+/** RFC 3339 in UTC from a Timestamp, a Date or epoch milliseconds. */
+export const DateTime: ScalarFunctions = {
+  serialize (value) {
+    if (isTimestamp(value)) return toIso(timestampMs(value))
+    if (value instanceof Date) return toIso(value.getTime())
+    if (typeof value === 'number') return toIso(value)
+    throw new TypeError('DateTime cannot represent this value')
+  },
+  parseValue: parseDateTime,
+  parseLiteral (ast) {
+    return parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined)
+  }
+}
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+function toInt64 (value: unknown): string | undefined {
+  let n: bigint
+  if (typeof value === 'bigint') n = value
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value)
+  else if (typeof value === 'string' && /^-?\d{1,20}$/.test(value.trim())) n = BigInt(value.trim())
+  else return undefined
+  return n >= INT64_MIN && n <= INT64_MAX ? n.toString() : undefined
+}
+
+function parseInt64 (value: unknown): string {
+  const parsed = toInt64(value)
+  if (parsed === undefined) throw new errors.InvalidArgument('Int64 must be a 64-bit integer, as a decimal string or a safe integer')
+  return parsed
+}
+
+/** 64-bit integers as decimal strings, so no digit is lost in JSON. */
+export const Int64: ScalarFunctions = {
+  serialize (value) {
+    const out = toInt64(value)
+    if (out === undefined) throw new TypeError('Int64 cannot represent this value')
+    return out
+  },
+  parseValue: parseInt64,
+  parseLiteral (ast) {
+    return parseInt64(ast.kind === Kind.STRING || ast.kind === Kind.INT ? ast.value : undefined)
+  }
+}

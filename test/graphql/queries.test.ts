@@ -1,0 +1,197 @@
+/**
+ * The entry points against the seeded simulator over real gRPC: what each
+ * answers, the list arguments, the links between types, and the main error
+ * of each. The simulator runs on a manual clock, so seeded jobs keep their
+ * states and no policy fires during the test.
+ */
+import t from 'tap'
+import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_POLICY_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+import { FakeClock, FAKE_EPOCH } from '../helpers/clock.js'
+import { codes, gql } from './helpers.js'
+
+const [CATALOG, ANALYTICS] = DEMO_SERVICE_IDS
+const OTHER_ORG = '11111111-2222-4333-8444-555555555555'
+const OTHER_TOKEN = 'other-org-token'
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+t.test('queries', async (t) => {
+  const { app, sim } = await buildTestApp(t, {
+    simulator: { clock: new FakeClock(), tokens: `${DEV_TOKEN}=${DEMO_ORG_ID},${OTHER_TOKEN}=${OTHER_ORG}` }
+  })
+
+  t.test('organization: its backups across services, newest first, and its services', async (t) => {
+    const { status, body } = await gql(app, `query Org($id: ID!) {
+      organization(id: $id) {
+        id
+        backups { totalCount nodes { name serviceId organizationId status createdAt completedAt sizeBytes errorMessage collectionNames } }
+        failed: backups(status: [FAILED]) { totalCount nodes { name errorMessage sizeBytes completedAt } }
+        services { id backups { totalCount nodes { name } } backup(name: "catalog-manual-003") { status } }
+      }
+    }`, { variables: { id: DEMO_ORG_ID } })
+    t.equal(status, 200)
+    t.notOk(body.errors)
+    const org = body.data.organization
+    t.equal(org.id, DEMO_ORG_ID)
+    t.equal(org.backups.totalCount, DEMO_BACKUPS.length)
+    // Newest first: the seed's ages ascending.
+    const byAge = [...DEMO_BACKUPS].sort((a, b) => a.ageMs - b.ageMs).map((b) => b.name)
+    t.same(org.backups.nodes.map((n: { name: string }) => n.name), byAge)
+    for (const node of org.backups.nodes) {
+      t.match(node.createdAt, RFC3339_UTC)
+      t.equal(node.organizationId, DEMO_ORG_ID)
+      t.type(node.sizeBytes, 'string')
+      t.match(node.sizeBytes, /^\d+$/)
+      t.ok(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'].includes(node.status))
+    }
+    const oldest = org.backups.nodes[org.backups.nodes.length - 1]
+    t.equal(oldest.createdAt, new Date(FAKE_EPOCH - 72 * 3_600_000).toISOString())
+    t.not(oldest.sizeBytes, '0', 'a completed backup has a size')
+    t.same(org.failed.nodes, [{ name: 'analytics-events-002', errorMessage: 'backup volume quota exceeded', sizeBytes: '0', completedAt: org.failed.nodes[0].completedAt }])
+    t.match(org.failed.nodes[0].completedAt, RFC3339_UTC)
+    const pending = org.backups.nodes.find((n: { status: string }) => n.status === 'PENDING')
+    t.equal(pending.completedAt, null)
+    t.equal(pending.errorMessage, null)
+    t.same(org.services.map((s: { id: string }) => s.id), [...DEMO_SERVICE_IDS].sort())
+    const catalog = org.services.find((s: { id: string }) => s.id === CATALOG)
+    t.equal(catalog.backups.totalCount, 3)
+    t.same(catalog.backup, { status: 'RUNNING' })
+    t.equal(org.services.find((s: { id: string }) => s.id === ANALYTICS).backup, null)
+  })
+
+  t.test('organization: main error, another organization is FORBIDDEN', async (t) => {
+    const { status, body } = await gql(app, `{ organization(id: "${OTHER_ORG}") { id backups { totalCount } } }`)
+    t.equal(status, 200)
+    t.same(body.data, { organization: { id: OTHER_ORG, backups: null } })
+    t.same(codes(body), ['FORBIDDEN'])
+    t.equal(body.errors?.[0]?.extensions.grpcStatus, 'PERMISSION_DENIED')
+    t.same(body.errors?.[0]?.path, ['organization', 'backups'])
+  })
+
+  t.test('service: backups, one backup, policies, one policy, links', async (t) => {
+    const { body } = await gql(app, `query S($id: ID!, $policy: ID!) {
+      service(id: $id) {
+        id
+        backups(orderBy: { field: NAME, direction: ASC }) {
+          totalCount
+          edges { cursor node { name policyId policy { id } service { id } organization { id } } }
+        }
+        backup(name: "catalog-nightly-002") { name status dbName collectionNames }
+        missing: backup(name: "nope") { name }
+        policies { id serviceId organizationId scheduleCron retentionCount isActive createdAt updatedAt service { id } }
+        active: policies(isActive: true) { id }
+        inactive: policies(isActive: false) { id }
+        policy(id: $policy) { id retentionCount }
+        noPolicy: policy(id: "00000000-0000-4000-8000-000000000000") { id }
+      }
+    }`, { variables: { id: CATALOG, policy: DEMO_POLICY_ID.toUpperCase() } })
+    t.notOk(body.errors)
+    const s = body.data.service
+    t.same(s.backups.edges.map((e: { node: { name: string } }) => e.node.name), ['catalog-manual-003', 'catalog-nightly-001', 'catalog-nightly-002'])
+    t.ok(s.backups.edges.every((e: { cursor: string }) => typeof e.cursor === 'string' && e.cursor.length > 0))
+    const nightly = s.backups.edges[1].node
+    t.same(nightly, { name: 'catalog-nightly-001', policyId: DEMO_POLICY_ID, policy: { id: DEMO_POLICY_ID }, service: { id: CATALOG }, organization: { id: DEMO_ORG_ID } })
+    t.same(s.backups.edges[0].node.policy, null, 'a manual backup has no policy')
+    t.same(s.backup, { name: 'catalog-nightly-002', status: 'COMPLETED', dbName: 'catalog', collectionNames: ['products', 'categories'] })
+    t.equal(s.missing, null)
+    t.equal(s.policies.length, 1)
+    t.match(s.policies[0], { id: DEMO_POLICY_ID, serviceId: CATALOG, organizationId: DEMO_ORG_ID, scheduleCron: '0 2 * * *', retentionCount: 7, isActive: true, service: { id: CATALOG } })
+    t.match(s.policies[0].createdAt, RFC3339_UTC)
+    t.same(s.active, [{ id: DEMO_POLICY_ID }])
+    t.same(s.inactive, [])
+    t.same(s.policy, { id: DEMO_POLICY_ID, retentionCount: 7 }, 'policy ids match in any case')
+    t.equal(s.noPolicy, null)
+  })
+
+  t.test('service: paging forward with cursors and backward with last/before', async (t) => {
+    const q = `query P($after: String, $before: String, $first: Int, $last: Int) {
+      organization(id: "${DEMO_ORG_ID}") { backups(first: $first, after: $after, last: $last, before: $before) {
+        totalCount edges { node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`
+    const names: string[] = []
+    let after: string | null = null
+    let pages = 0
+    for (;;) {
+      const { body } = await gql(app, q, { variables: { first: 3, after } })
+      const page = body.data.organization.backups
+      t.equal(page.totalCount, DEMO_BACKUPS.length)
+      t.equal(page.pageInfo.hasPreviousPage, pages > 0)
+      names.push(...page.edges.map((e: { node: { name: string } }) => e.node.name))
+      pages++
+      if (!page.pageInfo.hasNextPage) break
+      after = page.pageInfo.endCursor
+    }
+    t.equal(pages, 3)
+    t.same(names, [...DEMO_BACKUPS].sort((a, b) => a.ageMs - b.ageMs).map((b) => b.name))
+
+    const { body: tail } = await gql(app, q, { variables: { last: 2 } })
+    t.same(tail.data.organization.backups.edges.map((e: { node: { name: string } }) => e.node.name), names.slice(-2))
+    const { body: before } = await gql(app, q, { variables: { last: 2, before: tail.data.organization.backups.pageInfo.startCursor } })
+    t.same(before.data.organization.backups.edges.map((e: { node: { name: string } }) => e.node.name), names.slice(-4, -2))
+    t.same(before.data.organization.backups.pageInfo.hasNextPage, true)
+
+    sim.resetCalls()
+    const { body: bad } = await gql(app, q, { variables: { first: -1 } })
+    t.same(codes(bad), ['BAD_USER_INPUT'])
+    t.equal(bad.errors?.[0]?.extensions.field, 'first')
+    const { body: badCursor } = await gql(app, q, { variables: { after: 'bogus' } })
+    t.equal(badCursor.errors?.[0]?.extensions.field, 'after')
+    t.same(badCursor.data, { organization: { backups: null } })
+  })
+
+  t.test('backup(serviceId, name): the backup, null when absent, BAD_USER_INPUT before the upstream', async (t) => {
+    const { body } = await gql(app, `{
+      b: backup(serviceId: "${ANALYTICS}", name: "analytics-events-001") { name serviceId service { id } }
+      none: backup(serviceId: "${ANALYTICS}", name: "analytics-events-999") { name }
+    }`)
+    t.notOk(body.errors)
+    t.same(body.data, { b: { name: 'analytics-events-001', serviceId: ANALYTICS, service: { id: ANALYTICS } }, none: null })
+
+    sim.resetCalls()
+    const { body: bad } = await gql(app, '{ backup(serviceId: "", name: "x") { name } }')
+    t.same(bad.data, { backup: null })
+    t.same(codes(bad), ['BAD_USER_INPUT'])
+    t.equal(bad.errors?.[0]?.extensions.field, 'serviceId')
+    t.same(bad.errors?.[0]?.path, ['backup'])
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('service: main error, another organization\'s service is FORBIDDEN; bad ids never reach the upstream', async (t) => {
+    const { body } = await gql(app, `{ service(id: "${CATALOG}") { id backups { totalCount } } }`, { headers: { authorization: `Bearer ${OTHER_TOKEN}` } })
+    t.same(body.data, { service: { id: CATALOG, backups: null } })
+    t.same(codes(body), ['FORBIDDEN'])
+    t.match(body.errors?.[0]?.message, /belongs to another organization/)
+
+    sim.resetCalls()
+    const { body: bad } = await gql(app, `{
+      empty: service(id: " ") { id }
+      org: organization(id: "acme") { id }
+      svc: service(id: "${CATALOG}") { policy(id: "p-1") { id } }
+    }`)
+    t.same(bad.data, { empty: null, org: null, svc: { policy: null } })
+    t.same(bad.errors?.map((e) => [e.extensions.code, e.extensions.field]), [['BAD_USER_INPUT', 'id'], ['BAD_USER_INPUT', 'id'], ['BAD_USER_INPUT', 'id']])
+    t.match(bad.errors?.[1]?.message, /^id must be a UUID/)
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('BackupPolicy.nextRuns: the next UTC runs of the cron', async (t) => {
+    const before = Date.now()
+    const { body } = await gql(app, `{ service(id: "${CATALOG}") { policies { nextRuns three: nextRuns(count: 3) none: nextRuns(count: 0) } } }`)
+    const after = Date.now()
+    t.notOk(body.errors)
+    const policy = body.data.service.policies[0]
+    t.equal(policy.nextRuns.length, 5, 'five by default')
+    t.same(policy.three, policy.nextRuns.slice(0, 3))
+    t.same(policy.none, [])
+    const times = policy.nextRuns.map((s: string) => Date.parse(s))
+    for (const [i, s] of policy.nextRuns.entries()) {
+      t.match(s, /^\d{4}-\d{2}-\d{2}T02:00:00\.000Z$/, 'daily at 02:00 UTC')
+      if (i > 0) t.equal(times[i] - times[i - 1], 24 * 3_600_000)
+    }
+    t.ok(times[0] > before && times[0] <= after + 24 * 3_600_000, 'the first run is within a day from now')
+
+    const { body: bad } = await gql(app, `{ service(id: "${CATALOG}") { policies { id nextRuns(count: 101) } } }`)
+    t.same(codes(bad), ['BAD_USER_INPUT'])
+    t.equal(bad.errors?.[0]?.extensions.field, 'count')
+    t.same(bad.data.service.policies, null, 'a non-null list item error nulls the list, not the service')
+  })
+})

@@ -1,0 +1,158 @@
+/**
+ * The GraphQL surface's pure parts, without a server: paging, scalars, the
+ * limiter, field naming, introspection detection and media types; and the
+ * schema file itself (every type and field described).
+ */
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { buildSchema, isObjectType, isInputObjectType, isEnumType, parse } from 'graphql'
+import { backupConnection } from '../../src/graphql/connection.js'
+import { createLimiter } from '../../src/graphql/fetcher.js'
+import { isIntrospectionOnly, wantsGraphqlResponse } from '../../src/graphql/http.js'
+import type { BackupNode } from '../../src/graphql/model.js'
+import { argName, inputName } from '../../src/graphql/names.js'
+import { SCHEMA_FILE } from '../../src/graphql/plugin.js'
+import { DateTime, Int64 } from '../../src/graphql/scalars.js'
+
+function backup (name: string, seconds: number, status: BackupNode['status'] = 'COMPLETED', serviceId = 'svc'): BackupNode {
+  return { name, serviceId, organizationId: 'org', dbName: 'db', collectionNames: ['c'], status, createdAt: { seconds: String(seconds), nanos: 0 }, completedAt: null, sizeBytes: '1', policyId: null, errorMessage: null }
+}
+
+const ALL = [backup('b', 20), backup('a', 10, 'FAILED'), backup('d', 40), backup('c', 30, 'PENDING'), backup('e', 50)]
+const names = (c: { nodes: BackupNode[] }): string[] => c.nodes.map((n) => n.name)
+
+t.test('backupConnection: newest first by default, status filter, totals', async (t) => {
+  const c = backupConnection(ALL, {})
+  t.same(names(c), ['e', 'd', 'c', 'b', 'a'])
+  t.equal(c.totalCount, 5)
+  t.same(c.pageInfo, { hasNextPage: false, hasPreviousPage: false, startCursor: c.edges[0]?.cursor, endCursor: c.edges[4]?.cursor })
+  const failed = backupConnection(ALL, { status: ['FAILED', 'PENDING'] })
+  t.same(names(failed), ['c', 'a'])
+  t.equal(failed.totalCount, 2)
+  t.same(names(backupConnection(ALL, { orderBy: { field: 'NAME', direction: 'ASC' } })), ['a', 'b', 'c', 'd', 'e'])
+  t.same(names(backupConnection(ALL, { orderBy: { field: 'CREATED_AT', direction: 'ASC' } })), ['a', 'b', 'c', 'd', 'e'])
+})
+
+t.test('backupConnection: forward and backward paging visit every item once', async (t) => {
+  const seen: string[] = []
+  let after: string | null = null
+  for (let page = 0; page < 10; page++) {
+    const c = backupConnection(ALL, { first: 2, after })
+    seen.push(...names(c))
+    t.equal(c.pageInfo.hasPreviousPage, page > 0)
+    if (!c.pageInfo.hasNextPage) break
+    after = c.pageInfo.endCursor
+  }
+  t.same(seen, ['e', 'd', 'c', 'b', 'a'])
+
+  const tail = backupConnection(ALL, { last: 2 })
+  t.same(names(tail), ['b', 'a'])
+  t.same([tail.pageInfo.hasPreviousPage, tail.pageInfo.hasNextPage], [true, false])
+  const before = backupConnection(ALL, { last: 2, before: tail.pageInfo.startCursor })
+  t.same(names(before), ['d', 'c'])
+  t.same([before.pageInfo.hasPreviousPage, before.pageInfo.hasNextPage], [true, true])
+  t.same(names(backupConnection(ALL, { first: 0 })), [])
+})
+
+t.test('backupConnection: a cursor survives the deletion of its item', async (t) => {
+  const first = backupConnection(ALL, { first: 2 })
+  const withoutD = ALL.filter((b) => b.name !== 'd')
+  t.same(names(backupConnection(withoutD, { first: 2, after: first.pageInfo.endCursor })), ['c', 'b'])
+})
+
+t.test('backupConnection: bad arguments are BAD_USER_INPUT naming the argument', async (t) => {
+  const nameCursor = backupConnection(ALL, { orderBy: { field: 'NAME', direction: 'ASC' }, first: 1 }).pageInfo.endCursor
+  t.throws(() => backupConnection(ALL, { after: 'not-a-cursor' }), { code: 'VBGW_INVALID_ARGUMENT', field: 'after' })
+  t.throws(() => backupConnection(ALL, { before: Buffer.from('["CREATED_AT:DESC",[1]]').toString('base64url') }), { code: 'VBGW_INVALID_ARGUMENT', field: 'before' })
+  t.throws(() => backupConnection(ALL, { after: nameCursor }), { code: 'VBGW_INVALID_ARGUMENT', field: 'after', message: /another orderBy/ })
+  t.throws(() => backupConnection(ALL, { first: -1 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'first' })
+  t.throws(() => backupConnection(ALL, { last: -3 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'last' })
+})
+
+t.test('DateTime serializes RFC 3339 UTC and parses only RFC 3339', async (t) => {
+  t.equal(DateTime.serialize({ seconds: '1778491800', nanos: 123_456_789 }), '2026-05-11T09:30:00.123Z')
+  t.equal(DateTime.serialize(new Date(0)), '1970-01-01T00:00:00.000Z')
+  t.throws(() => DateTime.serialize('yesterday'))
+  t.equal((DateTime.parseValue('2026-05-11T11:30:00+02:00') as Date).toISOString(), '2026-05-11T09:30:00.000Z')
+  t.throws(() => DateTime.parseValue('2026-05-11'), { code: 'VBGW_INVALID_ARGUMENT' })
+})
+
+t.test('Int64 keeps every digit', async (t) => {
+  t.equal(Int64.serialize('9223372036854775807'), '9223372036854775807')
+  t.equal(Int64.serialize(42), '42')
+  t.equal(Int64.serialize(2n ** 60n), '1152921504606846976')
+  t.throws(() => Int64.serialize('9223372036854775808'))
+  t.throws(() => Int64.serialize(1.5))
+  t.equal(Int64.parseValue('-12'), '-12')
+  t.throws(() => Int64.parseValue('12abc'), { code: 'VBGW_INVALID_ARGUMENT' })
+})
+
+t.test('createLimiter never runs more than its bound and runs everything', async (t) => {
+  const limiter = createLimiter(8)
+  let peak = 0
+  const releases: Array<() => void> = []
+  const tasks = Array.from({ length: 20 }, (_, i) => limiter.run(async () => {
+    peak = Math.max(peak, limiter.active)
+    await new Promise<void>((resolve) => releases.push(resolve))
+    return i
+  }))
+  // Release tasks one at a time as they start; the queue refills the slots.
+  while (releases.length > 0 || limiter.active > 0) {
+    await new Promise((resolve) => setImmediate(resolve))
+    t.ok(limiter.active <= 8)
+    releases.shift()?.()
+  }
+  t.same(await Promise.all(tasks), Array.from({ length: 20 }, (_, i) => i))
+  t.equal(peak, 8)
+  await t.rejects(limiter.run(() => Promise.reject(new RangeError('boom'))), RangeError)
+  t.equal(limiter.active, 0)
+  t.throws(() => createLimiter(0), RangeError)
+})
+
+t.test('field names point at the caller\'s arguments', async (t) => {
+  t.equal(inputName('collection_names[2]'), 'input.collectionNames[2]')
+  t.equal(inputName('organization_id'), 'input.organizationId')
+  const name = argName({ service_id: 'id' })
+  t.equal(name('service_id'), 'id')
+  t.equal(name('backup_name'), 'backupName')
+})
+
+t.test('introspection-only documents', async (t) => {
+  t.ok(isIntrospectionOnly(parse('{ __schema { types { name } } }')))
+  t.ok(isIntrospectionOnly(parse('query A { ...F } fragment F on Query { __typename __type(name: "Backup") { name } }')))
+  t.notOk(isIntrospectionOnly(parse('{ __typename service(id: "x") { id } }')))
+  t.notOk(isIntrospectionOnly(parse('query A { ...F } fragment F on Query { service(id: "x") { id } }')))
+  t.notOk(isIntrospectionOnly(parse('query A { __typename } mutation B { deleteBackup(input: {serviceId: "s", backupName: "b"}) { __typename } }')))
+})
+
+t.test('Accept negotiation', async (t) => {
+  t.ok(wantsGraphqlResponse('application/graphql-response+json'))
+  t.ok(wantsGraphqlResponse('application/json;q=0.9, application/graphql-response+json'))
+  t.notOk(wantsGraphqlResponse('application/graphql-response+json;q=0, application/json'))
+  t.notOk(wantsGraphqlResponse('application/json'))
+  t.notOk(wantsGraphqlResponse(undefined))
+})
+
+t.test('schema.graphql describes every type, field, argument and enum value', async (t) => {
+  const schema = buildSchema(readFileSync(SCHEMA_FILE, 'utf8'))
+  const missing: string[] = []
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue
+    if (!type.description) missing.push(type.name)
+    if (isObjectType(type) || isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        if (!field.description) missing.push(`${type.name}.${field.name}`)
+        for (const arg of 'args' in field ? field.args : []) {
+          // Mutation inputs are described by their input type.
+          if (!arg.description && arg.name !== 'input') missing.push(`${type.name}.${field.name}(${arg.name})`)
+        }
+      }
+    }
+    if (isEnumType(type)) {
+      for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`)
+    }
+  }
+  t.same(missing, [])
+  t.same(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort(),
+    ['createBackup', 'createBackupPolicy', 'deleteBackup', 'deleteBackupPolicy', 'restoreBackup', 'updateBackupPolicy'])
+})

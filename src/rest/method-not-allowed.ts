@@ -1,0 +1,61 @@
+/**
+ * 405 for a known REST path asked with a method it does not route, with an
+ * `Allow` header and the same Status body as every other error. Fastify
+ * sends such requests to the not-found handler, so this is a not-found
+ * handler scoped to the REST paths' literal prefixes (e.g. `/v1`): paths
+ * outside them keep the app-wide 404. It matches the request path against
+ * the templates at request time instead of registering 405 routes, because
+ * a 405 route on `DELETE .../backup/policy` would shadow the real
+ * `DELETE .../backup/{backup_name}` for a backup named "policy".
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { status as GrpcStatus } from '@grpc/grpc-js'
+import { mapGrpcStatus, type ErrorView } from '../errors.js'
+import { sendStatus } from '../http/errors.js'
+import type { RestRoute } from './routes.js'
+
+/** The methods that route a path, HEAD included wherever GET is (Fastify serves it). */
+export function allowedMethods (routes: RestRoute[], path: string): string[] {
+  const allowed = new Set<string>()
+  for (const { method, path: template } of routes) {
+    if (!template.regex.test(path)) continue
+    allowed.add(method.http.verb)
+    if (method.http.verb === 'GET') allowed.add('HEAD')
+  }
+  return [...allowed].sort()
+}
+
+function routingError (message: string, code: GrpcStatus, httpStatus: number): ErrorView {
+  return {
+    httpStatus,
+    grpcCode: code,
+    grpcStatus: GrpcStatus[code] as string,
+    graphqlCode: mapGrpcStatus(code).graphql,
+    message,
+    details: [],
+    serverFault: false
+  }
+}
+
+/**
+ * Register the handler under each distinct first literal segment of the
+ * routes (`/v1`). The 404 it gives for unknown paths is worded like the
+ * app-wide one in src/http/errors.ts.
+ */
+export async function registerMethodNotAllowed (fastify: FastifyInstance, routes: RestRoute[]): Promise<void> {
+  const prefixes = new Set(routes.map((r) => r.path.literalPrefix.split('/').slice(0, 2).join('/')).filter((p) => p !== ''))
+  for (const prefix of prefixes) {
+    await fastify.register(async function methodNotAllowed (scope) {
+      scope.setNotFoundHandler(function (request: FastifyRequest, reply: FastifyReply) {
+        const path = request.url.split('?')[0] as string
+        const allowed = allowedMethods(routes, path)
+        if (allowed.length === 0) {
+          return sendStatus(reply, routingError(`no route for ${request.method} ${path}`, GrpcStatus.NOT_FOUND, 404))
+        }
+        // grpc-gateway's routing error: HTTP 405 with gRPC code UNIMPLEMENTED.
+        reply.header('allow', allowed.join(', '))
+        return sendStatus(reply, routingError(`method ${request.method} is not allowed for ${path}; allowed: ${allowed.join(', ')}`, GrpcStatus.UNIMPLEMENTED, 405))
+      })
+    }, { prefix })
+  }
+}

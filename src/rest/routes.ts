@@ -1,0 +1,95 @@
+/**
+ * REST routes, generated at boot from each method's `google.api.http` rule
+ * in the contract: a newly annotated method gets its route with no new code
+ * here. Each route authenticates, binds, validates, calls the vbase facade
+ * (the only way to the upstream) and renders proto3 JSON; reads also carry
+ * caching headers and answer conditional GETs with 304.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from '../errors.js'
+import { contract, type MethodInfo } from '../upstream/contract.js'
+import { contextFromHeaders } from '../upstream/metadata.js'
+import { validateRequest } from '../upstream/validate.js'
+import { bindRequest, checkBindings } from './bind.js'
+import { ifNoneMatch, readHeaders } from './cache-headers.js'
+import { parseGrpcTimeout } from './grpc-timeout.js'
+import { toJson, type JsonNames } from './json-mapping.js'
+import { compileTemplate, type PathTemplate } from './path-template.js'
+
+/** One generated route: a method and its compiled path. */
+export interface RestRoute {
+  method: MethodInfo
+  path: PathTemplate
+}
+
+/** Options of the generated routes. */
+export interface RouteOptions {
+  /** Field names of JSON responses. */
+  names: JsonNames
+  /** max-age of reads when the facade gives none (CACHE_TTL_MS). */
+  cacheTtlMs: number
+}
+
+/** Compile the routes of every method in the contract; an unsupported rule stops the boot. */
+export function restRoutes (methods: Iterable<MethodInfo> = contract.methods.values()): RestRoute[] {
+  return [...methods].map((method) => {
+    checkBindings(method)
+    return { method, path: compileTemplate(method.http.pathTemplate) }
+  })
+}
+
+/**
+ * A missing Authorization header is answered 401 here, before the body is
+ * parsed and before any upstream call. Anything present passes through as
+ * is: the upstream judges the credential, and its UNAUTHENTICATED is a 401 too.
+ */
+async function requireAuthorization (request: FastifyRequest): Promise<void> {
+  const value = request.headers.authorization
+  if (value === undefined || value.trim() === '') throw new errors.Unauthenticated()
+}
+
+/** Cancel the upstream call when the HTTP client goes away before the answer. */
+function disconnectSignal (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
+  return controller.signal
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** Register one Fastify route per contract method. */
+export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {
+  for (const { method, path } of routes) {
+    fastify.route({
+      method: method.http.verb,
+      url: path.fastifyPath,
+      onRequest: requireAuthorization,
+      handler: async function restHandler (request, reply) {
+        const timeoutMs = parseGrpcTimeout(request.headers['grpc-timeout'])
+        const input = bindRequest(method, {
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, string | string[]>,
+          body: request.body
+        })
+        validateRequest(method.name, input)
+        const ctx = contextFromHeaders(request.headers, { signal: disconnectSignal(reply), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+        // The route is generic over the method: the request's static type is
+        // unknown here, its shape was checked by bindRequest and validateRequest.
+        const { value, meta } = await fastify.vbase.callWithMeta(method.name, input, ctx)
+        const body = JSON.stringify(toJson(method.responseType, value as object as Record<string, unknown>, opts.names))
+        if (!method.read) return reply.type(JSON_TYPE).send(body)
+
+        const headers = readHeaders(meta, body, opts.cacheTtlMs)
+        reply.header('etag', headers.etag).header('cache-control', headers.cacheControl)
+        if (headers.xCache !== undefined) reply.header('x-cache', headers.xCache)
+        // 304 is defined for GET and HEAD only (RFC 9110 §13.1.2); the
+        // read-only POST (ListBackupByOrg) always answers with the body.
+        const conditional = request.method === 'GET' || request.method === 'HEAD'
+        if (conditional && ifNoneMatch(request.headers['if-none-match'], headers.etag)) {
+          return reply.code(304).send()
+        }
+        return reply.type(JSON_TYPE).send(body)
+      }
+    })
+  }
+}

@@ -1,0 +1,167 @@
+import t from 'tap'
+import { status } from '@grpc/grpc-js'
+import { STATUS_TABLE } from '../../src/errors.js'
+import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+
+const auth = { authorization: `Bearer ${DEV_TOKEN}` }
+const SVC = DEMO_SERVICE_IDS[0]
+const policyBody = { organization_id: DEMO_ORG_ID, schedule_cron: '0 0 * * *', retention_count: 7 }
+
+t.test('every gRPC code the upstream answers maps to its HTTP status and a Status body', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const codes = Object.values(status).filter((c): c is status => typeof c === 'number' && c !== status.OK)
+  t.equal(codes.length, 16)
+  for (const code of codes) {
+    sim.faults.failNext(1, code)
+    // A write: reads are retried on UNAVAILABLE, which would hide the fault.
+    const res = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: auth, payload: policyBody })
+    const name = status[code]
+    t.equal(res.statusCode, STATUS_TABLE[code].http, `${name} -> ${STATUS_TABLE[code].http}`)
+    t.match(res.json(), { code, message: /./, details: [] }, `${name} body`)
+    t.equal(res.headers['www-authenticate'], code === status.UNAUTHENTICATED ? 'Bearer' : undefined, `${name} WWW-Authenticate`)
+  }
+  t.equal(sim.callCount('CreateBackupPolicy'), 16)
+})
+
+t.test('an invalid token is the upstream\'s 401, with WWW-Authenticate', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: `/v1/vbase/${SVC}/backup`, headers: { authorization: 'Bearer nope' } })
+  t.equal(res.statusCode, 401)
+  t.equal(res.headers['www-authenticate'], 'Bearer')
+  t.equal(sim.callCount(), 1, 'passed through: the upstream judged it')
+})
+
+// Input the gateway judges itself: 400 naming the field, no upstream call.
+const invalid: Array<[string, string, string, unknown, string | undefined]> = [
+  ['missing organization_id', 'POST', `/v1/vbase/${SVC}/backup`, { db_name: 'd', collection_names: ['c'] }, 'organization_id'],
+  ['organization_id not a UUID', 'POST', '/v1/vbase/backup/org/acme', {}, 'organization_id'],
+  ['empty collection_names', 'POST', `/v1/vbase/${SVC}/backup/restore`, { organization_id: DEMO_ORG_ID, backup_name: 'b', db_name: 'd', collection_names: [] }, 'collection_names'],
+  ['six-field cron', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, schedule_cron: '0 0 0 * * *' }, 'schedule_cron'],
+  ['retention 0', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, retention_count: 0 }, 'retention_count'],
+  ['policy_id not a UUID', 'DELETE', `/v1/vbase/${SVC}/backup/policy/p1`, undefined, 'policy_id'],
+  ['unknown field', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, retention_days: 7 }, 'retention_days'],
+  ['wrong type', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, is_active: 'yes' }, 'is_active'],
+  ['path and body differ', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, service_id: 'other' }, 'service_id'],
+  ['unknown query parameter', 'GET', `/v1/vbase/${SVC}/backup?pageSize=5`, undefined, 'pageSize'],
+  ['body not an object', 'POST', `/v1/vbase/${SVC}/backup/policy`, [policyBody], undefined]
+]
+t.test('input the gateway can judge is a 400 before any upstream call', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  for (const [what, method, url, body, field] of invalid) {
+    const res = await app.inject({ method: method as 'GET', url, headers: auth, ...(body === undefined ? {} : { payload: body as object }) })
+    t.equal(res.statusCode, 400, `${what}: ${res.body}`)
+    const json = res.json()
+    t.match(json, { code: 3, message: /./ }, what)
+    if (field !== undefined) t.match(json.details, [{ field_violations: [{ field }] }], `${what} names ${field}`)
+  }
+  const bad = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: { ...auth, 'content-type': 'application/json' }, payload: '{"retention_count":' })
+  t.equal(bad.statusCode, 400, 'malformed JSON')
+  t.match(bad.json(), { code: 3, details: [] })
+  t.equal(sim.callCount(), 0)
+})
+
+t.test('authentication comes first: no token and a bad body is 401', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: { 'content-type': 'application/json' }, payload: '{nope' })
+  t.equal(res.statusCode, 401)
+})
+
+t.test('unknown routes are 404 and wrong methods 405, with the Status body', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const wrong = await app.inject({ method: 'PUT', url: `/v1/vbase/${SVC}/backup`, headers: auth })
+  t.equal(wrong.statusCode, 405)
+  t.equal(wrong.headers.allow, 'GET, HEAD, POST')
+  t.match(wrong.json(), { code: 12, message: /PUT/, details: [] })
+  const getOne = await app.inject({ method: 'GET', url: `/v1/vbase/${SVC}/backup/b1` })
+  t.equal(getOne.statusCode, 405)
+  t.equal(getOne.headers.allow, 'DELETE')
+  for (const url of ['/v1/vbase/x/nothing', '/v1', '/nothing/at/all']) {
+    const res = await app.inject({ method: 'GET', url: `${url}?q=1`, headers: auth })
+    t.equal(res.statusCode, 404, url)
+    t.same(res.json(), { code: 5, message: `no route for GET ${url}`, details: [] }, `${url}: same body inside and outside the REST prefix`)
+  }
+  t.equal(sim.callCount(), 0)
+})
+
+t.test('reads carry Cache-Control and an ETag; If-None-Match gets a 304', async (t) => {
+  const { app, config } = await buildTestApp(t)
+  const url = `/v1/vbase/${SVC}/backup`
+  const first = await app.inject({ method: 'GET', url, headers: auth })
+  t.equal(first.statusCode, 200)
+  const etag = first.headers.etag as string
+  t.match(etag, /^"[^"]+"$/)
+  const maxAge = Number(/^private, max-age=(\d+)$/.exec(first.headers['cache-control'] as string)?.[1])
+  t.ok(maxAge > 0 && maxAge <= config.CACHE_TTL_MS / 1000, `max-age ${maxAge} within the TTL`)
+  t.equal(first.headers['x-cache'], 'miss')
+
+  const second = await app.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': etag } })
+  t.equal(second.statusCode, 304)
+  t.equal(second.body, '')
+  t.equal(second.headers.etag, etag)
+  t.equal(second.headers['x-cache'], 'hit')
+  t.match(second.headers['cache-control'], /^private, max-age=\d+$/)
+
+  const weak = await app.inject({ method: 'HEAD', url, headers: { ...auth, 'if-none-match': `"other", W/${etag}` } })
+  t.equal(weak.statusCode, 304, 'HEAD, a list and a weak form match too')
+  const stale = await app.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': '"other"' } })
+  t.equal(stale.statusCode, 200)
+  t.same(stale.json(), first.json())
+
+  const bypass = await app.inject({ method: 'GET', url, headers: { ...auth, 'cache-control': 'no-cache' } })
+  t.equal(bypass.headers['x-cache'], 'miss', 'no-cache reads through')
+
+  const write = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: auth, payload: policyBody })
+  t.equal(write.statusCode, 200)
+  t.equal(write.headers.etag, undefined, 'writes carry no validator')
+  t.equal(write.headers['cache-control'], undefined)
+})
+
+t.test('the read-only POST answers If-None-Match with its body (304 is for GET and HEAD)', async (t) => {
+  const { app } = await buildTestApp(t)
+  const url = `/v1/vbase/backup/org/${DEMO_ORG_ID}`
+  const first = await app.inject({ method: 'POST', url, headers: auth, payload: {} })
+  t.match(first.headers, { etag: /^"/, 'cache-control': /^private, max-age=\d+$/ })
+  const again = await app.inject({ method: 'POST', url, headers: { ...auth, 'if-none-match': first.headers.etag as string }, payload: {} })
+  t.equal(again.statusCode, 200)
+  t.equal(again.headers['x-cache'], 'hit')
+})
+
+t.test('Grpc-Timeout shortens the deadline', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  sim.faults.latencyMs = 300
+  const url = `/v1/vbase/${SVC}/backup/policy`
+  const short = await app.inject({ method: 'POST', url, headers: { ...auth, 'grpc-timeout': '50m' }, payload: policyBody })
+  t.equal(short.statusCode, 504)
+  t.match(short.json(), { code: status.DEADLINE_EXCEEDED })
+  const plain = await app.inject({ method: 'POST', url, headers: auth, payload: policyBody })
+  t.equal(plain.statusCode, 200, 'the default deadline (5 s) outlasts the latency')
+})
+
+t.test('Grpc-Timeout never lengthens the deadline past UPSTREAM_TIMEOUT_MS', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { UPSTREAM_TIMEOUT_MS: '100' } })
+  sim.faults.latencyMs = 400
+  const res = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: { ...auth, 'grpc-timeout': '1H' }, payload: policyBody })
+  t.equal(res.statusCode, 504)
+})
+
+t.test('a malformed Grpc-Timeout is a 400 before any upstream call', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: `/v1/vbase/${SVC}/backup`, headers: { ...auth, 'grpc-timeout': '5 seconds' } })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 3, message: /Grpc-Timeout/ })
+  t.equal(sim.callCount(), 0)
+})
+
+t.test('/openapi.json and Swagger UI at /docs, without a token', async (t) => {
+  const { app } = await buildTestApp(t)
+  const doc = await app.inject({ method: 'GET', url: '/openapi.json' })
+  t.equal(doc.statusCode, 200)
+  t.match(doc.headers['content-type'], /^application\/json/)
+  t.equal(doc.json().openapi, '3.1.0')
+  const ui = await app.inject({ method: 'GET', url: '/docs' })
+  t.equal(ui.statusCode, 200)
+  t.match(ui.body, /swagger-ui/)
+  const uiDoc = await app.inject({ method: 'GET', url: '/docs/json' })
+  t.same(uiDoc.json(), doc.json(), 'the UI loads the same document')
+})

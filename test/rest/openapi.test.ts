@@ -1,0 +1,76 @@
+import t from 'tap'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { buildOpenApi } from '../../src/rest/openapi.js'
+import { restRoutes } from '../../src/rest/routes.js'
+import { contract } from '../../src/upstream/contract.js'
+
+interface Operation {
+  operationId: string
+  description: string
+  parameters: Array<{ name: string, in: string, required: boolean, description?: string }>
+  requestBody?: { content: Record<string, { schema: { $ref: string } }> }
+  responses: Record<string, { content?: Record<string, { schema: { $ref: string } }>, headers?: Record<string, unknown> }>
+}
+interface Doc {
+  openapi: string
+  paths: Record<string, Record<string, Operation>>
+  security: unknown[]
+  components: { schemas: Record<string, { description?: string, properties?: Record<string, { description?: string }>, enum?: string[] }>, securitySchemes: Record<string, unknown> }
+}
+
+const doc = buildOpenApi(restRoutes(), { names: 'proto' }) as unknown as Doc
+const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([verb, op]) => ({ path, verb, op })))
+
+t.test('the document passes the OpenAPI 3.1 schema', async (t) => {
+  const validator = new Validator()
+  const result = await validator.validate(doc as unknown as Record<string, unknown>)
+  t.same(result.errors, undefined)
+  t.equal(result.valid, true)
+  t.equal(validator.version, '3.1')
+})
+
+t.test('a broken document fails the validator (the check can fail)', async (t) => {
+  const broken = structuredClone(doc) as unknown as { paths: Record<string, Record<string, { responses?: unknown }>> }
+  delete broken.paths['/v1/vbase/{service_id}/backup']!.get!.responses
+  broken.paths['/v1/vbase/{service_id}/backup']!.get!.responses = 'none'
+  t.equal((await new Validator().validate(broken)).valid, false)
+})
+
+t.test('all 9 operations, each at its rule\'s path and verb', async (t) => {
+  t.equal(operations.length, 9)
+  for (const m of contract.methods.values()) {
+    const op = doc.paths[m.http.pathTemplate]?.[m.http.verb.toLowerCase()]
+    t.equal(op?.operationId, m.name, `${m.http.verb} ${m.http.pathTemplate}`)
+    t.equal(op?.description.startsWith(m.description), true, `${m.name} description from the proto`)
+    t.same(op?.parameters.filter((p) => p.in === 'path').map((p) => p.name), m.http.pathParams)
+    t.equal(op?.requestBody !== undefined, m.http.body === '*', `${m.name} request body`)
+    t.equal(op?.responses['200']?.content?.['application/json']?.schema.$ref, `#/components/schemas/${m.responseType.name}`)
+    t.equal(op?.responses['200']?.headers !== undefined, m.read, `${m.name} caching headers documented on reads`)
+    t.equal(op?.responses.default?.content?.['application/json']?.schema.$ref, '#/components/schemas/Status')
+  }
+})
+
+t.test('schemas come from the messages, descriptions from the proto comments', async (t) => {
+  const { schemas } = doc.components
+  t.equal(schemas.Backup?.description, 'A backup job and the artifact it produces.')
+  t.equal(schemas.Backup?.properties?.size_bytes?.description, 'Size of the backup artifact in bytes; 0 until the job completes.')
+  t.match(schemas.Backup?.properties?.created_at, { type: 'string', format: 'date-time' })
+  t.match(schemas.Backup?.properties?.size_bytes, { type: 'string', format: 'int64' })
+  t.same(schemas.JobStatus?.enum, ['JOB_STATUS_UNSPECIFIED', 'PENDING', 'RUNNING', 'COMPLETED', 'FAILED'])
+  t.match(schemas.Status, { required: ['code', 'message', 'details'] })
+  t.ok(schemas.CreateBackupRequest, 'request messages are schemas too')
+  const param = doc.paths['/v1/vbase/{service_id}/backup/policy/{policy_id}']?.post?.parameters.find((p) => p.name === 'policy_id')
+  t.match(param, { in: 'path', required: true, description: 'UUID of the policy to update.' })
+})
+
+t.test('bearer security scheme applies to every operation', async (t) => {
+  t.match(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' })
+  t.same(doc.security, [{ bearerAuth: [] }])
+})
+
+t.test('lowerCamelCase field names when configured', async (t) => {
+  const camel = buildOpenApi(restRoutes(), { names: 'json' }) as unknown as Doc
+  t.ok(camel.components.schemas.Backup?.properties?.sizeBytes)
+  t.notOk(camel.components.schemas.Backup?.properties?.size_bytes)
+  t.ok((await new Validator().validate(camel as unknown as Record<string, unknown>)).valid)
+})

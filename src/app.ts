@@ -7,7 +7,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import errorHandling from './http/errors.js'
+import graphql from './graphql/plugin.js'
 import healthRoutes from './ops/health.js'
+import rest from './rest/index.js'
 import upstream from './upstream/plugin.js'
 
 export interface BuildAppOptions {
@@ -25,9 +27,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
-    genReqId: () => crypto.randomUUID(),
-    disableRequestLogging: false
+    genReqId: () => crypto.randomUUID()
   })
   app.addHook('onRequest', async (request, reply) => {
     if (request.id.length > MAX_REQUEST_ID || !/^[\w.:-]+$/.test(request.id)) {
@@ -41,6 +41,8 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   // services
   await app.register(upstream, { config, address: opts.upstream })
   // surfaces and ops routes
+  await app.register(rest, { config })
+  await app.register(graphql)
   await app.register(healthRoutes)
 
   return app

@@ -90,6 +90,8 @@ export const errors = {
   UpstreamBrokeContract: coded<[string]>('VBGW_UPSTREAM_BROKE_CONTRACT', '%s', GrpcStatus.INTERNAL),
   UpstreamUnavailable: coded<[]>('VBGW_UPSTREAM_UNAVAILABLE', 'the backup service is unavailable, try again shortly', GrpcStatus.UNAVAILABLE),
   Overloaded: coded<[]>('VBGW_OVERLOADED', 'the gateway is overloaded, try again shortly', GrpcStatus.UNAVAILABLE),
+  // cache (never reaches a caller: the list cache falls back to the upstream)
+  CacheUnavailable: coded<[]>('VBGW_CACHE_UNAVAILABLE', 'the cache storage is unavailable', GrpcStatus.UNAVAILABLE),
   // configuration (boot only)
   InvalidConfig: coded<[string]>('VBGW_INVALID_CONFIG', 'invalid configuration: %s', GrpcStatus.INTERNAL)
 } as const

@@ -1,8 +1,10 @@
 /**
- * Fastify plugin owning the upstream: creates the channel at registration,
- * decorates `fastify.vbase`, closes the channel when the app closes.
+ * Fastify plugin owning the upstream: creates the channel and the list cache
+ * (memory, or Redis when CACHE_REDIS_URL is set) at registration, decorates
+ * `fastify.vbase`, closes the channel and Redis when the app closes.
  */
 import fp from 'fastify-plugin'
+import { setupCache } from '../cache/create.js'
 import type { Config } from '../config.js'
 import { createUpstreamClient, readCa } from './client.js'
 import { createVbase, type Vbase } from './vbase.js'
@@ -30,7 +32,13 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
     readAttempts: config.UPSTREAM_READ_ATTEMPTS,
     logger: fastify.log
   })
-  const vbase = createVbase({ client })
+  const cache = setupCache(config, fastify.log.child({ component: 'cache' }))
+  // Not fatal: with Redis down the gateway boots and serves without the cache.
+  await cache.ready()
+  const vbase = createVbase({ client, cache: cache.cache })
   fastify.decorate('vbase', vbase)
-  fastify.addHook('onClose', async () => { await vbase.close() })
+  fastify.addHook('onClose', async () => {
+    await vbase.close()
+    await cache.close()
+  })
 }, { name: 'vbase-upstream', fastify: '5.x' })

@@ -3,17 +3,23 @@
  * `call(method, request, ctx)` is typed by the contract; the list cache and
  * invalidation sit here so both surfaces behave the same.
  */
+import type { ListCache } from '../cache/list-cache.js'
+import type { CacheStats } from '../cache/stats.js'
 import { contract, type MethodName, type RequestOf, type ResponseOf } from './contract.js'
 import type { UpstreamClient } from './client.js'
 import type { CallContext } from './metadata.js'
 
 /** How a read was served, for HTTP caching headers and X-Cache. */
 export interface CallMeta {
-  /** `none` for writes (and for reads until the list cache exists). */
+  /**
+   * `hit`: from a cached entry; `miss`: fetched and cached; `bypass`: fetched
+   * without the cache (`Cache-Control: no-cache`, or the cache storage is
+   * unavailable); `none`: a write, or no cache configured.
+   */
   cache: 'hit' | 'miss' | 'bypass' | 'none'
   /** Strong validator of the response, stable while the cached entry lives. */
   etag?: string
-  /** How much longer the response may be reused. */
+  /** How much longer the response may be reused; 0 when it was not cached. */
   maxAgeMs?: number
 }
 
@@ -22,6 +28,8 @@ export interface Vbase {
   call<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<ResponseOf<M>>
   /** Like `call`, with how the result was served. */
   callWithMeta<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<{ value: ResponseOf<M>, meta: CallMeta }>
+  /** Cache counters per method (hits, misses, dedupes, bypasses, invalidations); undefined without a cache. */
+  cacheStats (): CacheStats | undefined
   /** True when the upstream answers its health check. */
   ready (): Promise<boolean>
   close (): Promise<void>
@@ -29,13 +37,24 @@ export interface Vbase {
 
 export interface VbaseOptions {
   client: UpstreamClient
+  /** The list cache; without it every read goes upstream. */
+  cache?: ListCache
 }
 
 /** Build the facade over an upstream client. */
 export function createVbase (opts: VbaseOptions): Vbase {
-  const { client } = opts
+  const { client, cache } = opts
   async function callWithMeta<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<{ value: ResponseOf<M>, meta: CallMeta }> {
-    const value = await client.unary(contract.method(method), request as object, ctx) as ResponseOf<M>
+    const info = contract.method(method)
+    if (cache === undefined) {
+      const value = await client.unary(info, request as object, ctx) as ResponseOf<M>
+      return { value, meta: { cache: 'none' } }
+    }
+    if (info.read) {
+      const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c))
+      return { value: r.value as ResponseOf<M>, meta: { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs } }
+    }
+    const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }
   }
   return {
@@ -43,6 +62,9 @@ export function createVbase (opts: VbaseOptions): Vbase {
       return (await callWithMeta(method, request, ctx)).value
     },
     callWithMeta,
+    cacheStats () {
+      return cache?.stats()
+    },
     ready () {
       return client.healthy()
     },

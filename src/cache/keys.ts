@@ -1,0 +1,53 @@
+/**
+ * Cache keys. An entry is keyed by method, canonical request and principal;
+ * the principal is a hash of the Authorization value, so a raw token is never
+ * held in a key, in memory or in Redis.
+ */
+import { createHash } from 'node:crypto'
+import type { MethodInfo } from '../upstream/contract.js'
+
+/** Hex sha256 of a string, truncated: 128 bits are plenty for keys and ETags. */
+export function shortHash (text: string, hexChars = 32): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, hexChars)
+}
+
+/**
+ * Who is asking, as a hash of the Authorization value. Callers without one
+ * share the `anonymous` principal: the upstream refuses them and errors are
+ * never cached, so nothing is ever stored under it.
+ */
+export function principalOf (authorization: string | undefined): string {
+  return authorization === undefined || authorization === '' ? 'anonymous' : shortHash(`authorization:${authorization}`)
+}
+
+/** JSON with object keys sorted at every level, so equal requests serialize equally. */
+export function stableStringify (value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`
+  const obj = value as Record<string, unknown>
+  const parts = Object.keys(obj).sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+  return `{${parts.join(',')}}`
+}
+
+/**
+ * The request as the upstream will see it: proto field names, defaults
+ * filled in and unknown fields dropped, so `{}` and `{ service_id: '' }`, or
+ * the same list asked by REST and by GraphQL, make the same key.
+ */
+export function canonicalRequest (method: MethodInfo, request: object): string {
+  const type = method.requestType
+  const normalized = type.toObject(type.fromObject(request), { longs: String, enums: String, defaults: true })
+  return stableStringify(normalized)
+}
+
+/** The storage key of one entry (without the storage's own prefix). */
+export function entryKey (method: MethodInfo, request: object, principal: string): string {
+  return `e:${method.name}:${principal}:${shortHash(canonicalRequest(method, request))}`
+}
+
+/** A strong ETag for a stored body, computed once when the entry is stored. */
+export function etagOf (body: string): string {
+  return `"${shortHash(body)}"`
+}

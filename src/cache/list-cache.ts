@@ -1,0 +1,178 @@
+/**
+ * The list cache: reads go through it, writes invalidate through it. Keys
+ * are per principal; in-flight identical reads share one upstream call;
+ * answers are stored only if no reference they depend on was invalidated
+ * while they were being fetched. The cache never fails a request: when the
+ * storage does, the read is served from the upstream.
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js'
+import { UpstreamError } from '../errors.js'
+import type { MethodInfo } from '../upstream/contract.js'
+import type { CallContext } from '../upstream/metadata.js'
+import type { GuardedStorage } from './guard.js'
+import { entryKey, etagOf, principalOf } from './keys.js'
+import { holdsUnfinishedJob, readReferences, writeInvalidates } from './references.js'
+import { StatsRecorder, type CacheHooks, type CacheStats } from './stats.js'
+
+/** How a read was served. */
+export type CacheOutcome = 'hit' | 'miss' | 'bypass'
+
+/** A read's answer, with what the surfaces show about it. */
+export interface CachedRead {
+  value: object
+  cache: CacheOutcome
+  etag: string
+  /** Remaining lifetime of the entry; 0 when the answer was not stored. */
+  maxAgeMs: number
+}
+
+/** Options of the list cache. */
+export interface ListCacheOptions {
+  storage: GuardedStorage
+  ttlMs: number
+  /** TTL of a list holding a PENDING or RUNNING job (capped by ttlMs). */
+  pendingTtlMs: number
+  /** Cache clock; tests inject one to move time without sleeping. */
+  now?: () => number
+  hooks?: CacheHooks
+  stats?: StatsRecorder
+}
+
+/** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
+export const MAX_READ_AGE_MS = 60_000
+
+/** Write failures after which the write may still have happened upstream: invalidate anyway. */
+const OUTCOME_UNKNOWN = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL])
+
+/** An answer as all waiters of one read share it. */
+interface Shared { body: string, etag: string, expiresAt: number, cache: CacheOutcome }
+
+/** The list cache of one app instance. */
+export interface ListCache {
+  /** Serve a read from the cache or through `fetch` (the upstream call). */
+  read (method: MethodInfo, request: object, ctx: CallContext, fetch: (ctx: CallContext) => Promise<object>): Promise<CachedRead>
+  /** Run a write through `send`, then invalidate what it touched. */
+  write (method: MethodInfo, request: object, send: () => Promise<object>): Promise<object>
+  stats (): CacheStats
+  close (): Promise<void>
+}
+
+/** Build a list cache over a guarded storage. */
+export function createListCache (opts: ListCacheOptions): ListCache {
+  const { storage } = opts
+  const now = opts.now ?? Date.now
+  const stats = opts.stats ?? new StatsRecorder(opts.hooks)
+  const inflight = new Map<string, Promise<Shared>>()
+
+  function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
+    // Each caller gets its own copy: surfaces may decorate what they receive.
+    return { value: JSON.parse(shared.body) as object, cache, etag: shared.etag, maxAgeMs: Math.max(0, shared.expiresAt - now()) }
+  }
+
+  /** Go upstream and store the answer unless a write invalidated it meanwhile. */
+  async function load (method: MethodInfo, request: object, key: string, ctx: CallContext,
+    fetch: (ctx: CallContext) => Promise<object>, cache: CacheOutcome): Promise<Shared> {
+    // Captured before the upstream call: any invalidation after this point wins.
+    const stamp = await storage.sequence().catch(() => undefined)
+    const started = now()
+    const value = await fetch(ctx)
+    const body = JSON.stringify(value)
+    const etag = etagOf(body)
+    const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
+    const expiresAt = now() + ttl
+    if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache }
+    const refs = readReferences(method.name, request, value)
+    const stored = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => false)
+    return { body, etag, expiresAt: stored ? expiresAt : 0, cache }
+  }
+
+  async function lookup (method: MethodInfo, request: object, key: string, ctx: CallContext,
+    fetch: (ctx: CallContext) => Promise<object>): Promise<Shared> {
+    let entry
+    try {
+      entry = await storage.get(key)
+    } catch {
+      stats.count(method.name, 'bypasses')
+      return await load(method, request, key, ctx, fetch, 'bypass')
+    }
+    if (entry !== undefined && entry.expiresAt > now()) {
+      stats.count(method.name, 'hits')
+      return { body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' }
+    }
+    stats.count(method.name, 'misses')
+    return await load(method, request, key, ctx, fetch, 'miss')
+  }
+
+  return {
+    async read (method, request, ctx, fetch) {
+      let key: string
+      try {
+        key = entryKey(method, request, principalOf(ctx.headers.authorization))
+      } catch {
+        // A request the proto cannot even normalize: the upstream judges it, uncached.
+        stats.count(method.name, 'bypasses')
+        const value = await fetch(ctx)
+        return { value, cache: 'bypass', etag: etagOf(JSON.stringify(value)), maxAgeMs: 0 }
+      }
+      // The shared call must not die with the first caller's HTTP request:
+      // each waiter watches its own signal instead.
+      const { signal, ...shared } = ctx
+      if (ctx.noCache === true) {
+        stats.count(method.name, 'bypasses')
+        // Not shared with anyone: the caller's own signal may cancel it.
+        return answer(await load(method, request, key, ctx, fetch, 'bypass'))
+      }
+      let pending = inflight.get(key)
+      if (pending === undefined) {
+        const started = lookup(method, request, key, shared, fetch)
+        pending = started
+        inflight.set(key, started)
+        started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === started) inflight.delete(key) })
+      } else {
+        stats.count(method.name, 'dedupes')
+      }
+      return answer(await abortable(pending, signal))
+    },
+
+    async write (method, request, send) {
+      let value: object
+      try {
+        value = await send()
+      } catch (err) {
+        if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) await invalidate(method, request, undefined)
+        throw err
+      }
+      await invalidate(method, request, value)
+      return value
+    },
+
+    stats: () => stats.snapshot(storage.kind, storage.available()),
+
+    close: () => storage.close()
+  }
+
+  async function invalidate (method: MethodInfo, request: object, response: object | undefined): Promise<void> {
+    // Reads in flight started before this write: later callers must not join them.
+    inflight.clear()
+    try {
+      const refs = writeInvalidates(method.name, request, response)
+      if (refs.length === 0) return
+      stats.count(method.name, 'invalidations', refs)
+      // On failure the guard keeps the references and replays them first thing.
+      await storage.invalidate(refs)
+    } catch {
+      // The write is confirmed; the cache must not turn it into an error.
+    }
+  }
+}
+
+/** Reject with CANCELLED when the caller goes away, without cancelling the shared call. */
+function abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(new UpstreamError(GrpcStatus.CANCELLED, 'the request was cancelled'))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new UpstreamError(GrpcStatus.CANCELLED, 'the request was cancelled'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}

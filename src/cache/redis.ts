@@ -1,0 +1,132 @@
+/**
+ * Redis storage: entries, the invalidation sequence and the reference
+ * versions are shared keys, so every gateway replica pointed at the same
+ * Redis sees the others' entries and invalidations; nothing is kept in
+ * process, so no pub/sub is needed. The version checks run as Lua scripts,
+ * atomic on the server.
+ */
+import { Redis } from 'ioredis'
+import { decodeEntry, encodeEntry, type CacheStorage } from './storage.js'
+
+// KEYS[1] entry; ARGV[1] version key prefix. The references are listed in
+// the entry's header (after stamp, expiry and etag), so the version keys are
+// only known inside the script: fine on one Redis primary, not on a Cluster.
+const GET_CURRENT = `
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local nl = string.find(v, '\\n', 1, true)
+if not nl then return false end
+local i, stamp = 0, 0
+for word in string.gmatch(string.sub(v, 1, nl - 1), '%S+') do
+  i = i + 1
+  if i == 1 then stamp = tonumber(word) or 0
+  elseif i > 3 and tonumber(redis.call('GET', ARGV[1] .. word) or '0') > stamp then return false end
+end
+return v`
+
+// KEYS[1] entry, KEYS[2..] version keys; ARGV[1] stamp, ARGV[2] ttl ms, ARGV[3] value.
+const SET_IF_CURRENT = `
+local stamp = tonumber(ARGV[1])
+for i = 2, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > stamp then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+return 1`
+
+// KEYS[1] sequence, KEYS[2..] version keys; ARGV[1] version ttl ms.
+const INVALIDATE = `
+local s = redis.call('INCR', KEYS[1])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], s, 'PX', ARGV[1]) end
+return s`
+
+interface ScriptedRedis extends Redis {
+  vbgwGet (entryKey: string, versionPrefix: string): Promise<string | null>
+  vbgwSet (numKeys: number, ...args: Array<string | number>): Promise<number>
+  vbgwInvalidate (numKeys: number, ...args: Array<string | number>): Promise<number>
+}
+
+/** Options of the Redis client. */
+export interface RedisClientOptions {
+  /** `redis://[:password@]host:port[/db]`; the database index is honored. */
+  url: string
+  /** Per-command timeout; commands fail fast while disconnected instead of queueing. */
+  commandTimeoutMs: number
+  /** Connection errors (rate-limit the logging: this fires on every reconnect attempt). */
+  onError: (err: Error) => void
+}
+
+/** A client tuned to fail fast: the cache is bypassed rather than waited for. */
+export function createRedisClient (opts: RedisClientOptions): Redis {
+  const client = new Redis(opts.url, {
+    commandTimeout: opts.commandTimeoutMs,
+    connectTimeout: Math.max(1000, opts.commandTimeoutMs * 5),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    // Keep reconnecting forever with a short cap: the cache comes back on its own.
+    retryStrategy: (times) => Math.min(times * 100, 1000)
+  })
+  client.on('error', opts.onError)
+  return client
+}
+
+/** Options of the Redis storage. */
+export interface RedisStorageOptions {
+  client: Redis
+  /** Prefix of every key this storage touches, e.g. `vbgw:`. */
+  prefix: string
+  /**
+   * Lifetime of a reference version. It must outlive every entry stamped
+   * before it (entry TTL plus the longest read), or an old entry could pass
+   * the check again once the version is gone.
+   */
+  versionTtlMs: number
+}
+
+/** Build a Redis storage over a client the caller owns (and closes). */
+export function createRedisStorage (opts: RedisStorageOptions): CacheStorage {
+  const client = opts.client as ScriptedRedis
+  if (typeof client.vbgwGet !== 'function') {
+    client.defineCommand('vbgwGet', { numberOfKeys: 1, lua: GET_CURRENT })
+    client.defineCommand('vbgwSet', { lua: SET_IF_CURRENT })
+    client.defineCommand('vbgwInvalidate', { lua: INVALIDATE })
+  }
+  const versionPrefix = `${opts.prefix}v:`
+  const sequenceKey = `${opts.prefix}seq`
+
+  return {
+    kind: 'redis',
+    async sequence () {
+      return Number(await client.get(sequenceKey) ?? 0)
+    },
+    async get (key) {
+      const raw = await client.vbgwGet(opts.prefix + key, versionPrefix)
+      return raw === null ? undefined : decodeEntry(raw)
+    },
+    async set (key, entry, ttlMs) {
+      const keys = [opts.prefix + key, ...entry.refs.map((r) => versionPrefix + r)]
+      const ok = await client.vbgwSet(keys.length, ...keys, entry.stamp, Math.max(1, Math.ceil(ttlMs)), encodeEntry(entry))
+      return ok === 1
+    },
+    async invalidate (refs) {
+      if (refs.length === 0) return
+      const keys = [sequenceKey, ...refs.map((r) => versionPrefix + r)]
+      await client.vbgwInvalidate(keys.length, ...keys, opts.versionTtlMs)
+    },
+    async close () {
+      // The client belongs to whoever created it (the upstream plugin).
+    }
+  }
+}
+
+/** Close a client without hanging when Redis is unreachable. */
+export async function closeRedisClient (client: Redis, timeoutMs = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([client.quit(), new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) })])
+  } catch {
+    // quit fails at once when disconnected (no offline queue): just drop the socket.
+  } finally {
+    clearTimeout(timer)
+    client.disconnect()
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Cache counters per method, the hooks a metrics plugin can feed into
+ * prom-client, and a periodic log line standing in for /metrics until then.
+ */
+
+/** Counters of one method. */
+export interface MethodCacheStats {
+  /** Reads served from a stored entry. */
+  hits: number
+  /** Reads that went upstream because no usable entry existed. */
+  misses: number
+  /** Reads that joined an identical read in flight (same principal). */
+  dedupes: number
+  /** Reads that skipped the cache: `Cache-Control: no-cache`, or storage unavailable. */
+  bypasses: number
+  /** Writes that invalidated references (counted on the write method). */
+  invalidations: number
+}
+
+/** A snapshot of the cache's counters. */
+export interface CacheStats {
+  storage: 'memory' | 'redis'
+  /** False while the storage is being bypassed after a failure. */
+  available: boolean
+  /** Storage operations that failed or timed out. */
+  storageErrors: number
+  methods: Record<string, MethodCacheStats>
+}
+
+/** Callbacks on cache events, e.g. for prom-client counters. Errors thrown here are ignored. */
+export interface CacheHooks {
+  onHit? (method: string): void
+  onMiss? (method: string): void
+  onDedupe? (method: string): void
+  onBypass? (method: string): void
+  onInvalidate? (method: string, refs: readonly string[]): void
+  onStorageError? (err: Error): void
+}
+
+type Counter = keyof MethodCacheStats
+
+/** The counters of one cache instance. */
+export class StatsRecorder {
+  private readonly methods = new Map<string, MethodCacheStats>()
+  private storageErrors = 0
+  private changed = false
+
+  constructor (private readonly hooks: CacheHooks = {}) {}
+
+  count (method: string, counter: Counter, refs: readonly string[] = []): void {
+    let m = this.methods.get(method)
+    if (m === undefined) this.methods.set(method, m = { hits: 0, misses: 0, dedupes: 0, bypasses: 0, invalidations: 0 })
+    m[counter]++
+    this.changed = true
+    try {
+      if (counter === 'hits') this.hooks.onHit?.(method)
+      else if (counter === 'misses') this.hooks.onMiss?.(method)
+      else if (counter === 'dedupes') this.hooks.onDedupe?.(method)
+      else if (counter === 'bypasses') this.hooks.onBypass?.(method)
+      else this.hooks.onInvalidate?.(method, refs)
+    } catch {
+      // A metrics hook must never fail a request.
+    }
+  }
+
+  storageError (err: Error): void {
+    this.storageErrors++
+    this.changed = true
+    try { this.hooks.onStorageError?.(err) } catch { /* see count() */ }
+  }
+
+  snapshot (storage: CacheStats['storage'], available: boolean): CacheStats {
+    const methods: Record<string, MethodCacheStats> = {}
+    for (const [name, m] of this.methods) methods[name] = { ...m }
+    return { storage, available, storageErrors: this.storageErrors, methods }
+  }
+
+  /** True once since the last call if anything was counted: quiet intervals log nothing. */
+  takeChanged (): boolean {
+    const c = this.changed
+    this.changed = false
+    return c
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The storage behind the list cache: memory and Redis are interchangeable
+ * peers behind this interface, chosen at boot.
+ *
+ * Invalidation is by version, not by deletion. Storage keeps one sequence
+ * number and, per reference, the sequence of its last invalidation. A read
+ * captures the sequence before it goes upstream and its entry carries that
+ * stamp; the entry is stored and served only while none of its references
+ * was invalidated after the stamp. This one rule makes writes reach every
+ * principal's entries without an index of keys, and keeps a read that
+ * started before a write from putting its stale answer back afterwards.
+ */
+
+/** One cached answer, as stored. */
+export interface StoredEntry {
+  /** The answer as JSON. */
+  body: string
+  /** Strong validator of `body`, computed once when the entry was made. */
+  etag: string
+  /** Epoch ms (cache clock) after which the entry is not served. */
+  expiresAt: number
+  /** The storage sequence captured when the read started. */
+  stamp: number
+  /** References the answer depends on (see references.ts). */
+  refs: string[]
+}
+
+/** A storage for the list cache. Any method may reject; the guard turns that into a bypass. */
+export interface CacheStorage {
+  readonly kind: 'memory' | 'redis'
+  /** The current invalidation sequence; a read captures it before going upstream. */
+  sequence (): Promise<number>
+  /** The entry under `key`, unless absent or invalidated since its stamp. Expiry is checked by the caller. */
+  get (key: string): Promise<StoredEntry | undefined>
+  /**
+   * Store `entry` for `ttlMs`, atomically checking that none of its references
+   * was invalidated after `entry.stamp`. Resolves false when it was.
+   */
+  set (key: string, entry: StoredEntry, ttlMs: number): Promise<boolean>
+  /** Invalidate references for every principal (on every replica sharing the storage). */
+  invalidate (refs: string[]): Promise<void>
+  close (): Promise<void>
+}
+
+/** Serialized form shared by storages that keep strings: a header line, then the body. */
+export function encodeEntry (entry: StoredEntry): string {
+  return `${entry.stamp} ${entry.expiresAt} ${entry.etag} ${entry.refs.join(' ')}\n${entry.body}`
+}
+
+/** Inverse of encodeEntry; undefined for anything malformed (treated as a miss). */
+export function decodeEntry (raw: string): StoredEntry | undefined {
+  const nl = raw.indexOf('\n')
+  if (nl < 0) return undefined
+  const [stamp, expiresAt, etag, ...refs] = raw.slice(0, nl).split(' ')
+  const entry = { stamp: Number(stamp), expiresAt: Number(expiresAt), etag: etag ?? '', refs: refs.filter(Boolean), body: raw.slice(nl + 1) }
+  if (!Number.isFinite(entry.stamp) || !Number.isFinite(entry.expiresAt) || entry.etag === '') return undefined
+  return entry
+}

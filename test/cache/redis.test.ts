@@ -1,0 +1,150 @@
+/**
+ * The Redis storage against the real Redis: tenant isolation, no raw token
+ * in any key or value, the database index of the URL, and failure: a closed
+ * port, a Redis that stops mid-test and comes back, a Redis that hangs. The
+ * cache never fails a request; it logs once per interval and recovers.
+ */
+import { status } from '@grpc/grpc-js'
+import { Redis } from 'ioredis'
+import t from 'tap'
+import type { Vbase } from '../../src/upstream/vbase.js'
+import { buildTestApp, waitFor } from '../helpers/app.js'
+import { FakeClock } from '../helpers/clock.js'
+import { redisGate, startRedisProxy, TEST_REDIS, useRedis } from '../helpers/redis.js'
+import { as, cachedVbase, ORG_A, ORG_B, rejectsWith, SIM_TOKENS, startSim, TOKENS, upstreamCalls } from './fixtures/vbase.js'
+
+const REDIS_DB = 12
+const gate = await redisGate(t)
+const A1 = 'svc-a-1'
+const B1 = 'svc-b-1'
+
+async function seed (vbase: Vbase): Promise<void> {
+  await vbase.call('CreateBackup', { service_id: A1, organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: 'a-1' }, as(TOKENS.A))
+  await vbase.call('CreateBackup', { service_id: B1, organization_id: ORG_B, db_name: 'db', collection_names: ['c'], backup_name: 'b-1' }, as(TOKENS.B))
+}
+
+const unavailable = (logs: Array<{ msg: string }>): number => logs.filter((l) => l.msg.startsWith('cache storage unavailable')).length
+
+t.test('tenant isolation in Redis; no raw token in keys or values; the database index is honored', gate, async (t) => {
+  const redis = await useRedis(t, REDIS_DB)
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim, { env: { CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix } })
+  await seed(vbase)
+  sim.resetCalls()
+
+  t.equal((await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))).meta.cache, 'miss')
+  t.equal((await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))).meta.cache, 'hit')
+  for (let i = 0; i < 2; i++) {
+    await rejectsWith(t, vbase.call('ListBackups', { service_id: A1 }, as(TOKENS.B)), status.PERMISSION_DENIED)
+  }
+  t.equal(upstreamCalls(sim, 'ListBackups', { service_id: A1 }, TOKENS.B), 2, "B's requests reached the upstream with B's token")
+  const own = await vbase.callWithMeta('ListBackups', { service_id: B1 }, as(TOKENS.B))
+  t.same(own.value.backups.map((b) => b.name), ['b-1'])
+  t.equal((await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A2))).meta.cache, 'miss', 'another principal of the same org')
+  await vbase.call('ListBackupByOrg', { organization_id: ORG_A }, as(TOKENS.A))
+
+  const keys = await redis.keys()
+  t.ok(keys.some((k) => k.includes(':e:ListBackups:')), 'entries are in the database of the URL')
+  t.ok(keys.includes(`${redis.prefix}seq`), 'and so is the shared sequence')
+  const db0 = new Redis(TEST_REDIS)
+  t.teardown(() => db0.quit())
+  t.same(await db0.keys(`${redis.prefix}*`), [], 'nothing in database 0')
+
+  const secrets = [...Object.values(TOKENS), 'Bearer']
+  const values = await Promise.all(keys.map((k) => redis.client.get(k)))
+  const leaks = keys.filter((key, i) => secrets.some((s) => key.includes(s) || (values[i] ?? '').includes(s)))
+  t.ok(keys.length >= 8, `${keys.length} keys scanned`)
+  t.same(leaks, [], 'no key or value holds a token')
+})
+
+t.test('Redis at a closed port: the app boots and serves from the upstream, logging once', async (t) => {
+  const { app, sim, logs } = await buildTestApp(t, {
+    env: { CACHE_REDIS_URL: 'redis://127.0.0.1:1/3', CACHE_ERROR_LOG_MS: '600000' },
+    simulator: { tokens: SIM_TOKENS, seed: false, jobMs: 0 }
+  })
+  await seed(app.vbase)
+  for (let i = 0; i < 5; i++) {
+    const r = await app.vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+    t.equal(r.meta.cache, 'bypass')
+    t.equal(r.value.backups.length, 1)
+  }
+  t.equal(sim.callCount('ListBackups'), 5, 'every read went upstream')
+  t.equal(unavailable(logs.map((l) => JSON.parse(l) as { msg: string })), 1, 'one log line for the whole outage')
+  t.match(app.vbase.cacheStats(), { storage: 'redis', available: false })
+})
+
+t.test('the outage is logged at most once per interval', async (t) => {
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const { vbase, logs } = await cachedVbase(t, sim, {
+    env: { CACHE_REDIS_URL: 'redis://127.0.0.1:1', CACHE_ERROR_LOG_MS: '10000' },
+    now: () => clock.now()
+  })
+  await seed(vbase)
+  for (let i = 0; i < 3; i++) await vbase.call('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  t.equal(unavailable(logs), 1)
+  clock.advance(10_001)
+  for (let i = 0; i < 3; i++) await vbase.call('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  await waitFor(() => unavailable(logs) === 2)
+  t.equal(unavailable(logs), 2, 'one more line in the next interval')
+  t.notOk(JSON.stringify(logs).includes(TOKENS.A), 'no token in any log line')
+})
+
+t.test('Redis stops mid-test and comes back: no failed request, no stale hit afterwards', gate, async (t) => {
+  const clock = new FakeClock()
+  const proxy = await startRedisProxy(t)
+  const redis = await useRedis(t, REDIS_DB)
+  const sim = await startSim(t)
+  const { vbase, setup, logs } = await cachedVbase(t, sim, {
+    env: { CACHE_REDIS_URL: proxy.url(REDIS_DB), CACHE_REDIS_PREFIX: redis.prefix, CACHE_REDIS_TIMEOUT_MS: '200' },
+    now: () => clock.now(),
+    retryAfterMs: 1000
+  })
+  await seed(vbase)
+  const list = () => vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  t.equal((await list()).meta.cache, 'miss')
+  t.equal((await list()).meta.cache, 'hit')
+
+  await proxy.stop()
+  const during = await list()
+  t.equal(during.meta.cache, 'bypass', 'served from the upstream while Redis is down')
+  t.equal(during.value.backups.length, 1)
+  await vbase.call('CreateBackup', { service_id: A1, organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: 'during' }, as(TOKENS.A))
+  t.equal((await list()).value.backups.length, 2, 'the write is visible at once')
+  t.equal(unavailable(logs), 1)
+
+  await proxy.start()
+  await waitFor(() => setup.redis?.status === 'ready', 10_000)
+  clock.advance(1001) // past the retry window
+  const after = await list()
+  t.equal(after.meta.cache, 'miss', 'the invalidation made during the outage was replayed: the old entry is not served')
+  t.same(after.value.backups.map((b) => b.name).sort(), ['a-1', 'during'])
+  t.equal((await list()).meta.cache, 'hit', 'and the cache works again')
+  t.ok(logs.some((l) => l.msg === 'cache storage available again'))
+})
+
+t.test('a Redis that hangs costs one short timeout, then reads bypass it', gate, async (t) => {
+  const clock = new FakeClock()
+  const proxy = await startRedisProxy(t)
+  const redis = await useRedis(t, REDIS_DB)
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim, {
+    env: { CACHE_REDIS_URL: proxy.url(REDIS_DB), CACHE_REDIS_PREFIX: redis.prefix, CACHE_REDIS_TIMEOUT_MS: '100' },
+    now: () => clock.now()
+  })
+  await seed(vbase)
+  const list = () => vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  t.equal((await list()).meta.cache, 'miss')
+
+  proxy.stall(true)
+  const started = Date.now()
+  const results = []
+  for (let i = 0; i < 5; i++) results.push(await list())
+  const elapsed = Date.now() - started
+  t.same(results.map((r) => r.meta.cache), ['bypass', 'bypass', 'bypass', 'bypass', 'bypass'])
+  t.ok(elapsed < 1500, `five reads took ${elapsed} ms: one timeout, then no waiting`)
+  proxy.stall(false)
+  clock.advance(1001)
+  await waitFor(async () => (await list()).meta.cache === 'hit', 5000)
+  t.pass('back to hits once Redis answers')
+})

@@ -1,0 +1,112 @@
+/**
+ * The small pure parts: canonical keys and principals, the invalidation
+ * table against the contract, the unfinished-job check, the memory storage's
+ * LRU bound and version rule, and the periodic stats line.
+ */
+import t from 'tap'
+import { setupCache } from '../../src/cache/create.js'
+import { canonicalRequest, entryKey, principalOf, stableStringify } from '../../src/cache/keys.js'
+import { createMemoryStorage } from '../../src/cache/memory.js'
+import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
+import { decodeEntry, encodeEntry, type StoredEntry } from '../../src/cache/storage.js'
+import { loadConfig } from '../../src/config.js'
+import { contract } from '../../src/upstream/contract.js'
+import { waitFor } from '../helpers/app.js'
+import { redisGate } from '../helpers/redis.js'
+
+t.test('keys: canonical request, hashed principal', async (t) => {
+  t.equal(stableStringify({ b: 1, a: [{ d: 2, c: undefined }] }), '{"a":[{"d":2}],"b":1}')
+  const list = contract.method('ListBackups')
+  t.equal(canonicalRequest(list, {}), canonicalRequest(list, { service_id: '' }), 'defaults filled in')
+  t.equal(canonicalRequest(list, { service_id: 's' }), canonicalRequest(list, { service_id: 's', unknown: 1 } as object), 'unknown fields dropped')
+  const p = principalOf('Bearer secret-token')
+  t.match(p, /^[0-9a-f]{32}$/)
+  t.not(p, principalOf('Bearer other-token'))
+  t.equal(principalOf(undefined), 'anonymous')
+  const key = entryKey(list, { service_id: 's' }, p)
+  t.notOk(key.includes('secret-token'))
+  t.not(key, entryKey(contract.method('ListBackupPolicies'), { service_id: 's' }, p), 'the method is part of the key')
+})
+
+t.test('the invalidation table covers the contract: every read has references, every write invalidates', async (t) => {
+  const reads = [...contract.methods.values()].filter((m) => m.read).map((m) => m.name).sort()
+  const writes = [...contract.methods.values()].filter((m) => !m.read).map((m) => m.name).sort()
+  t.same(Object.keys(READ_REFERENCES).sort(), reads)
+  t.same(Object.keys(INVALIDATES).sort(), writes)
+})
+
+t.test('references from request and response fields', async (t) => {
+  const org = 'AAAAAAAA-1111-4111-8111-111111111111'
+  t.same(readReferences('ListBackups', { service_id: 's 1' }, { backups: [] }), ['backups:s%201'], 'ids are encoded into one token')
+  t.same(readReferences('ListBackupByOrg', { organization_id: org }, { backups: [{ service_id: 's1' }, { service_id: 's2' }, { service_id: 's1' }] }),
+    [`org:${org.toLowerCase()}`, 'org-holding:s1', 'org-holding:s2'])
+  t.same(writeInvalidates('DeleteBackup', { service_id: 's1', backup_name: 'b' }, { backup: { organization_id: org } }),
+    ['backups:s1', 'org-holding:s1', `org:${org.toLowerCase()}`])
+  t.same(writeInvalidates('DeleteBackup', { service_id: 's1', backup_name: 'b' }, undefined), ['backups:s1', 'org-holding:s1'], 'unknown outcome: request fields only')
+  t.same(writeInvalidates('UpdateBackupPolicy', { service_id: 's1' }, { service_id: 's1' }), ['policies:s1'])
+})
+
+t.test('unfinished jobs', async (t) => {
+  t.ok(holdsUnfinishedJob({ backups: [{ status: 'COMPLETED' }, { status: 'RUNNING' }] }))
+  t.ok(holdsUnfinishedJob({ backups: [{ status: 'PENDING' }] }))
+  t.notOk(holdsUnfinishedJob({ backups: [{ status: 'COMPLETED' }, { status: 'FAILED' }] }))
+  t.notOk(holdsUnfinishedJob({ policies: [{ is_active: true }] }))
+})
+
+const entry = (stamp: number, refs: string[], body = '{}'): StoredEntry => ({ body, etag: '"e"', expiresAt: 1e15, stamp, refs })
+
+t.test('entries survive encoding; a malformed one is a miss', async (t) => {
+  const e = { ...entry(7, ['backups:s1', 'org:o']), body: '{"a":"x\\ny"}' }
+  t.same(decodeEntry(encodeEntry(e)), e)
+  t.equal(decodeEntry('garbage'), undefined)
+})
+
+t.test('memory storage: LRU bound and the version rule', async (t) => {
+  const m = createMemoryStorage({ maxEntries: 2, maxVersions: 2 })
+  await m.set('a', entry(0, ['r:a']), 1000)
+  await m.set('b', entry(0, ['r:b']), 1000)
+  await m.get('a') // a is now the most recent
+  await m.set('c', entry(0, ['r:c']), 1000)
+  t.ok(await m.get('a'))
+  t.notOk(await m.get('b'), 'the least recently used entry went first')
+
+  const stamp = await m.sequence()
+  await m.invalidate(['r:a'])
+  t.notOk(await m.get('a'), 'an invalidated reference hides the entry')
+  t.ok(await m.get('c'))
+  t.equal(await m.set('a', entry(stamp, ['r:a']), 1000), false, 'an answer read before the invalidation is refused')
+  t.equal(await m.set('a', entry(await m.sequence(), ['r:a']), 1000), true)
+
+  // Forgetting a version must never revive what it hid.
+  const old = await m.sequence()
+  await m.set('x', entry(old, ['r:x']), 1000)
+  await m.invalidate(['r:x'])
+  await m.invalidate(['r:y'])
+  await m.invalidate(['r:z']) // r:x's version is forgotten here
+  t.equal(await m.set('x', entry(old, ['r:x']), 1000), false, 'a forgotten reference reads as the highest forgotten version')
+})
+
+t.test('the periodic stats line', async (t) => {
+  const lines: string[] = []
+  const logger = { info: (_o: object, msg: string) => { lines.push(msg) }, warn: (_o: object, msg: string) => { lines.push(msg) } }
+  const hits: string[] = []
+  const setup = setupCache(loadConfig({ CACHE_STATS_LOG_MS: '10' }), logger, { hooks: { onMiss: (m) => { hits.push(m); throw new Error('a hook failing is ignored') } } })
+  t.teardown(() => setup.close())
+  const read = await setup.cache.read(contract.method('ListBackups'), { service_id: 's' }, { headers: {} }, async () => ({ backups: [] }))
+  t.equal(read.cache, 'miss')
+  t.same(hits, ['ListBackups'])
+  await waitFor(() => lines.includes('cache stats'), 2000, 5)
+  t.pass('logged while there is activity')
+})
+
+t.test('a missing Redis fails the Redis tests under CI=true and skips them otherwise', async (t) => {
+  const failures: string[] = []
+  const fake = { fail: (m: string) => { failures.push(m) }, teardown: () => {} }
+  const inCi = await redisGate(fake, 'redis://127.0.0.1:1', true)
+  t.equal(failures.length, 1)
+  t.match(failures[0], /CI=true/)
+  t.ok(inCi.skip, 'the dependent tests do not run on top of the failure')
+  const local = await redisGate(fake, 'redis://127.0.0.1:1', false)
+  t.match(local.skip, /no Redis at redis:\/\/127\.0\.0\.1:1/)
+  t.equal(failures.length, 1, 'outside CI: a skip with a message, no failure')
+})

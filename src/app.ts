@@ -7,8 +7,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import errorHandling from './http/errors.js'
+import inputHygiene, { edgeServerOptions } from './http/limits.js'
+import loadShedding from './http/load-shedding.js'
+import security from './http/security.js'
 import graphql from './graphql/plugin.js'
 import healthRoutes from './ops/health.js'
+import metrics from './ops/metrics.js'
 import rest from './rest/index.js'
 import upstream from './upstream/plugin.js'
 
@@ -26,23 +30,33 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const { config } = opts
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID()
+    // The id is chosen here, not fixed up in a hook, so the request's logger carries the id the caller gets back.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && incoming.length <= MAX_REQUEST_ID && /^[\w.:-]+$/.test(incoming) ? incoming : crypto.randomUUID()
+    },
+    // body and header size limits, trusted proxies (src/http/limits.ts)
+    ...edgeServerOptions(config)
   })
   app.addHook('onRequest', async (request, reply) => {
-    if (request.id.length > MAX_REQUEST_ID || !/^[\w.:-]+$/.test(request.id)) {
-      request.id = crypto.randomUUID()
-    }
+    // Upstream metadata is built from the headers: the upstream logs the same id, generated or not.
+    request.headers['x-request-id'] = request.id
     reply.header('x-request-id', request.id)
   })
 
-  // cross-cutting HTTP behavior
+  // cross-cutting HTTP behavior; metrics first, so the services and surfaces registered after it can feed it
+  await app.register(metrics, { config })
   await app.register(errorHandling)
+  // edge protections: headers and CORS on every answer, then shedding and rate limits, then input checks
+  await app.register(security, { config })
+  await app.register(loadShedding, { config })
+  await app.register(inputHygiene)
   // services
   await app.register(upstream, { config, address: opts.upstream })
   // surfaces and ops routes
   await app.register(rest, { config })
-  await app.register(graphql)
+  await app.register(graphql, { config })
   await app.register(healthRoutes)
 
   return app

@@ -37,12 +37,58 @@ export interface Config {
   CACHE_REDIS_TIMEOUT_MS: number
   /** At most one "cache storage unavailable" log line per this many ms. */
   CACHE_ERROR_LOG_MS: number
-  /** Interval of the "cache stats" log line; 0 turns it off. */
+  /** Interval of the "cache stats" log line; 0 (the default) turns it off: /metrics has the same counters. */
   CACHE_STATS_LOG_MS: number
+  // operations
+  /** Serve Prometheus metrics at /metrics (unauthenticated: keep it off the public listener). */
+  METRICS_ENABLED: boolean
+  /** After SIGTERM, how long /readyz answers 503 while still serving, so load balancers stop routing here. */
+  SHUTDOWN_DELAY_MS: number
+  /** After the listener closes, how long in-flight requests get to finish before the process exits 1. */
+  SHUTDOWN_GRACE_MS: number
   SIM_PORT: number
   SIM_TOKENS?: string
   SIM_SEED: boolean
   SIM_JOB_MS: number
+  // production protections
+  /** Deepest selection a GraphQL operation may have (fields, not fragments; `__schema` is bounded by graphql-js itself). */
+  GRAPHQL_MAX_DEPTH: number
+  /** Most aliases in one GraphQL operation. */
+  GRAPHQL_MAX_ALIASES: number
+  /** Most lexical tokens in one GraphQL document; parsing stops past it. */
+  GRAPHQL_MAX_TOKENS: number
+  /** Highest cost of one GraphQL operation (graphql-armor's cost model: objects 2, scalars 1, x1.5 per level, x`first`). */
+  GRAPHQL_MAX_COST: number
+  /** Most operations in one batched GraphQL request (a JSON array). */
+  GRAPHQL_MAX_BATCH: number
+  /** Drop graphql-js' "Did you mean ...?" hints from error messages, so the schema cannot be guessed field by field. */
+  GRAPHQL_HIDE_SUGGESTIONS: boolean
+  /** Answer introspection (`__schema`, `__type`); GraphiQL's explorer and completion need it. */
+  GRAPHQL_INTROSPECTION: boolean
+  /** Refuse requests a browser could send cross-site without a CORS preflight, on /graphql and REST writes. */
+  CSRF_PREVENTION: boolean
+  /** Origins allowed by CORS, comma-separated (`*` for any); unset: no CORS headers at all. */
+  CORS_ORIGINS?: string
+  /** Largest request body accepted. */
+  BODY_LIMIT_BYTES: number
+  /** Largest request head (request line and headers) Node's HTTP parser accepts; past it, 431. */
+  MAX_HEADER_BYTES: number
+  /** Proxies in front of the gateway whose X-Forwarded-For is trusted, in hops; 0 trusts none. */
+  TRUST_PROXY: number
+  /** Requests per principal (or per IP without a token) per window; 0 turns rate limiting off. */
+  RATE_LIMIT_MAX: number
+  /** The rate limit's window. */
+  RATE_LIMIT_WINDOW_MS: number
+  /** Shed load (503) when the mean event-loop delay exceeds this; 0 turns the check off. */
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: number
+  /** Shed load (503) when the used heap exceeds this fraction of V8's heap limit; 0 turns the check off. */
+  PRESSURE_MAX_HEAP_RATIO: number
+  /** Upstream calls in flight at once, across all callers; more wait in a queue. */
+  UPSTREAM_MAX_CONCURRENCY: number
+  /** Longest wait in that queue before the call fails with 503; 0 fails at once when the cap is reached. */
+  UPSTREAM_QUEUE_TIMEOUT_MS: number
+  /** Send security headers (helmet): CSP, HSTS, nosniff, frame denial... */
+  SECURITY_HEADERS: boolean
 }
 
 const schema = {
@@ -66,11 +112,36 @@ const schema = {
     CACHE_REDIS_PREFIX: { type: 'string', default: 'vbgw:', pattern: '^\\S*$' },
     CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1 },
     CACHE_ERROR_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
-    CACHE_STATS_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
+    CACHE_STATS_LOG_MS: { type: 'integer', default: 0, minimum: 0 },
+    // operations
+    METRICS_ENABLED: { type: 'boolean', default: true },
+    SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0 },
+    SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1 },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },
-    SIM_JOB_MS: { type: 'integer', default: 3000, minimum: 0 }
+    SIM_JOB_MS: { type: 'integer', default: 3000, minimum: 0 },
+    // production protections
+    GRAPHQL_MAX_DEPTH: { type: 'integer', default: 10, minimum: 1 },
+    GRAPHQL_MAX_ALIASES: { type: 'integer', default: 50, minimum: 0 },
+    GRAPHQL_MAX_TOKENS: { type: 'integer', default: 2000, minimum: 1 },
+    GRAPHQL_MAX_COST: { type: 'integer', default: 20000, minimum: 1 },
+    GRAPHQL_MAX_BATCH: { type: 'integer', default: 10, minimum: 1 },
+    GRAPHQL_HIDE_SUGGESTIONS: { type: 'boolean', default: false },
+    GRAPHQL_INTROSPECTION: { type: 'boolean', default: true },
+    CSRF_PREVENTION: { type: 'boolean', default: true },
+    // Exact origins (scheme://host[:port], no path or trailing slash), or `*`.
+    CORS_ORIGINS: { type: 'string', pattern: '^(\\*|https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)$' },
+    BODY_LIMIT_BYTES: { type: 'integer', default: 1048576, minimum: 1 },
+    MAX_HEADER_BYTES: { type: 'integer', default: 16384, minimum: 1024 },
+    TRUST_PROXY: { type: 'integer', default: 0, minimum: 0 },
+    RATE_LIMIT_MAX: { type: 'integer', default: 600, minimum: 0 },
+    RATE_LIMIT_WINDOW_MS: { type: 'integer', default: 60000, minimum: 1 },
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', default: 1000, minimum: 0 },
+    PRESSURE_MAX_HEAP_RATIO: { type: 'number', default: 0.9, minimum: 0, maximum: 1 },
+    UPSTREAM_MAX_CONCURRENCY: { type: 'integer', default: 64, minimum: 1 },
+    UPSTREAM_QUEUE_TIMEOUT_MS: { type: 'integer', default: 200, minimum: 0 },
+    SECURITY_HEADERS: { type: 'boolean', default: true }
   }
 } as const
 

@@ -90,6 +90,12 @@ export const errors = {
   UpstreamBrokeContract: coded<[string]>('VBGW_UPSTREAM_BROKE_CONTRACT', '%s', GrpcStatus.INTERNAL),
   UpstreamUnavailable: coded<[]>('VBGW_UPSTREAM_UNAVAILABLE', 'the backup service is unavailable, try again shortly', GrpcStatus.UNAVAILABLE),
   Overloaded: coded<[]>('VBGW_OVERLOADED', 'the gateway is overloaded, try again shortly', GrpcStatus.UNAVAILABLE),
+  // edge protections
+  RateLimited: coded<[string]>('VBGW_RATE_LIMITED', 'rate limit exceeded, retry in %s', GrpcStatus.RESOURCE_EXHAUSTED),
+  CsrfRefused: coded<[]>('VBGW_CSRF_REFUSED', 'this request has been blocked as a potential cross-site request forgery (CSRF): send it with "Content-Type: application/json" or an Authorization header', GrpcStatus.INVALID_ARGUMENT),
+  BatchTooLarge: coded<[number, number]>('VBGW_BATCH_TOO_LARGE', 'a batch may hold at most %d operations; this one holds %d', GrpcStatus.INVALID_ARGUMENT),
+  RepeatedHeader: coded<[string]>('VBGW_REPEATED_HEADER', 'the %s header must not appear more than once', GrpcStatus.INVALID_ARGUMENT),
+  InvalidUtf8: coded<[]>('VBGW_INVALID_UTF8', 'the request body is not valid UTF-8', GrpcStatus.INVALID_ARGUMENT),
   // cache (never reaches a caller: the list cache falls back to the upstream)
   CacheUnavailable: coded<[]>('VBGW_CACHE_UNAVAILABLE', 'the cache storage is unavailable', GrpcStatus.UNAVAILABLE),
   // configuration (boot only)
@@ -120,17 +126,20 @@ export function describeError (err: unknown): ErrorView {
   // include upstream errors already made safe by the client) or when they
   // are Fastify's own 4xx client errors; anything else is a safe default.
   let trusted = false
+  // HTTP-level refusals (413, 415, 431...) keep their precise status; the body's code still comes from the table.
+  let httpStatus: number | undefined
   if (typeof e.grpcCode === 'number' && STATUS_TABLE[e.grpcCode] !== undefined) {
     grpcCode = e.grpcCode
     trusted = typeof e.code === 'string' && e.code.startsWith('VBGW_')
   } else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     grpcCode = httpToGrpc(e.statusCode)
     trusted = true
+    httpStatus = e.statusCode
   }
   const mapping = mapGrpcStatus(grpcCode)
   const message = trusted && typeof e.message === 'string' && e.message !== '' ? e.message : SAFE_SERVER_MESSAGE
   const view: ErrorView = {
-    httpStatus: mapping.http,
+    httpStatus: httpStatus ?? mapping.http,
     grpcCode,
     grpcStatus: grpcStatusName(grpcCode),
     graphqlCode: mapping.graphql,

@@ -2,6 +2,7 @@
  * Process entry: configuration, logger, the embedded simulator when no
  * upstream is configured, listen, and graceful close on SIGTERM/SIGINT.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
@@ -38,11 +39,28 @@ if (simulator !== undefined) {
   app.addHook('onClose', async () => { await sim.close() })
 }
 
-closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
+/**
+ * SIGTERM/SIGINT: readiness turns false first (SHUTDOWN_DELAY_MS lets load
+ * balancers see it while requests are still served), then app.close():
+ * the listener stops accepting, requests in flight finish (Fastify answers
+ * 503 to any that arrive on an open keep-alive connection:
+ * return503OnClosing), then the onClose hooks close the gRPC channel, Redis
+ * and the embedded simulator. Exit 0; exit 1 when SHUTDOWN_GRACE_MS runs
+ * out first or the close follows a crash. Connections are not cut at close
+ * (forceCloseConnections stays 'idle'): cutting would fail the requests the
+ * grace period is for.
+ */
+closeWithGrace({
+  delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS,
+  logger,
+  onTimeout: (ms) => { logger.error({ graceMs: ms }, 'requests still in flight at the end of the grace period: exiting 1') }
+}, async ({ signal, err }) => {
   if (err !== undefined) logger.error({ err }, 'closing after an error')
-  else logger.info({ signal }, 'shutting down')
+  else logger.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down')
   app.shuttingDown = true
+  if (err === undefined && config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS)
   await app.close()
+  logger.info('closed: exiting')
 })
 
 await app.listen({ host: config.HOST, port: config.PORT })

@@ -70,5 +70,10 @@ t.test('fastify client errors keep their status', async (t) => {
   const view = describeError(err)
   t.equal(view.httpStatus, 400)
   t.equal(view.message, 'Body is not valid JSON')
-  t.equal(describeError(Object.assign(new Error('too large'), { statusCode: 413 })).httpStatus, 400)
+  // HTTP-level refusals keep their precise status, with the table's code for the body.
+  const tooLarge = describeError(Object.assign(new Error('too large'), { statusCode: 413 }))
+  t.equal(tooLarge.httpStatus, 413)
+  t.equal(tooLarge.grpcStatus, 'INVALID_ARGUMENT')
+  t.equal(describeError(Object.assign(new Error('unsupported media type'), { statusCode: 415 })).httpStatus, 415)
+  t.equal(describeError(Object.assign(new Error('slow down'), { statusCode: 429 })).grpcStatus, 'RESOURCE_EXHAUSTED')
 })

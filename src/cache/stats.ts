@@ -1,6 +1,7 @@
 /**
- * Cache counters per method, the hooks a metrics plugin can feed into
- * prom-client, and a periodic log line standing in for /metrics until then.
+ * Cache counters per method, and the hooks that feed them into prom-client
+ * (src/ops/metrics.ts). The periodic "cache stats" log line built from these
+ * counters is off by default now that /metrics has them.
  */
 
 /** Counters of one method. */

@@ -107,3 +107,23 @@ export const loaders: MercuriusLoaders = {
       (await backupsOf(ctx, { id: obj.serviceId })).find((b) => b.name === obj.backupName) ?? null)
   }
 }
+
+/** Told each loader batch's size (queries of one field in one tick), e.g. for a metrics histogram. */
+export type BatchObserver = (type: string, field: string, size: number) => void
+
+/** The same loaders, each reporting its batch size to `observe` first; what it throws is ignored. */
+export function observedLoaders (observe: BatchObserver, base: MercuriusLoaders = loaders): MercuriusLoaders {
+  const out: MercuriusLoaders = {}
+  for (const [type, fields] of Object.entries(base)) {
+    out[type] = {}
+    for (const [field, def] of Object.entries(fields)) {
+      const { loader, opts } = typeof def === 'function' ? { loader: def, opts: undefined } : def
+      const wrapped: typeof loader = (queries, ctx) => {
+        try { observe(type, field, queries.length) } catch { /* metrics never fail a query */ }
+        return loader(queries, ctx)
+      }
+      out[type][field] = opts === undefined ? wrapped : { loader: wrapped, opts }
+    }
+  }
+  return out
+}

@@ -1,6 +1,10 @@
 /**
- * Liveness and readiness. `/healthz` says the process is up; `/readyz` says
- * the upstream answers its health check and the gateway is not shutting down.
+ * Liveness, readiness and draining. `/healthz` says the process is up;
+ * `/readyz` says the upstream answers its health check and the gateway is
+ * not shutting down. Shutdown flips `shuttingDown` before the listener
+ * closes (server.ts does it first, `app.close()` at the latest), and from
+ * then on every answer closes its connection, so keep-alive clients do not
+ * hold the drain open until their idle timeout.
  */
 import fp from 'fastify-plugin'
 
@@ -13,6 +17,17 @@ declare module 'fastify' {
 
 export default fp(async function healthRoutes (fastify) {
   fastify.decorate('shuttingDown', false)
+
+  // preClose runs before Fastify stops the listener.
+  fastify.addHook('preClose', async () => { fastify.shuttingDown = true })
+
+  // Node's server.close() drops idle keep-alive sockets only once: a socket
+  // busy at that moment would stay open after its answer and keep the
+  // process waiting for keepAliveTimeout (72 s). Fastify itself marks only
+  // requests that arrive after closing began.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (fastify.shuttingDown) reply.header('connection', 'close')
+  })
 
   fastify.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
 

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
+import { preventCsrf, SIMPLE_METHODS } from '../http/csrf.js'
 import { contract, type MethodInfo } from '../upstream/contract.js'
 import { contextFromHeaders } from '../upstream/metadata.js'
 import { validateRequest } from '../upstream/validate.js'
@@ -28,6 +29,8 @@ export interface RouteOptions {
   names: JsonNames
   /** max-age of reads when the facade gives none (CACHE_TTL_MS). */
   cacheTtlMs: number
+  /** Refuse simple cross-site requests to writes (CSRF_PREVENTION); reads change nothing. */
+  csrf?: boolean
 }
 
 /** Compile the routes of every method in the contract; an unsupported rule stops the boot. */
@@ -63,7 +66,8 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
     fastify.route({
       method: method.http.verb,
       url: path.fastifyPath,
-      onRequest: requireAuthorization,
+      // DELETE always makes a browser preflight: only POST writes need the check.
+      onRequest: opts.csrf === true && !method.read && SIMPLE_METHODS.has(method.http.verb) ? [preventCsrf, requireAuthorization] : requireAuthorization,
       handler: async function restHandler (request, reply) {
         const timeoutMs = parseGrpcTimeout(request.headers['grpc-timeout'])
         const input = bindRequest(method, {

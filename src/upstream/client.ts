@@ -27,6 +27,20 @@ export interface UpstreamClientOptions {
   /** Base of the exponential backoff between read attempts. */
   retryBaseMs?: number
   logger?: { warn (obj: object, msg: string): void }
+  /** Told about every call attempt, e.g. by the metrics plugin. */
+  observer?: UpstreamObserver
+}
+
+/**
+ * Callbacks on each call attempt to VBaseService (a retried read makes one
+ * attempt per try; health checks are not reported). What they throw is
+ * ignored: metrics must never fail a call.
+ */
+export interface UpstreamObserver {
+  /** An attempt of `method` (e.g. `ListBackups`) started. */
+  onCallStart? (method: string): void
+  /** That attempt ended with gRPC `code` (0 = OK) after `seconds`. */
+  onCallEnd? (method: string, code: number, seconds: number): void
 }
 
 /** A raw grpc-js failure as the client saw it. */
@@ -93,15 +107,33 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
   const client = new grpc.Client(opts.address, credentials(opts), CHANNEL_OPTIONS)
   const retryBaseMs = opts.retryBaseMs ?? 50
 
+  const observer = opts.observer
+  const notify = (fn: () => void): void => {
+    try { fn() } catch { /* see UpstreamObserver */ }
+  }
+
   function attempt (method: MethodInfo, request: object, ctx: CallContext, deadline: number): Promise<object> {
     const def = method.definition
+    const started = performance.now()
+    if (observer?.onCallStart !== undefined) notify(() => observer.onCallStart?.(method.name))
+    const ended = (code: number): void => {
+      if (observer?.onCallEnd !== undefined) notify(() => observer.onCallEnd?.(method.name, code, (performance.now() - started) / 1000))
+    }
     return new Promise((resolve, reject) => {
-      const call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request,
-        toMetadata(ctx), { deadline }, (err, value) => {
-          ctx.signal?.removeEventListener('abort', onAbort)
-          if (err !== null) reject(err)
-          else resolve(value as object)
-        })
+      let call: grpc.ClientUnaryCall
+      try {
+        call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request,
+          toMetadata(ctx), { deadline }, (err, value) => {
+            ctx.signal?.removeEventListener('abort', onAbort)
+            ended(err === null ? grpc.status.OK : typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN)
+            if (err !== null) reject(err)
+            else resolve(value as object)
+          })
+      } catch (err) {
+        // A closed channel throws here rather than calling back.
+        ended(grpc.status.UNKNOWN)
+        throw err
+      }
       const onAbort = (): void => call.cancel()
       ctx.signal?.addEventListener('abort', onAbort, { once: true })
     })

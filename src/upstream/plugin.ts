@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import { setupCache } from '../cache/create.js'
 import type { Config } from '../config.js'
 import { createUpstreamClient, readCa } from './client.js'
+import { createConcurrencyLimit, limitUpstreamConcurrency } from './concurrency.js'
 import { createVbase, type Vbase } from './vbase.js'
 
 declare module 'fastify' {
@@ -30,12 +31,16 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
     tlsCa: readCa(config.VBASE_TLS_CA),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     readAttempts: config.UPSTREAM_READ_ATTEMPTS,
-    logger: fastify.log
+    logger: fastify.log,
+    // Metrics are optional: present when src/ops/metrics.ts was registered first.
+    observer: fastify.metrics?.upstream
   })
-  const cache = setupCache(config, fastify.log.child({ component: 'cache' }))
+  const cache = setupCache(config, fastify.log.child({ component: 'cache' }), { hooks: fastify.metrics?.cache })
   // Not fatal: with Redis down the gateway boots and serves without the cache.
   await cache.ready()
-  const vbase = createVbase({ client, cache: cache.cache })
+  // A cap on calls in flight, below the cache: beyond it calls queue briefly, then fail with 503.
+  const limit = createConcurrencyLimit({ max: config.UPSTREAM_MAX_CONCURRENCY, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS })
+  const vbase = createVbase({ client: limitUpstreamConcurrency(client, limit), cache: cache.cache })
   fastify.decorate('vbase', vbase)
   fastify.addHook('onClose', async () => {
     await vbase.close()

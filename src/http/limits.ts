@@ -1,0 +1,127 @@
+/**
+ * Input hygiene at the edge: whatever a client sends, it gets a 4xx with a
+ * google.rpc.Status body, never a 500, and the process stays up.
+ *
+ * - Body size: BODY_LIMIT_BYTES, past it 413 (Fastify stops reading).
+ * - Head size: MAX_HEADER_BYTES for Node's HTTP parser, past it 431; other
+ *   requests the parser refuses (malformed lines, conflicting lengths) 400.
+ *   These never reach Fastify's routing, so `clientErrorHandler` writes the
+ *   answer on the socket itself. URLs the router cannot decode: 400 too.
+ * - Content types: JSON only (and mercurius' application/graphql on
+ *   /graphql); Fastify's text/plain parser is removed, so anything else is
+ *   415 instead of a string body the routes would have to judge.
+ * - Encoding: a JSON body must be valid UTF-8 (400). Node's default decoding
+ *   would turn bad bytes into U+FFFD and let them travel on as data.
+ * - Repeated headers: a second Authorization, Content-Type, Host... is 400.
+ *   Node keeps the first of most such duplicates silently, while a proxy in
+ *   front may have acted on the last: the two would disagree on who asks.
+ */
+import { STATUS_CODES, type ServerOptions } from 'node:http'
+import type { Socket } from 'node:net'
+import fp from 'fastify-plugin'
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { status as GrpcStatus } from '@grpc/grpc-js'
+import type { Config } from '../config.js'
+import { describeError, errors } from '../errors.js'
+import { sendStatus } from './errors.js'
+
+/** Headers that must appear at most once in a request (lower case). */
+export const SINGLE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'content-type', 'content-length', 'host', 'origin'])
+
+/** Fastify constructor options for the limits, spread into `Fastify({...})` in src/app.ts. */
+export interface EdgeServerOptions {
+  bodyLimit: number
+  http: ServerOptions
+  clientErrorHandler: (this: FastifyInstance, err: ConnectionError, socket: Socket) => void
+  frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => void
+  trustProxy: boolean | ((address: string, hop: number) => boolean)
+}
+
+/** The Fastify options for BODY_LIMIT_BYTES, MAX_HEADER_BYTES and TRUST_PROXY. */
+export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'MAX_HEADER_BYTES' | 'TRUST_PROXY'>): EdgeServerOptions {
+  const hops = config.TRUST_PROXY
+  return {
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    http: { maxHeaderSize: config.MAX_HEADER_BYTES },
+    clientErrorHandler,
+    frameworkErrors,
+    // Per-IP rate limits need the client's address, not the load balancer's:
+    // trust X-Forwarded-For for that many hops, counted from the nearest.
+    trustProxy: hops > 0 ? (_address, hop) => hop < hops : false
+  }
+}
+
+/** What Node's HTTP parser refused, as a status and a safe message. */
+function clientErrorOf (err: ConnectionError): { status: number, code: GrpcStatus, message: string } {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: GrpcStatus.INVALID_ARGUMENT, message: 'the request headers are too large' }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: GrpcStatus.DEADLINE_EXCEEDED, message: 'the request was not received in time' }
+  return { status: 400, code: GrpcStatus.INVALID_ARGUMENT, message: 'malformed HTTP request' }
+}
+
+/**
+ * Fastify's clientErrorHandler: answer a request Node's parser refused with
+ * the Status body, then drop the connection (its framing is unknown).
+ */
+export function clientErrorHandler (this: FastifyInstance, err: ConnectionError, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const { status, code, message } = clientErrorOf(err)
+  this.log.info({ code: err.code, status }, 'malformed request refused')
+  if (socket.writable) {
+    const body = JSON.stringify({ code, message, details: [] })
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}
+
+/**
+ * Fastify's frameworkErrors: a URL the router cannot decode (bad
+ * percent-encoding, a path parameter over its length limit) is refused
+ * before routing, so outside the error handler; same Status body.
+ */
+export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const view = describeError(err)
+  request.log.info({ code: err.code }, 'malformed URL refused')
+  sendStatus(reply, view)
+}
+
+/** Names of the single-value headers the request repeats (lower case). */
+export function repeatedHeaders (rawHeaders: readonly string[]): string[] {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase()
+    if (!SINGLE_HEADERS.has(name)) continue
+    if (seen.has(name)) repeated.add(name)
+    seen.add(name)
+  }
+  return [...repeated]
+}
+
+/** Global onRequest hook: 400 for a repeated single-value header. */
+async function refuseRepeatedHeaders (request: FastifyRequest): Promise<void> {
+  const [first] = repeatedHeaders(request.raw.rawHeaders)
+  if (first !== undefined) throw new errors.RepeatedHeader(first)
+}
+
+/** Strict: throws on the first invalid byte instead of substituting U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+export default fp(async function inputHygiene (fastify) {
+  fastify.addHook('onRequest', refuseRepeatedHeaders)
+
+  // JSON as Fastify parses it (empty body 400, __proto__ refused), from strictly decoded UTF-8.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser(['application/json', 'text/plain'])
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, function strictJson (request, body, done) {
+    let text: string
+    try {
+      text = UTF8.decode(body as Buffer)
+    } catch {
+      done(new errors.InvalidUtf8(), undefined)
+      return
+    }
+    parseJson(request, text, done)
+  })
+}, { name: 'input-hygiene', fastify: '5.x' })

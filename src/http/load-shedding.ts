@@ -1,0 +1,85 @@
+/**
+ * Rate limiting and load shedding, checked first thing for every request
+ * (app-wide onRequest hooks, so unknown paths count too) and before any
+ * upstream call.
+ *
+ * - Load shedding (@fastify/under-pressure): when the mean event-loop delay
+ *   or the used heap is over its limit, answer 503 with Retry-After at once.
+ *   A process that is already behind only falls further behind by starting
+ *   work it cannot finish in time.
+ * - Rate limit (@fastify/rate-limit): RATE_LIMIT_MAX requests per
+ *   RATE_LIMIT_WINDOW_MS per principal (the hash of the Authorization
+ *   value, as the cache keys it: never the raw token), or per client IP when
+ *   there is no Authorization header. Beyond it, 429 RESOURCE_EXHAUSTED with
+ *   Retry-After. Counters live in the process: each replica limits alone.
+ *
+ * The ops routes are exempt from both: a probe or a scrape must tell the
+ * truth about an overloaded process, not be refused by it. CORS preflights
+ * are not counted: they do nothing, and browsers send them without a token,
+ * so they would all land on one per-IP counter.
+ */
+import { getHeapStatistics } from 'node:v8'
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { principalOf } from '../cache/keys.js'
+import type { Config } from '../config.js'
+import { errors } from '../errors.js'
+
+/** Options of the load-shedding plugin. */
+export interface LoadSheddingOptions {
+  config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO'>
+}
+
+/** Routes never rate limited nor shed: liveness, readiness, metrics. */
+export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics'])
+
+/** Seconds a shed request is told to wait (under-pressure samples once a second). */
+export const SHED_RETRY_AFTER_S = 1
+
+function exempt (request: FastifyRequest): boolean {
+  return request.method === 'OPTIONS' || EXEMPT_ROUTES.has(request.routeOptions.url ?? '')
+}
+
+/** The rate limit's key: the caller's principal when it sends a credential, else its IP. */
+export function rateLimitKey (request: FastifyRequest): string {
+  const authorization = request.headers.authorization
+  return authorization !== undefined && authorization !== '' ? `principal:${principalOf(authorization)}` : `ip:${request.ip}`
+}
+
+/** The heap limit in bytes for a fraction of V8's; 0 (off) for 0, at least 1 byte otherwise. */
+export function heapLimitBytes (ratio: number, heapSizeLimit = getHeapStatistics().heap_size_limit): number {
+  return ratio > 0 ? Math.max(1, Math.floor(ratio * heapSizeLimit)) : 0
+}
+
+/** under-pressure's pressureHandler: let exempt routes through, refuse the rest with 503. */
+async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
+  if (exempt(request)) return
+  request.log.warn({ pressure: type, value }, 'shedding load')
+  reply.header('retry-after', SHED_RETRY_AFTER_S)
+  throw new errors.Overloaded()
+}
+
+export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { config }) {
+  const maxEventLoopDelay = config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS
+  const maxHeapUsedBytes = heapLimitBytes(config.PRESSURE_MAX_HEAP_RATIO)
+  if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
+    await fastify.register(underPressure, { maxEventLoopDelay, maxHeapUsedBytes, pressureHandler: shed })
+  }
+
+  if (config.RATE_LIMIT_MAX > 0) {
+    await fastify.register(rateLimit, {
+      // Not per route (the plugin's default): one app-wide hook that runs
+      // before the routes' own hooks, so a request is counted before its
+      // token or body is even looked at, and 404s count too.
+      global: false,
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: config.RATE_LIMIT_WINDOW_MS,
+      keyGenerator: rateLimitKey,
+      allowList: exempt,
+      errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after)
+    })
+    fastify.addHook('onRequest', fastify.rateLimit() as onRequestAsyncHookHandler)
+  }
+}, { name: 'load-shedding', fastify: '5.x' })

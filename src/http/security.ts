@@ -1,0 +1,86 @@
+/**
+ * Security headers (helmet) and CORS. Registered first among the
+ * cross-cutting plugins, so every answer carries them, refusals included: a
+ * browser app can read a 429 only if it has its CORS headers.
+ *
+ * The Content-Security-Policy is strict: scripts, styles, fonts, images and
+ * fetches from the gateway's own origin only, nothing inline for scripts.
+ * The two pages the gateway serves live within it: GraphiQL is self-hosted
+ * (src/graphql/graphiql.ts: no CDN, no inline script) and Swagger UI serves
+ * its assets locally with its initializer as a file. Both inline some
+ * styles at run time (React style attributes, CodeMirror, Swagger UI's
+ * syntax highlighter), hence `style-src 'unsafe-inline'`; both use `data:`
+ * URLs for fonts and icons.
+ */
+import fp from 'fastify-plugin'
+import cors, { type FastifyCorsOptions } from '@fastify/cors'
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+import type { Config } from '../config.js'
+
+/** Options of the security plugin. */
+export interface SecurityOptions {
+  config: Pick<Config, 'SECURITY_HEADERS' | 'CORS_ORIGINS'>
+}
+
+/** CSP directives of every answer. */
+export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"]
+}
+
+/** helmet's options: its defaults, with the CSP above. */
+export function helmetOptions (): FastifyHelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      // Not helmet's defaults: they add `upgrade-insecure-requests`, which
+      // breaks every asset of the pages when the gateway is reached over
+      // plain HTTP on a private network, and allow any https: font or style.
+      useDefaults: false,
+      directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]]))
+    },
+    // The gateway should not decide HSTS for sibling subdomains.
+    strictTransportSecurity: { maxAge: 15552000, includeSubDomains: false },
+    xFrameOptions: { action: 'deny' }
+  }
+}
+
+/** Headers a browser app may send cross-origin: the ones the gateway reads. */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Cache-Control', 'If-None-Match', 'Grpc-Timeout', 'X-Request-Id', 'Traceparent']
+
+/** Headers a browser app may read from a cross-origin answer. */
+export const CORS_EXPOSED_HEADERS = ['X-Request-Id', 'ETag', 'X-Cache', 'Retry-After', 'WWW-Authenticate', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']
+
+/** The allowed origins of CORS_ORIGINS (already validated by the config schema); empty when unset. */
+export function parseCorsOrigins (value: string | undefined): string[] {
+  if (value === undefined) return []
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+/** @fastify/cors' options for a list of origins. */
+export function corsOptions (origins: string[]): FastifyCorsOptions {
+  return {
+    origin: origins.includes('*') ? '*' : origins,
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    // Bearer tokens, never cookies: no credentialed CORS.
+    credentials: false,
+    maxAge: 600
+  }
+}
+
+export default fp<SecurityOptions>(async function security (fastify, { config }) {
+  if (config.SECURITY_HEADERS) await fastify.register(helmet, helmetOptions())
+  const origins = parseCorsOrigins(config.CORS_ORIGINS)
+  // No origins: no CORS plugin at all, so browsers keep the same-origin policy.
+  if (origins.length > 0) await fastify.register(cors, corsOptions(origins))
+}, { name: 'security', fastify: '5.x' })

@@ -1,0 +1,184 @@
+/**
+ * Prometheus metrics at `/metrics`, in a registry per app instance (tests
+ * build several apps in one process; prom-client's global registry would
+ * mix them): Node's default process metrics, HTTP requests by route or
+ * GraphQL operation, upstream calls by method and gRPC code, calls in
+ * flight, the list cache's reads and invalidations, and GraphQL loader batch
+ * sizes. The other plugins feed it through `fastify.metrics` when this
+ * plugin was registered before them. `/metrics` asks no token: it must not
+ * be reachable from the public side (METRICS_ENABLED=false turns it all off).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql'
+import type { MercuriusContext } from 'mercurius'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CacheHooks } from '../cache/stats.js'
+import type { Config } from '../config.js'
+import { grpcStatusName } from '../errors.js'
+import type { BatchObserver } from '../graphql/loaders.js'
+import type { UpstreamObserver } from '../upstream/client.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's metrics and their feeds; undefined with METRICS_ENABLED=false. */
+    metrics?: GatewayMetrics
+  }
+}
+
+/** The path Prometheus scrapes. */
+export const METRICS_PATH = '/metrics'
+
+/** Distinct GraphQL operation labels kept; later names count as `other`, so callers cannot grow the series without bound. */
+export const MAX_OPERATION_LABELS = 100
+/** Longer operation names count as `other`. */
+const MAX_OPERATION_NAME = 64
+/** `route` of requests no route matched (their raw URL would be unbounded). */
+const UNMATCHED = 'unmatched'
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const BATCH_BUCKETS = [1, 2, 3, 5, 10, 20, 50, 100]
+
+/** One app's metrics and the feeds the other plugins call. */
+export interface GatewayMetrics {
+  /** This app's own metrics (the process metrics live in one registry per process). */
+  readonly registry: Registry
+  /** The Prometheus text of this app's metrics and, unless turned off, the process metrics. */
+  render (): Promise<string>
+  /** For createUpstreamClient: calls, latency and calls in flight per method. */
+  readonly upstream: UpstreamObserver
+  /** For setupCache: reads by result, invalidations, storage errors. */
+  readonly cache: CacheHooks
+  /** For observedLoaders: the size of each GraphQL loader batch. */
+  readonly loaderBatch: BatchObserver
+  /** A mercurius preExecution hook: labels the HTTP request with the operation it runs. */
+  readonly graphqlOperation: (schema: unknown, document: DocumentNode, context: MercuriusContext) => void
+  /** Count one finished HTTP request. */
+  observeRequest (request: FastifyRequest, reply: FastifyReply): void
+}
+
+/** Options of `createMetrics`. */
+export interface MetricsOptions {
+  /** Include Node's default process metrics (CPU, memory, event loop, GC); default true. */
+  defaultMetrics?: boolean
+}
+
+let processRegistry: Registry | undefined
+
+/**
+ * Node's default metrics describe the process, not an app, and collecting
+ * them starts a GC observer and an event-loop monitor that are never
+ * stopped: so once per process, shared by every app in it.
+ */
+function processMetrics (): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+  }
+  return processRegistry
+}
+
+/** Build the metrics of one app, in their own registry. */
+export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry()
+  // Started now, so GC durations count from boot rather than from the first scrape.
+  const perProcess = opts.defaultMetrics ?? true ? processMetrics() : undefined
+  const registers = [registry]
+
+  const httpLabels = ['method', 'route', 'operation', 'status_code'] as const
+  const httpRequests = new Counter({ name: 'vbgw_http_requests_total', help: 'HTTP requests by route pattern (or GraphQL operation) and status', labelNames: httpLabels, registers })
+  const httpDuration = new Histogram({ name: 'vbgw_http_request_duration_seconds', help: 'HTTP request latency', labelNames: httpLabels, buckets: LATENCY_BUCKETS, registers })
+  const upstreamCalls = new Counter({ name: 'vbgw_upstream_calls_total', help: 'VBaseService call attempts by method and gRPC code (a retried read counts each try)', labelNames: ['method', 'code'], registers })
+  const upstreamDuration = new Histogram({ name: 'vbgw_upstream_call_duration_seconds', help: 'VBaseService call attempt latency', labelNames: ['method', 'code'], buckets: LATENCY_BUCKETS, registers })
+  const upstreamInFlight = new Gauge({ name: 'vbgw_upstream_in_flight', help: 'VBaseService calls in flight', labelNames: ['method'], registers })
+  const cacheReads = new Counter({ name: 'vbgw_cache_reads_total', help: 'List cache reads by method and result (hit, miss, dedupe, bypass)', labelNames: ['method', 'result'], registers })
+  const cacheInvalidations = new Counter({ name: 'vbgw_cache_invalidations_total', help: 'Writes that invalidated cached lists, by write method', labelNames: ['method'], registers })
+  const cacheStorageErrors = new Counter({ name: 'vbgw_cache_storage_errors_total', help: 'Cache storage operations that failed or timed out (the read went upstream)', registers })
+  const loaderBatchSize = new Histogram({ name: 'vbgw_graphql_loader_batch_size', help: 'Queries per GraphQL loader batch, by type and field', labelNames: ['type', 'field'], buckets: BATCH_BUCKETS, registers })
+
+  // Per HTTP request: the GraphQL operation it ran. A WeakMap, so nothing outlives the request.
+  const operations = new WeakMap<FastifyRequest, string>()
+  const knownOperations = new Set<string>()
+
+  function operationLabel (name: string): string {
+    if (knownOperations.has(name)) return name
+    if (name.length > MAX_OPERATION_NAME || knownOperations.size >= MAX_OPERATION_LABELS) return 'other'
+    knownOperations.add(name)
+    return name
+  }
+
+  return {
+    registry,
+    render: () => (perProcess === undefined ? registry : Registry.merge([perProcess, registry])).metrics(),
+    upstream: {
+      onCallStart: (method) => { upstreamInFlight.inc({ method }) },
+      onCallEnd: (method, code, seconds) => {
+        upstreamInFlight.dec({ method })
+        const labels = { method, code: grpcStatusName(code) }
+        upstreamCalls.inc(labels)
+        upstreamDuration.observe(labels, seconds)
+      }
+    },
+    cache: {
+      onHit: (method) => { cacheReads.inc({ method, result: 'hit' }) },
+      onMiss: (method) => { cacheReads.inc({ method, result: 'miss' }) },
+      onDedupe: (method) => { cacheReads.inc({ method, result: 'dedupe' }) },
+      onBypass: (method) => { cacheReads.inc({ method, result: 'bypass' }) },
+      onInvalidate: (method) => { cacheInvalidations.inc({ method }) },
+      onStorageError: () => { cacheStorageErrors.inc() }
+    },
+    loaderBatch: (type, field, size) => { loaderBatchSize.observe({ type, field }, size) },
+    graphqlOperation (_schema, document, context) {
+      const request = context.reply?.request
+      if (request === undefined) return
+      // One label per HTTP request: a batch of several operations is `batch`.
+      const name = (context.operationsCount ?? 1) > 1 ? 'batch' : executedOperation(document, context)?.name?.value ?? 'anonymous'
+      operations.set(request, operationLabel(name))
+    },
+    observeRequest (request, reply) {
+      const labels = {
+        method: request.method,
+        // The pattern (`/v1/vbase/:service_id/backup`), never the raw URL: ids would make a series each.
+        route: request.routeOptions.url ?? UNMATCHED,
+        // Empty (no label) outside GraphQL and for GraphQL requests rejected before execution.
+        operation: operations.get(request) ?? '',
+        status_code: String(reply.statusCode)
+      }
+      httpRequests.inc(labels)
+      httpDuration.observe(labels, reply.elapsedTime / 1000)
+    }
+  }
+}
+
+/** The operation a document runs: its only one, or the one the request names. */
+function executedOperation (document: DocumentNode, context: MercuriusContext): OperationDefinitionNode | undefined {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+  if (ops.length <= 1) return ops[0]
+  const request = context.reply.request
+  const body = request.body
+  // A batch entry, a GET's query string, or a POST body.
+  const params = Array.isArray(body) ? body[context.operationId ?? 0] as unknown : request.method === 'GET' ? request.query : body
+  const wanted = (params as { operationName?: unknown } | null | undefined)?.operationName
+  return ops.find((op) => op.name?.value === wanted)
+}
+
+/** Options of the metrics plugin. */
+export interface MetricsPluginOptions {
+  config: Pick<Config, 'METRICS_ENABLED'>
+}
+
+export default fp<MetricsPluginOptions>(async function metricsPlugin (fastify, { config }) {
+  // Disabled: no decorator, so the other plugins install no hooks at all.
+  if (!config.METRICS_ENABLED) return
+  const metrics = createMetrics()
+  fastify.decorate('metrics', metrics)
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    // Scrapes would only measure themselves.
+    if (request.routeOptions.url !== METRICS_PATH) metrics.observeRequest(request, reply)
+  })
+
+  fastify.get(METRICS_PATH, { logLevel: 'warn' }, async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.render())
+  })
+}, { name: 'metrics', fastify: '5.x' })

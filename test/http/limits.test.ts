@@ -1,0 +1,167 @@
+/**
+ * Input hygiene: oversized bodies and heads, malformed JSON, odd content
+ * types, bad UTF-8, undecodable URLs, repeated headers and garbage on the
+ * wire all get a 4xx with a google.rpc.Status body, never a 500, before any
+ * upstream call, and the process keeps serving. What `inject` cannot send
+ * (duplicate headers, oversized heads, broken framing) goes over a real
+ * socket to `app.listen()`.
+ */
+import net from 'node:net'
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { repeatedHeaders } from '../../src/http/limits.js'
+import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+
+const [CATALOG] = DEMO_SERVICE_IDS
+const BEARER = `Bearer ${DEV_TOKEN}`
+const WRITE = `/v1/vbase/${CATALOG}/backup`
+const createBackup = JSON.stringify({ organization_id: DEMO_ORG_ID, db_name: 'catalog', collection_names: ['docs'], backup_name: 'hygiene' })
+
+/** A raw HTTP exchange's answer. */
+interface RawAnswer { status: number, headers: string, body: string }
+
+/** Send `request` as is on a new connection and read the answer until the server closes it. */
+function raw (port: number, request: string | Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    const chunks: Buffer[] = []
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const [head = '', body = ''] = text.split('\r\n\r\n', 2)
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body })
+    })
+    // Not end(): a half-closed connection may be dropped before a slow answer.
+    socket.write(request)
+  })
+}
+
+/** A request head with `Connection: close`, so the server ends the exchange. */
+function head (lines: string[]): string {
+  return [...lines, 'Host: 127.0.0.1', 'Connection: close', '', ''].join('\r\n')
+}
+
+async function listen (app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : 0
+}
+
+t.test('over a real socket', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { MAX_HEADER_BYTES: '4096' } })
+  const port = await listen(app)
+  t.beforeEach(() => { sim.resetCalls() })
+
+  t.test('a head over MAX_HEADER_BYTES: 431', async (t) => {
+    const res = await raw(port, head(['GET /healthz HTTP/1.1', `X-Big: ${'a'.repeat(8192)}`]))
+    t.equal(res.status, 431)
+    t.same(JSON.parse(res.body), { code: 3, message: 'the request headers are too large', details: [] })
+  })
+
+  t.test('two Authorization headers: 400', async (t) => {
+    const res = await raw(port, head([`GET /v1/vbase/${CATALOG}/backup HTTP/1.1`, `Authorization: ${BEARER}`, 'Authorization: Bearer someone-else']))
+    t.equal(res.status, 400)
+    t.same(JSON.parse(res.body), { code: 3, message: 'the authorization header must not appear more than once', details: [] })
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('two Content-Type headers: 400', async (t) => {
+    const body = createBackup
+    const res = await raw(port, head([`POST ${WRITE} HTTP/1.1`, `Authorization: ${BEARER}`, 'Content-Type: application/json', 'Content-Type: text/plain', `Content-Length: ${Buffer.byteLength(body)}`]) + body)
+    t.equal(res.status, 400)
+    t.match(JSON.parse(res.body), { code: 3, message: /content-type header must not appear more than once/ })
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('two Authorization headers on /graphql: 400 in GraphQL\'s shape', async (t) => {
+    const body = JSON.stringify({ query: `{ service(id: "${CATALOG}") { backups { totalCount } } }` })
+    const res = await raw(port, head(['POST /graphql HTTP/1.1', `Authorization: ${BEARER}`, `authorization: ${BEARER}`, 'Content-Type: application/json', `Content-Length: ${body.length}`]) + body)
+    t.equal(res.status, 400)
+    t.match(JSON.parse(res.body), { errors: [{ message: /authorization header must not appear more than once/, extensions: { code: 'BAD_USER_INPUT' } }] })
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('a garbage request line: 400', async (t) => {
+    const res = await raw(port, 'HELLO THERE\r\n\r\n')
+    t.equal(res.status, 400)
+    t.same(JSON.parse(res.body), { code: 3, message: 'malformed HTTP request', details: [] })
+  })
+
+  t.test('conflicting Content-Length and Transfer-Encoding: 400', async (t) => {
+    const res = await raw(port, head([`POST ${WRITE} HTTP/1.1`, `Authorization: ${BEARER}`, 'Content-Type: application/json', 'Content-Length: 5', 'Transfer-Encoding: chunked']) + '0\r\n\r\n')
+    t.equal(res.status, 400)
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('a body that is not UTF-8: 400', async (t) => {
+    const body = Buffer.concat([Buffer.from('{"organization_id":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}')])
+    const res = await raw(port, Buffer.concat([Buffer.from(head([`POST ${WRITE} HTTP/1.1`, `Authorization: ${BEARER}`, 'Content-Type: application/json', `Content-Length: ${body.length}`])), body]))
+    t.equal(res.status, 400)
+    t.same(JSON.parse(res.body), { code: 3, message: 'the request body is not valid UTF-8', details: [] })
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('the process is still up and serving', async (t) => {
+    const res = await raw(port, head(['GET /healthz HTTP/1.1']))
+    t.equal(res.status, 200)
+    t.same(JSON.parse(res.body), { status: 'ok' })
+    const ok = await raw(port, head([`GET /v1/vbase/${CATALOG}/backup HTTP/1.1`, `Authorization: ${BEARER}`]))
+    t.equal(ok.status, 200)
+  })
+})
+
+t.test('bodies, content types and URLs', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { BODY_LIMIT_BYTES: '1024' } })
+  t.beforeEach(() => { sim.resetCalls() })
+  const json = { authorization: BEARER, 'content-type': 'application/json' }
+
+  t.test('a body over BODY_LIMIT_BYTES: 413, on both surfaces', async (t) => {
+    const big = JSON.stringify({ organization_id: DEMO_ORG_ID, db_name: 'x'.repeat(2000), collection_names: ['docs'] })
+    const rest = await app.inject({ method: 'POST', url: WRITE, headers: json, payload: big })
+    t.equal(rest.statusCode, 413)
+    t.same(rest.json(), { code: 3, message: 'Request body is too large', details: [] })
+    const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: json, payload: JSON.stringify({ query: `{ __typename ${' '.repeat(2000)}}` }) })
+    t.equal(graphql.statusCode, 413)
+    t.match(graphql.json(), { errors: [{ message: 'Request body is too large' }] })
+    t.equal(sim.callCount(), 0)
+    const small = await app.inject({ method: 'POST', url: WRITE, headers: json, payload: createBackup })
+    t.equal(small.statusCode, 200, 'a body under the limit goes through')
+  })
+
+  t.test('malformed JSON: 400', async (t) => {
+    for (const payload of ['{"organization_id":', '{"a":1}}', 'nope', '{"__proto__":{"x":1}}']) {
+      const res = await app.inject({ method: 'POST', url: WRITE, headers: json, payload })
+      t.equal(res.statusCode, 400, payload)
+      t.match(res.json(), { code: 3, details: [] }, payload)
+    }
+    const empty = await app.inject({ method: 'POST', url: WRITE, headers: json, payload: '' })
+    t.equal(empty.statusCode, 400, 'an empty JSON body')
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('a content type other than JSON: 415', async (t) => {
+    for (const type of ['application/xml', 'text/plain', 'application/octet-stream', 'image/png']) {
+      const res = await app.inject({ method: 'POST', url: WRITE, headers: { authorization: BEARER, 'content-type': type }, payload: createBackup })
+      t.equal(res.statusCode, 415, type)
+      t.match(res.json(), { code: 3, message: /Unsupported Media Type/i }, type)
+      const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: BEARER, 'content-type': type }, payload: '{"query":"{ __typename }"}' })
+      t.equal(graphql.statusCode, 415, `/graphql ${type}`)
+    }
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('a URL that does not decode: 400', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/v1/vbase/%C3%28/backup', headers: { authorization: BEARER } })
+    t.equal(res.statusCode, 400)
+    t.match(res.json(), { code: 3, message: /not a valid url component/, details: [] })
+    t.equal(sim.callCount(), 0)
+  })
+})
+
+t.test('repeatedHeaders', async (t) => {
+  t.same(repeatedHeaders(['Authorization', 'a', 'authorization', 'b']), ['authorization'])
+  t.same(repeatedHeaders(['Accept', 'a', 'accept', 'b', 'Cache-Control', 'x', 'Cache-Control', 'y']), [], 'list-valued headers may repeat')
+  t.same(repeatedHeaders(['Host', 'a', 'Content-Type', 'x', 'content-type', 'y', 'HOST', 'b']).sort(), ['content-type', 'host'])
+})

@@ -1,0 +1,115 @@
+/**
+ * Rate limiting and load shedding. Per principal (the hash of the
+ * Authorization value) or per IP without one: past RATE_LIMIT_MAX, 429 with
+ * Retry-After and a RESOURCE_EXHAUSTED body, before any upstream call; the
+ * ops routes and CORS preflights are exempt. Under pressure (event-loop
+ * delay or heap over their limits) every request but the ops routes gets a
+ * 503 with Retry-After at once.
+ */
+import t from 'tap'
+import { heapLimitBytes, rateLimitKey } from '../../src/http/load-shedding.js'
+import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { buildTestApp, waitFor } from '../helpers/app.js'
+
+const [CATALOG] = DEMO_SERVICE_IDS
+const LIST = `/v1/vbase/${CATALOG}/backup`
+const BEARER = `Bearer ${DEV_TOKEN}`
+
+t.test('rate limit per principal', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' }, simulator: { tokens: `${DEV_TOKEN}=${DEMO_ORG_ID},other-token=${DEMO_ORG_ID}` } })
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ url: LIST, headers: { authorization: BEARER, 'cache-control': 'no-cache' } })
+    t.equal(res.statusCode, 200, `request ${i + 1}`)
+    t.equal(res.headers['x-ratelimit-remaining'], String(2 - i))
+  }
+  sim.resetCalls()
+  const limited = await app.inject({ url: LIST, headers: { authorization: BEARER, 'cache-control': 'no-cache' } })
+  t.equal(limited.statusCode, 429)
+  t.match(limited.headers['retry-after'], /^\d+$/)
+  t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'within the window')
+  t.same(limited.json(), { code: 8, message: 'rate limit exceeded, retry in 1 minute', details: [] }, 'RESOURCE_EXHAUSTED')
+  t.equal(sim.callCount(), 0, 'the simulator saw no call')
+
+  const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: BEARER, 'content-type': 'application/json' }, payload: { query: '{ __typename }' } })
+  t.equal(graphql.statusCode, 429, '/graphql shares the budget')
+  t.same(graphql.json().errors[0].extensions, { code: 'RESOURCE_EXHAUSTED', grpcStatus: 'RESOURCE_EXHAUSTED' })
+  t.match(graphql.headers['retry-after'], /^\d+$/)
+
+  const other = await app.inject({ url: LIST, headers: { authorization: 'Bearer other-token' } })
+  t.equal(other.statusCode, 200, 'another principal has its own budget')
+  const anonymous = await app.inject({ url: '/openapi.json' })
+  t.equal(anonymous.statusCode, 200, 'so does a caller without a token')
+
+  for (const url of ['/healthz', '/readyz', '/metrics']) {
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({ url, headers: { authorization: BEARER } })
+      t.not(res.statusCode, 429, `${url} is exempt (${i + 1})`)
+    }
+  }
+})
+
+t.test('rate limit per IP without a token, behind TRUST_PROXY hops', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', TRUST_PROXY: '1' } })
+  const from = (ip: string): Promise<number> => app.inject({ url: '/openapi.json', headers: { 'x-forwarded-for': ip } }).then((r) => r.statusCode)
+  t.same([await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')], [200, 200, 429])
+  t.equal(await from('203.0.113.2'), 200, 'another client address has its own budget')
+  // Unknown paths count too: a scan is limited like any other traffic.
+  t.equal((await app.inject({ url: '/nope', headers: { 'x-forwarded-for': '203.0.113.1' } })).statusCode, 429)
+})
+
+t.test('CORS preflights are not counted', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1', CORS_ORIGINS: 'https://console.example.com' } })
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'OPTIONS', url: '/graphql', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'POST' } })
+    t.equal(res.statusCode, 204, `preflight ${i + 1}`)
+  }
+})
+
+t.test('RATE_LIMIT_MAX=0 turns rate limiting off', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '0' } })
+  const res = await app.inject('/openapi.json')
+  t.equal(res.headers['x-ratelimit-limit'], undefined)
+})
+
+t.test('the key is a hash of the credential, never the credential', async (t) => {
+  const request = (headers: Record<string, string>, ip = '192.0.2.7'): Parameters<typeof rateLimitKey>[0] => ({ headers, ip }) as Parameters<typeof rateLimitKey>[0]
+  const key = rateLimitKey(request({ authorization: 'Bearer s3cr3t-token' }))
+  t.match(key, /^principal:[0-9a-f]{32}$/)
+  t.notMatch(key, /s3cr3t/)
+  t.equal(rateLimitKey(request({ authorization: 'Bearer s3cr3t-token' }, '192.0.2.8')), key, 'the same principal from anywhere')
+  t.not(rateLimitKey(request({ authorization: 'Bearer other' })), key)
+  t.equal(rateLimitKey(request({})), 'ip:192.0.2.7')
+})
+
+t.test('load shedding on heap pressure', async (t) => {
+  // A heap limit no process can be under: shedding starts at the first sample (1 s).
+  const { app, sim } = await buildTestApp(t, { env: { PRESSURE_MAX_HEAP_RATIO: '0.000001', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0' } })
+  await waitFor(async () => (await app.inject({ url: LIST, headers: { authorization: BEARER } })).statusCode === 503)
+  sim.resetCalls()
+  const res = await app.inject({ url: LIST, headers: { authorization: BEARER } })
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['retry-after'], '1')
+  t.same(res.json(), { code: 14, message: 'the gateway is overloaded, try again shortly', details: [] })
+  t.equal(sim.callCount(), 0, 'the simulator saw no call')
+  const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: BEARER, 'content-type': 'application/json' }, payload: { query: '{ __typename }' } })
+  t.equal(graphql.statusCode, 503)
+  t.equal(graphql.json().errors[0].extensions.code, 'UPSTREAM_UNAVAILABLE')
+  for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 503, `${url} still answers`)
+})
+
+t.test('load shedding on event-loop delay', async (t) => {
+  const { app } = await buildTestApp(t, { env: { PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '1', PRESSURE_MAX_HEAP_RATIO: '0' } })
+  // Hold the event loop busy between polls: the mean delay of the next sample is far over 1 ms.
+  await waitFor(async () => {
+    const until = Date.now() + 150
+    while (Date.now() < until) { /* busy: the delay under test */ }
+    return (await app.inject('/openapi.json')).statusCode === 503
+  }, 10_000, 1)
+  t.pass('shed while the event loop lags')
+})
+
+t.test('the heap limit', async (t) => {
+  t.equal(heapLimitBytes(0, 4e9), 0, '0 is off')
+  t.equal(heapLimitBytes(0.9, 4e9), 3.6e9)
+  t.equal(heapLimitBytes(1e-12, 4e9), 1, 'a tiny ratio is still on')
+})

@@ -1,0 +1,169 @@
+/**
+ * Logs: JSON lines carrying the request id the caller sent (or got), the
+ * same id forwarded upstream; credentials never in any captured line at
+ * trace and debug level, through REST and GraphQL, in success, upstream
+ * failure, UNAUTHENTICATED, validation errors and retries, the embedded
+ * simulator's lines included; pretty output only on a TTY.
+ */
+import { type EventEmitter, once } from 'node:events'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { status } from '@grpc/grpc-js'
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { loadConfig } from '../../src/config.js'
+import { createLogger, scrubCredentials } from '../../src/logger.js'
+import { startSimulator } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+
+const ORG_A = '11111111-1111-4111-8111-111111111111'
+const ORG_B = '22222222-2222-4222-8222-222222222222'
+// Distinct, searchable secrets: two valid tokens, one the upstream rejects, a cookie, a Basic credential.
+const TOKEN_A = 'tok-alpha-5c1e6f0b9a7d4e21'
+const TOKEN_B = 'tok-bravo-8e2d4c6a1f3b5d70'
+const TOKEN_BAD = 'tok-charlie-0b9a7d4e215c1e6f'
+const COOKIE = 'sid-delta-3f5d7e9a1c2b4d6f'
+const BASIC = 'ZWNobzpmb3h0cm90LTk5ODg3NzY2'
+const SECRETS = [TOKEN_A, TOKEN_B, TOKEN_BAD, COOKIE, BASIC]
+
+type Line = Record<string, unknown> & { msg?: string, reqId?: string, level: number }
+
+function sink (lines: string[]): Writable {
+  return new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+}
+
+t.test('request ids: honored, returned, logged and forwarded upstream; bad ones replaced everywhere', async (t) => {
+  const { app, sim, logs } = await buildTestApp(t)
+  const parsed = (): Line[] => logs.map((l) => JSON.parse(l) as Line)
+  const headers = { authorization: 'Bearer vbase-dev-token', 'cache-control': 'no-cache' }
+
+  const sent = await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup', headers: { ...headers, 'x-request-id': 'req-abc.123' } })
+  t.equal(sent.headers['x-request-id'], 'req-abc.123')
+  t.ok(parsed().filter((l) => l.msg === 'incoming request' || l.msg === 'request completed').every((l) => l.reqId === 'req-abc.123'), 'the log lines carry it')
+  t.equal(sim.calls.at(-1)?.metadata['x-request-id'], 'req-abc.123', 'the upstream gets it')
+
+  for (const bad of ['x'.repeat(200), 'has spaces', 'quote"brace{']) {
+    logs.length = 0
+    const res = await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup', headers: { ...headers, 'x-request-id': bad } })
+    const id = res.headers['x-request-id']
+    t.match(id, /^[0-9a-f-]{36}$/, `replaced: ${bad.slice(0, 12)}`)
+    const lines = parsed().filter((l) => l.reqId !== undefined)
+    t.ok(lines.length >= 2 && lines.every((l) => l.reqId === id), 'the logs carry the replacement, not the bad id')
+    t.notOk(logs.join('').includes(bad), 'the bad id is not logged')
+    t.equal(sim.calls.at(-1)?.metadata['x-request-id'], id, 'nor forwarded')
+  }
+
+  const none = await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup', headers })
+  t.match(none.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'generated when absent')
+  t.equal(sim.calls.at(-1)?.metadata['x-request-id'], none.headers['x-request-id'], 'and forwarded')
+})
+
+/** Every kind of request the tests know, each with credentials in the headers. */
+async function scenario (app: FastifyInstance, sim: Awaited<ReturnType<typeof startSimulator>>): Promise<void> {
+  const h = (token: string, extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${token}`,
+    cookie: `session=${COOKIE}`,
+    'proxy-authorization': `Basic ${BASIC}`,
+    'content-type': 'application/json',
+    'cache-control': 'no-cache',
+    ...extra
+  })
+  // Each principal reads its own service: a service belongs to the organization that backed it up first.
+  const svc = (token: string) => token === TOKEN_B ? 'svc-b' : 'svc-a'
+  const rest = (token: string, url = `/v1/vbase/${svc(token)}/backup`, method: 'GET' | 'DELETE' = 'GET') => app.inject({ method, url, headers: h(token) })
+  const gql = (token: string, query: string) => app.inject({ method: 'POST', url: '/graphql', headers: h(token), payload: { query } })
+  const create = (token: string, org: string, name: string) => app.inject({
+    method: 'POST',
+    url: `/v1/vbase/${svc(token)}/backup`,
+    headers: h(token),
+    payload: { service_id: svc(token), organization_id: org, db_name: 'db', collection_names: ['c'], backup_name: name }
+  })
+  const LIST = '{ service(id: "svc-a") { backups { totalCount } } }'
+
+  // success, both surfaces, two principals
+  for (const token of [TOKEN_A, TOKEN_B]) {
+    t.equal((await rest(token)).statusCode, 200)
+    t.equal((await gql(token, LIST.replace('svc-a', svc(token)))).statusCode, 200)
+  }
+  t.equal((await create(TOKEN_A, ORG_A, 'b-1')).statusCode, 200, 'a write')
+  // the upstream rejects the token
+  t.equal((await rest(TOKEN_BAD)).statusCode, 401)
+  t.match((await gql(TOKEN_BAD, LIST)).json(), { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
+  // the gateway rejects the input
+  t.equal((await rest(TOKEN_A, '/v1/vbase/svc-a/backup/policy/not-a-uuid', 'DELETE')).statusCode, 400)
+  t.equal((await create(TOKEN_B, 'not-a-uuid', 'b-2')).statusCode, 400)
+  t.match((await gql(TOKEN_A, '{ service(id: "svc-a") { policy(id: "nope") { id } } }')).json(), { errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] })
+  t.equal((await gql(TOKEN_B, '{ service(id: ) }')).statusCode, 400, 'a syntax error')
+  // upstream failures whose details quote the credential, on reads and writes
+  for (const token of [TOKEN_A, TOKEN_B]) {
+    sim.faults.failNext(1, status.INTERNAL, `backend rejected authorization Bearer ${token}`)
+    t.equal((await rest(token)).statusCode, 500)
+    sim.faults.failNext(1, status.DATA_LOSS, `token=${token} lost`)
+    t.match((await gql(token, LIST.replace('svc-a', svc(token)))).json(), { errors: [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }] })
+  }
+  sim.faults.failNext(1, status.UNKNOWN, `write by Bearer ${TOKEN_A} failed`)
+  t.equal((await create(TOKEN_A, ORG_A, 'b-3')).statusCode, 500)
+  // retries, then success; retries exhausted
+  sim.faults.failNext(2, status.UNAVAILABLE, `unavailable for Bearer ${TOKEN_B}`)
+  t.equal((await rest(TOKEN_B)).statusCode, 200)
+  sim.faults.failNext(3, status.UNAVAILABLE)
+  t.equal((await gql(TOKEN_A, LIST)).statusCode, 200)
+  t.equal((await rest(TOKEN_A, '/nowhere')).statusCode, 404)
+}
+
+for (const level of ['trace', 'debug'] as const) {
+  t.test(`no credential in any log line at LOG_LEVEL=${level}`, async (t) => {
+    const simLogs: string[] = []
+    const sim = await startSimulator({
+      port: 0,
+      seed: false,
+      tokens: `${TOKEN_A}=${ORG_A},${TOKEN_B}=${ORG_B}`,
+      logger: createLogger(loadConfig({ LOG_LEVEL: level }), sink(simLogs)).child({ component: 'simulator' })
+    })
+    t.teardown(() => sim.close())
+    const { app, logs } = await buildTestApp(t, { sim, env: { LOG_LEVEL: level, UPSTREAM_READ_ATTEMPTS: '3' } })
+    await scenario(app, sim)
+
+    const all = [...logs, ...simLogs]
+    const lines = all.map((l) => JSON.parse(l) as Line)
+    t.ok(lines.filter((l) => l.level >= 50).length >= 5, 'error lines were written')
+    t.ok(lines.some((l) => l.msg === 'upstream unavailable, retrying read'), 'retries were logged')
+    t.ok(all.some((l) => l.includes('Bearer [redacted]')), "an upstream's details quoting a token were scrubbed, not dropped")
+    t.ok(lines.filter((l) => l.msg === 'incoming request').every((l) => (l.req as { headers?: unknown }).headers === undefined), 'request lines hold no headers')
+    for (const secret of SECRETS) {
+      const leaks = all.filter((l) => l.includes(secret))
+      t.same(leaks, [], `${secret.slice(0, 9)}... appears in no line`)
+    }
+  })
+}
+
+t.test('redaction paths cover header bags and metadata wherever the code may log them', async (t) => {
+  const lines: string[] = []
+  const logger = createLogger(loadConfig({ LOG_LEVEL: 'info' }), sink(lines))
+  const bag = { authorization: `Bearer ${TOKEN_A}`, cookie: COOKIE, 'set-cookie': [COOKIE], 'proxy-authorization': `Basic ${BASIC}` }
+  logger.info({ req: { headers: bag }, res: { headers: bag } }, 'request shapes')
+  logger.info({ headers: bag, metadata: bag, ctx: { headers: bag, call: { headers: bag } }, call: { headers: bag } }, 'context shapes')
+  logger.info({ authorization: bag.authorization, cookie: COOKIE, token: TOKEN_B }, 'top level')
+  const err = Object.assign(new Error(`refused Bearer ${TOKEN_A}`), { details: `token: ${TOKEN_B}`, headers: bag, metadata: bag })
+  logger.error({ err }, 'an error carrying everything')
+  logger.child({ reqId: 'r1' }).warn({ err: new Error('outer', { cause: new Error(`inner Basic ${BASIC}`) }) }, 'a cause')
+  t.equal(lines.length, 5)
+  for (const secret of SECRETS) t.notOk(lines.join('').includes(secret), `${secret.slice(0, 9)}... redacted`)
+  t.match(lines[0], /"authorization":"\[redacted\]"/)
+  t.equal(scrubCredentials('invalid bearer token'), 'invalid bearer token', 'prose stays readable')
+  t.equal(scrubCredentials('missing bearer token: send "Authorization: Bearer <token>"'), 'missing bearer token: send "Authorization: Bearer <token>"')
+})
+
+t.test('pretty output only on a TTY', async (t) => {
+  const config = loadConfig({ LOG_LEVEL: 'info' })
+  const json = createLogger(config, undefined, false)
+  t.notOk(String((json as unknown as Record<symbol, unknown>)[pino.symbols.streamSym]?.constructor.name).includes('ThreadStream'), 'no transport: JSON to stdout')
+  const pretty = createLogger(config, undefined, true)
+  const stream = (pretty as unknown as Record<symbol, EventEmitter & { end (): void }>)[pino.symbols.streamSym]
+  t.equal(stream?.constructor.name, 'ThreadStream', 'the pino-pretty transport')
+  if (stream !== undefined) {
+    await once(stream, 'ready')
+    stream.end()
+    await once(stream, 'finish')
+  }
+})

@@ -39,7 +39,9 @@ export function createLimiter (max: number): Limiter {
       return new Promise((resolve, reject) => {
         const start = (): void => {
           active++
-          fn().then(resolve, reject).finally(release)
+          // Through a promise, so a synchronous throw in fn rejects this task
+          // and still frees its slot, instead of escaping from `release`.
+          Promise.resolve().then(fn).then(resolve, reject).finally(release)
         }
         if (active < max) start()
         else queue.push(start)

@@ -10,8 +10,7 @@
  * slot), so one service's error leaves the others' data standing.
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
-import { validateRequest } from '../upstream/validate.js'
-import { argName } from './names.js'
+import { checkPolicyId } from '../upstream/validate.js'
 import { backupConnection, type BackupListArgs } from './connection.js'
 import {
   PRELOADED, serviceWithBackups, toBackupNode, toPolicyNode,
@@ -84,7 +83,7 @@ export const loaders: MercuriusLoaders = {
     }),
     policy: uncached<ServiceRef, { id: string }, PolicyNode | null>(async ({ obj, params }, ctx) => {
       // An id that is not a UUID can match no policy: say so rather than answer null.
-      validateRequest('DeleteBackupPolicy', { service_id: obj.id, policy_id: params.id }, { name: argName({ policy_id: 'id' }) })
+      checkPolicyId(params.id, 'id')
       const id = params.id.toLowerCase()
       return (await policiesOf(ctx, obj.id)).find((p) => p.id.toLowerCase() === id) ?? null
     })

@@ -7,7 +7,7 @@
  */
 import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
-import { compileCron, validateRequest } from '../upstream/validate.js'
+import { checkBackupName, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
 import { backupsOf } from './loaders.js'
 import {
   toBackupNode, toPolicyNode, toRestoreJobNode,
@@ -18,6 +18,8 @@ import { DateTime, Int64 } from './scalars.js'
 
 /** Most run times `BackupPolicy.nextRuns` computes at once. */
 export const MAX_NEXT_RUNS = 100
+/** Run times `BackupPolicy.nextRuns` computes when `count` is omitted or null. */
+export const DEFAULT_NEXT_RUNS = 5
 
 interface CreateBackupInput { serviceId: string, organizationId: string, dbName: string, collectionNames: string[], backupName?: string | null }
 interface RestoreBackupInput { serviceId: string, organizationId: string, backupName: string, dbName: string, collectionNames: string[] }
@@ -36,7 +38,14 @@ function optional<T extends object> (out: T, key: string, value: unknown): T {
   return out
 }
 
-function nextRuns (policy: PolicyNode, count: number, now: number): Date[] {
+/**
+ * The field is nullable on purpose: its errors (a bad `count`, a schedule the
+ * gateway cannot read) null it alone, never the policy and with it a
+ * mutation payload whose write already happened.
+ */
+function nextRuns (policy: PolicyNode, requested: number | null | undefined, now: number): Date[] {
+  // An explicit `count: null` means the default, like an omitted one.
+  const count = requested ?? DEFAULT_NEXT_RUNS
   if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
     throw new errors.InvalidArgument(`count must be between 0 and ${MAX_NEXT_RUNS}`, 'count')
   }
@@ -60,7 +69,7 @@ export function buildResolvers (): IResolvers {
 
     Query: {
       service (_root: unknown, { id }: { id: string }): ServiceRef {
-        validateRequest('ListBackups', { service_id: id }, { name: argName({ service_id: 'id' }) })
+        checkServiceId(id, 'id')
         return service(id)
       },
       organization (_root: unknown, { id }: { id: string }): OrganizationRef {
@@ -68,7 +77,8 @@ export function buildResolvers (): IResolvers {
         return { id }
       },
       async backup (_root: unknown, args: { serviceId: string, name: string }, ctx: MercuriusContext): Promise<BackupNode | null> {
-        validateRequest('DeleteBackup', { service_id: args.serviceId, backup_name: args.name }, { name: argName({ backup_name: 'name' }) })
+        checkServiceId(args.serviceId, 'serviceId')
+        checkBackupName(args.name, 'name')
         return (await backupsOf(ctx, service(args.serviceId))).find((b) => b.name === args.name) ?? null
       }
     },
@@ -133,7 +143,7 @@ export function buildResolvers (): IResolvers {
 
     BackupPolicy: {
       service: (policy: PolicyNode): ServiceRef => service(policy.serviceId),
-      nextRuns: (policy: PolicyNode, { count }: { count: number }, ctx: MercuriusContext): Date[] => nextRuns(policy, count, ctx.now())
+      nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] => nextRuns(policy, count, ctx.now())
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Kind, type ValueNode } from 'graphql'
 import { errors } from '../errors.js'
+import { parseTimestamp } from '../upstream/validate.js'
 
 /** A google.protobuf.Timestamp as the facade decodes it (int64 seconds as a string). */
 export interface Timestamp {
@@ -37,14 +38,12 @@ function toIso (ms: number): string {
   return date.toISOString()
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
-
 function parseDateTime (value: unknown): Date {
-  const date = typeof value === 'string' && RFC3339.test(value) ? new Date(value) : undefined
-  if (date === undefined || Number.isNaN(date.getTime())) {
-    throw new errors.InvalidArgument('DateTime must be an RFC 3339 date-time string, e.g. 2026-05-11T09:30:00Z')
+  const ts = typeof value === 'string' ? parseTimestamp(value) : undefined
+  if (ts === undefined) {
+    throw new errors.InvalidArgument('DateTime must be an RFC 3339 date-time string naming a real instant in years 0001-9999, e.g. 2026-05-11T09:30:00Z')
   }
-  return date
+  return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6))
 }
 
 /** RFC 3339 in UTC from a Timestamp, a Date or epoch milliseconds. */

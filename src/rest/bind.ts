@@ -3,7 +3,10 @@
  * rules: path variables bind to their fields; `body: "*"` binds the whole
  * JSON body, `body: "field"` binds it to that field; without `body: "*"`,
  * query parameters bind to the remaining fields, repeated fields as repeated
- * parameters. A field bound twice with different values is a 400.
+ * parameters. Like grpc-gateway, a `body: "*"` rule never reads the query
+ * and an unknown query parameter is ignored (proxies and caches add their
+ * own, e.g. `_=<timestamp>`); an unknown body field is still a 400. A field
+ * bound twice with different values is a 400.
  */
 import { isDeepStrictEqual } from 'node:util'
 import protobuf from 'protobufjs'
@@ -44,8 +47,14 @@ function conflict (field: string, where: string): never {
   throw new errors.InvalidArgument(`${field} differs between the path and the ${where}`, field)
 }
 
+/** Options of `bindRequest`. */
+export interface BindOptions {
+  /** Told each query parameter that names no field and so is ignored, e.g. to log it. */
+  onUnknownQuery?: (key: string) => void
+}
+
 /** Build the proto-named request object for a method from an HTTP request. */
-export function bindRequest (method: MethodInfo, input: HttpInput): Record<string, unknown> {
+export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOptions = {}): Record<string, unknown> {
   const type = method.requestType
   const rule = method.http
   let request: Record<string, unknown> = {}
@@ -66,11 +75,17 @@ export function bindRequest (method: MethodInfo, input: HttpInput): Record<strin
     pathBound.add(name)
   }
 
+  // The whole message comes from the body: the query has nothing left to bind.
+  if (rule.body === '*') return request
+
   for (const [key, raw] of Object.entries(input.query)) {
     if (raw === undefined) continue
     const field = lookupField(type, key)
-    if (field === undefined) throw new errors.InvalidArgument(`unknown query parameter "${key}" for ${method.name}`, key)
-    if (rule.body === '*' || field.name === rule.body) {
+    if (field === undefined) {
+      opts.onUnknownQuery?.(key)
+      continue
+    }
+    if (field.name === rule.body) {
       throw new errors.InvalidArgument(`${field.name} must be sent in the body, not the query`, field.name)
     }
     if (field.map || (field.resolvedType instanceof protobuf.Type && !isWellKnownString(field.resolvedType))) {

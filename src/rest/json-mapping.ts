@@ -7,6 +7,7 @@
  */
 import protobuf from 'protobufjs'
 import { errors } from '../errors.js'
+import { isTimestampInRange, parseTimestamp } from '../upstream/validate.js'
 
 /** Which field names JSON output uses: proto (snake_case, as the reference) or json (lowerCamelCase). */
 export type JsonNames = 'proto' | 'json'
@@ -127,6 +128,10 @@ function fraction (nanos: number): string {
 export function timestampToJson (ts: Record<string, unknown>): string {
   const seconds = Number(ts.seconds ?? 0)
   const nanos = Number(ts.nanos ?? 0)
+  // Outside years 0001-9999 toISOString is not RFC 3339 (`+010000-...`); protojson refuses such a value too.
+  if (!isTimestampInRange(seconds) || !Number.isInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+    throw new errors.UpstreamBrokeContract(`the backup service sent a timestamp outside years 0001-9999 (seconds ${String(ts.seconds)}, nanos ${String(ts.nanos)})`)
+  }
   return new Date(seconds * 1000).toISOString().slice(0, 19) + fraction(nanos) + 'Z'
 }
 
@@ -219,14 +224,11 @@ export function singleFromJson (field: protobuf.Field, v: unknown, path: string)
   return invalid(path, 'must be a number')
 }
 
-const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i
-
-/** Parse an RFC 3339 string into a Timestamp `{seconds, nanos}`. */
+/** Parse an RFC 3339 string into a Timestamp `{seconds, nanos}`; impossible dates and years past 9999 are refused. */
 export function timestampFromJson (v: unknown, path: string): { seconds: string, nanos: number } {
-  const m = typeof v === 'string' ? RFC3339.exec(v) : null
-  const ms = m === null ? NaN : Date.parse(`${m[1]}${(m[3] as string).toUpperCase()}`)
-  if (m === null || Number.isNaN(ms)) return invalid(path, 'must be an RFC 3339 timestamp, e.g. 2026-05-11T08:00:00Z')
-  return { seconds: String(ms / 1000), nanos: Number((m[2] ?? '').padEnd(9, '0')) }
+  const ts = typeof v === 'string' ? parseTimestamp(v) : undefined
+  if (ts === undefined) return invalid(path, 'must be an RFC 3339 timestamp of a real date in years 0001-9999, e.g. 2026-05-11T08:00:00Z')
+  return { seconds: String(ts.seconds), nanos: ts.nanos }
 }
 
 function durationFromJson (v: unknown, path: string): { seconds: string, nanos: number } {

@@ -17,6 +17,17 @@ import { parseGrpcTimeout } from './grpc-timeout.js'
 import { toJson, type JsonNames } from './json-mapping.js'
 import { compileTemplate, type PathTemplate } from './path-template.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Read an empty JSON body as no body rather than a 400, as grpc-gateway
+     * reads EOF as an empty message; set on the REST routes, honored by the
+     * app-wide JSON parser (src/http/limits.ts).
+     */
+    emptyJsonBody?: boolean
+  }
+}
+
 /** One generated route: a method and its compiled path. */
 export interface RestRoute {
   method: MethodInfo
@@ -66,6 +77,8 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
     fastify.route({
       method: method.http.verb,
       url: path.fastifyPath,
+      // `POST .../backup/org/{organization_id}` with `Content-Type: application/json` and no body is `{}`.
+      config: { emptyJsonBody: true },
       // DELETE always makes a browser preflight: only POST writes need the check.
       onRequest: opts.csrf === true && !method.read && SIMPLE_METHODS.has(method.http.verb) ? [preventCsrf, requireAuthorization] : requireAuthorization,
       handler: async function restHandler (request, reply) {
@@ -74,7 +87,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
           params: request.params as Record<string, string>,
           query: request.query as Record<string, string | string[]>,
           body: request.body
-        })
+        }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored') })
         validateRequest(method.name, input)
         const ctx = contextFromHeaders(request.headers, { signal: disconnectSignal(reply), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
         // The route is generic over the method: the request's static type is

@@ -6,9 +6,9 @@
  */
 import type { Metadata } from '@grpc/grpc-js'
 import { errors } from '../errors.js'
+import { isUuid } from '../upstream/validate.js'
 import { unauthenticated } from './rpc-error.js'
 import { DEMO_ORG_ID, DEV_TOKEN } from './seed.js'
-import { isUuid } from './validate.js'
 
 /** Token -> organization id. */
 export type TokenTable = ReadonlyMap<string, string>

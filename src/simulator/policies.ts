@@ -4,9 +4,9 @@
  * timers, so a test can move a day forward and see every run happen.
  */
 import type { Cron } from 'croner'
+import { compileCron } from '../upstream/validate.js'
 import { MAX_TIMER_MS, type Clock } from './clock.js'
 import type { PolicyRecord } from './state.js'
-import { compileCron } from './validate.js'
 
 /** Called when a policy's scheduled time comes; `at` is that time (epoch ms). */
 export type FireHandler = (policy: PolicyRecord, at: number) => void

@@ -1,8 +1,11 @@
 /**
  * The nine VBaseService methods over the in-memory state. Requests arrive
  * authenticated (the caller's organization) and validated; each method then
- * checks ownership and only then existence, so another organization learns
- * nothing about what a service holds.
+ * checks ownership and only then existence. A service bound to another
+ * organization is not hidden: every method on it, reads included, answers
+ * PERMISSION_DENIED, so the caller learns that the service belongs to
+ * someone else, but nothing of what it holds (which backups or policies
+ * exist there).
  */
 import { randomUUID } from 'node:crypto'
 import type { Clock } from './clock.js'
@@ -257,7 +260,11 @@ export class SimService {
     if (requested.toLowerCase() !== caller) throw permissionDenied(`organization_id ${requested} is not the caller's organization`)
   }
 
-  /** A service bound to another organization is off limits, reads included. */
+  /**
+   * A service bound to another organization answers PERMISSION_DENIED to
+   * every method, reads included, before any existence check: its owner is
+   * not hidden, what it holds is. A service nobody owns yet reads as empty.
+   */
   private serviceAccess (serviceId: string, caller: string): void {
     const owner = this.state.ownerOf(serviceId)
     if (owner !== undefined && owner !== caller) throw permissionDenied(`service ${serviceId} belongs to another organization`)

@@ -2,30 +2,13 @@
  * Request validation, per method, following the reference's tables: required
  * fields, UUID ids, a five-field cron, retention of at least 1. Each failure
  * is INVALID_ARGUMENT with a message that starts with the field's name, so a
- * caller (and the gateway's error details) can point at it.
+ * caller (and the gateway's error details) can point at it. The UUID and
+ * cron readings are the gateway's own (src/upstream/validate.ts), so the
+ * schedule the simulator fires on is the one `nextRuns` shows.
  */
-import { Cron } from 'croner'
+import { compileCron, isUuid } from '../upstream/validate.js'
 import type { SimMethod, SimRequest } from './methods.js'
 import { invalidArgument } from './rpc-error.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** True for the textual UUID form (any version), either case. */
-export function isUuid (value: string): boolean {
-  return UUID.test(value)
-}
-
-/**
- * Compile a cron expression the way the simulator runs it: exactly five
- * fields (minute hour day-of-month month day-of-week), evaluated in UTC.
- * Croner alone would also take a seconds field or `@daily`; the API's
- * reference speaks of classic cron, so those are refused. Throws on a bad one.
- */
-export function compileCron (expr: string): Cron {
-  const fields = expr.trim().split(/\s+/)
-  if (fields.length !== 5) throw new RangeError(`expected 5 fields, got ${fields.length}`)
-  return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part' })
-}
 
 function required (value: string | undefined, field: string): void {
   if (value === undefined || value.trim() === '') throw invalidArgument(`${field} is required`)

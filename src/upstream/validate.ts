@@ -4,7 +4,10 @@
  * five-field cron, a non-empty collection list, retention of at least 1.
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
- * upstream call on it. Service ids are free-form: only required.
+ * upstream call on it. Service ids are free-form: only required. The value
+ * checks they are built from (ids, the cron reading, RFC 3339 timestamps)
+ * are exported for lookups that are no method's request, and the simulator
+ * reads UUIDs and crons with the same functions.
  */
 import { Cron } from 'croner'
 import { errors } from '../errors.js'
@@ -21,12 +24,50 @@ export function isUuid (value: string): boolean {
  * Compile a cron expression the way VBase runs it: exactly five fields
  * (minute hour day-of-month month day-of-week), evaluated in UTC. Croner
  * alone would also take a seconds field or `@daily`; the reference speaks of
- * classic cron, and the simulator refuses those too. Throws RangeError.
+ * classic cron. The simulator validates and fires with this same function,
+ * so `nextRuns` shows the runs it makes. Throws RangeError.
  */
 export function compileCron (expr: string): Cron {
   const fields = expr.trim().split(/\s+/)
   if (fields.length !== 5) throw new RangeError(`expected 5 fields, got ${expr.trim() === '' ? 0 : fields.length}`)
   return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part' })
+}
+
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: google.protobuf.Timestamp's range, in epoch seconds. */
+const TIMESTAMP_MIN_SECONDS = -62_135_596_800
+const TIMESTAMP_MAX_SECONDS = 253_402_300_799
+
+/** True when `seconds` since the epoch is inside google.protobuf.Timestamp's range (years 0001-9999). */
+export function isTimestampInRange (seconds: number): boolean {
+  return Number.isFinite(seconds) && seconds >= TIMESTAMP_MIN_SECONDS && seconds <= TIMESTAMP_MAX_SECONDS
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/i
+
+/**
+ * Read an RFC 3339 date-time as a google.protobuf.Timestamp, the way protojson
+ * does: undefined unless every field names a real instant (`2026-02-30` or
+ * `24:00:00` do not; `Date.parse` would roll them over) inside years
+ * 0001-9999. Shared by the GraphQL DateTime scalar and REST's JSON mapping.
+ */
+export function parseTimestamp (text: string): { seconds: number, nanos: number } | undefined {
+  const m = RFC3339.exec(text)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const offsetHours = Number(m[9] ?? 0)
+  const offsetMinutes = Number(m[10] ?? 0)
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined
+  // setUTCFullYear, unlike Date.UTC, takes years 0-99 as they are.
+  const local = new Date(0)
+  local.setUTCFullYear(year, month - 1, day)
+  local.setUTCHours(hour, minute, second, 0)
+  const roundTrips = local.getUTCFullYear() === year && local.getUTCMonth() === month - 1 && local.getUTCDate() === day &&
+    local.getUTCHours() === hour && local.getUTCMinutes() === minute && local.getUTCSeconds() === second
+  if (!roundTrips) return undefined
+  const sign = m[8] === '-' ? -1 : 1
+  const seconds = local.getTime() / 1000 - sign * (offsetHours * 3600 + offsetMinutes * 60)
+  if (!isTimestampInRange(seconds)) return undefined
+  return { seconds, nanos: Number((m[7] ?? '').padEnd(9, '0')) }
 }
 
 /** Options of `validateRequest`. */
@@ -42,24 +83,54 @@ export interface ValidateOptions {
 type Request = Record<string, unknown>
 type Check = (req: Request, name: (field: string) => string) => void
 
-function fail (name: (field: string) => string, field: string, problem: string): never {
-  const shown = name(field)
+function failAs (shown: string, problem: string): never {
   throw new errors.InvalidArgument(`${shown} ${problem}`, shown)
+}
+
+function fail (name: (field: string) => string, field: string, problem: string): never {
+  return failAs(name(field), problem)
 }
 
 function present (value: unknown): boolean {
   return value !== undefined && value !== null
 }
 
+/** A non-blank string; `shown` is how the caller named the field. */
+function requiredAs (value: unknown, shown: string): void {
+  if (!present(value) || (typeof value === 'string' && value.trim() === '')) failAs(shown, 'is required')
+  if (typeof value !== 'string') failAs(shown, 'must be a string')
+}
+
+function uuidAs (value: unknown, shown: string): void {
+  requiredAs(value, shown)
+  if (!isUuid(value as string)) failAs(shown, 'must be a UUID')
+}
+
+/**
+ * Check a service id on its own, for lookups that are no method's request
+ * (GraphQL's `backup(serviceId, name)`): required, free-form. Throws
+ * VBGW_INVALID_ARGUMENT naming the field as `shown`.
+ */
+export function checkServiceId (value: unknown, shown = 'service_id'): void {
+  requiredAs(value, shown)
+}
+
+/** Check a backup name on its own: required. */
+export function checkBackupName (value: unknown, shown = 'backup_name'): void {
+  requiredAs(value, shown)
+}
+
+/** Check a policy id on its own: a UUID, so an id that can match no policy is an error, not a miss. */
+export function checkPolicyId (value: unknown, shown = 'policy_id'): void {
+  uuidAs(value, shown)
+}
+
 function required (req: Request, field: string, name: (f: string) => string): void {
-  const value = req[field]
-  if (!present(value) || (typeof value === 'string' && value.trim() === '')) fail(name, field, 'is required')
-  if (typeof value !== 'string') fail(name, field, 'must be a string')
+  requiredAs(req[field], name(field))
 }
 
 function uuid (req: Request, field: string, name: (f: string) => string): void {
-  required(req, field, name)
-  if (!isUuid(req[field] as string)) fail(name, field, 'must be a UUID')
+  uuidAs(req[field], name(field))
 }
 
 /** Optional UUID: absent, null and '' (what JSON clients send for "none") count as omitted. */
@@ -114,50 +185,50 @@ function optionalBool (req: Request, field: string, name: (f: string) => string)
 /** One check per method, in the order the reference lists the fields. */
 const CHECKS: Readonly<Record<MethodName, Check>> = {
   CreateBackup (req, name) {
-    required(req, 'service_id', name)
+    checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     required(req, 'db_name', name)
     collections(req, name)
     optionalNonEmpty(req, 'backup_name', name, 'omit it to get a generated name')
   },
   ListBackups (req, name) {
-    required(req, 'service_id', name)
+    checkServiceId(req.service_id, name('service_id'))
   },
   ListBackupByOrg (req, name) {
     uuid(req, 'organization_id', name)
   },
   RestoreBackup (req, name) {
-    required(req, 'service_id', name)
+    checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
-    required(req, 'backup_name', name)
+    checkBackupName(req.backup_name, name('backup_name'))
     required(req, 'db_name', name)
     collections(req, name)
   },
   DeleteBackup (req, name) {
-    required(req, 'service_id', name)
-    required(req, 'backup_name', name)
+    checkServiceId(req.service_id, name('service_id'))
+    checkBackupName(req.backup_name, name('backup_name'))
   },
   CreateBackupPolicy (req, name) {
-    required(req, 'service_id', name)
+    checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     cron(req, name)
     retention(req, name)
     optionalBool(req, 'is_active', name)
   },
   UpdateBackupPolicy (req, name) {
-    required(req, 'service_id', name)
-    uuid(req, 'policy_id', name)
+    checkServiceId(req.service_id, name('service_id'))
+    checkPolicyId(req.policy_id, name('policy_id'))
     optionalUuid(req, 'organization_id', name)
     cron(req, name)
     retention(req, name)
     optionalBool(req, 'is_active', name)
   },
   DeleteBackupPolicy (req, name) {
-    required(req, 'service_id', name)
-    uuid(req, 'policy_id', name)
+    checkServiceId(req.service_id, name('service_id'))
+    checkPolicyId(req.policy_id, name('policy_id'))
   },
   ListBackupPolicies (req, name) {
-    required(req, 'service_id', name)
+    checkServiceId(req.service_id, name('service_id'))
   }
 }
 

@@ -4,8 +4,12 @@
  * by default so the facade's list cache and its in-flight dedupe stay out
  * of the way: upstream call counts then measure the GraphQL layer alone.
  */
-import type { FastifyInstance } from 'fastify'
-import { DEV_TOKEN } from '../../src/simulator/index.js'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { loadConfig } from '../../src/config.js'
+import graphql from '../../src/graphql/plugin.js'
+import { DEV_TOKEN, type Simulator } from '../../src/simulator/index.js'
+import upstream from '../../src/upstream/plugin.js'
+import type { Teardownable } from '../helpers/app.js'
 
 /** The dev token's Authorization value. */
 export const BEARER = `Bearer ${DEV_TOKEN}`
@@ -52,4 +56,20 @@ export function headersOf (overrides: Record<string, string | null> = {}): Recor
 /** The error codes of a response, in order. */
 export function codes (body: GqlBody): string[] {
   return (body.errors ?? []).map((e) => e.extensions.code)
+}
+
+/**
+ * The GraphQL surface over `sim` with its clock injected, for what
+ * `BackupPolicy.nextRuns` counts from: buildApp (src/app.ts) gives the
+ * GraphQL plugin no clock. Only the upstream and GraphQL plugins, registered
+ * as src/app.ts does; closed at teardown.
+ */
+export async function buildClockedGraphqlApp (t: Teardownable, sim: Simulator, now: () => number): Promise<FastifyInstance> {
+  const config = loadConfig({ LOG_LEVEL: 'silent' })
+  const app = Fastify()
+  await app.register(upstream, { config, address: sim.address })
+  await app.register(graphql, { config, now })
+  t.teardown(() => app.close())
+  await app.ready()
+  return app
 }

@@ -6,14 +6,14 @@
 import t from 'tap'
 import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_SERVICE_IDS } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
-import { FakeClock } from '../helpers/clock.js'
-import { BEARER, gql, headersOf } from './helpers.js'
+import { FakeClock, FAKE_EPOCH } from '../helpers/clock.js'
+import { BEARER, buildClockedGraphqlApp, gql, headersOf } from './helpers.js'
 
 const [CATALOG] = DEMO_SERVICE_IDS
 const QUERY = `query Org($id: ID!) { organization(id: $id) { backups { totalCount nodes { name status createdAt sizeBytes } } } }`
 
 t.test('GraphQL over HTTP', async (t) => {
-  const { app } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
+  const { app, sim } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
 
   t.test('Accept: application/graphql-response+json is answered in that type', async (t) => {
     const res = await app.inject({
@@ -74,10 +74,15 @@ t.test('GraphQL over HTTP', async (t) => {
       organization(id: $id) { backups(first: $first) { totalCount edges { cursor node { name status createdAt sizeBytes policy { nextRuns(count: 1) } } } } services { id } }
       bad: organization(id: "acme") { id }
     }`
+    // nextRuns counts from a fixed clock: runs on either side of 02:00 UTC would differ.
+    const clocked = await buildClockedGraphqlApp(t, sim, () => FAKE_EPOCH)
     const runs = []
-    for (let i = 0; i < 4; i++) runs.push((await gql(app, query, { variables: { id: DEMO_ORG_ID, first: 4 } })).body)
+    for (let i = 0; i < 4; i++) runs.push((await gql(clocked, query, { variables: { id: DEMO_ORG_ID, first: 4 } })).body)
     const first = runs[0]
     t.equal(first?.data.organization.backups.edges.length, 4)
+    const policies = (first?.data.organization.backups.edges as Array<{ node: { policy: { nextRuns: string[] } | null } }>).flatMap((e) => e.node.policy ?? [])
+    t.ok(policies.length > 0, 'some backups have a policy')
+    for (const policy of policies) t.same(policy.nextRuns, [new Date(FAKE_EPOCH + 2 * 3_600_000).toISOString()], 'from the injected clock')
     t.same(first?.errors?.map((e) => [e.extensions.code, e.extensions.field, e.path]), [['BAD_USER_INPUT', 'id', ['bad']]])
     for (const run of runs.slice(1)) t.same(run, first)
   })

@@ -135,6 +135,18 @@ t.test('mutations', async (t) => {
     t.same(body.data.createBackupPolicy.service.policies, [{ id: created }])
   })
 
+  t.test('a bad nextRuns count nulls nextRuns alone: the payload of the write that happened stands', async (t) => {
+    const input = { serviceId: ANALYTICS, organizationId: DEMO_ORG_ID, scheduleCron: '0 3 * * *', retentionCount: 2 }
+    const { body } = await gql(app, `mutation CP($input: CreateBackupPolicyInput!) {
+      createBackupPolicy(input: $input) { policy { id scheduleCron nextRuns(count: 101) } service { policies { id } } }
+    }`, { variables: { input } })
+    t.same(codes(body), ['BAD_USER_INPUT'])
+    t.same(body.errors?.[0]?.path, ['createBackupPolicy', 'policy', 'nextRuns'])
+    const payload = body.data.createBackupPolicy
+    t.match(payload, { policy: { id: /^[0-9a-f-]{36}$/, scheduleCron: '0 3 * * *', nextRuns: null } })
+    t.same(payload.service.policies, [{ id: payload.policy.id }], 'the policy exists upstream, and the payload says so')
+  })
+
   t.test('createBackupPolicy: main errors, rejected before the upstream', async (t) => {
     const cron = await rejected(t, CREATE_POLICY, { ...policyInput, scheduleCron: '0 0 * *' })
     t.match(cron, { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /five-field cron/ })
@@ -147,7 +159,7 @@ t.test('mutations', async (t) => {
     t.notOk(body.errors)
     t.same(body.data.updateBackupPolicy.policy, { id: created, scheduleCron: '0 6 * * *', retentionCount: 2, isActive: false, nextRuns: [] })
     const request = sim.calls.find((c) => c.method === 'UpdateBackupPolicy')?.request as unknown as Record<string, unknown>
-    t.notOk(request.organization_id, 'an omitted optional field is not sent')
+    t.equal(request.organization_id, undefined, 'an omitted optional field is not sent')
 
     // isActive omitted: unchanged.
     const { body: again } = await gql(app, UPDATE_POLICY, { variables: { input: { serviceId: ARCHIVE, policyId: created, scheduleCron: '0 6 * * *', retentionCount: 3 } } })

@@ -8,7 +8,7 @@ import t from 'tap'
 import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_POLICY_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { FakeClock, FAKE_EPOCH } from '../helpers/clock.js'
-import { codes, gql } from './helpers.js'
+import { buildClockedGraphqlApp, codes, gql } from './helpers.js'
 
 const [CATALOG, ANALYTICS] = DEMO_SERVICE_IDS
 const OTHER_ORG = '11111111-2222-4333-8444-555555555555'
@@ -47,8 +47,9 @@ t.test('queries', async (t) => {
     const oldest = org.backups.nodes[org.backups.nodes.length - 1]
     t.equal(oldest.createdAt, new Date(FAKE_EPOCH - 72 * 3_600_000).toISOString())
     t.not(oldest.sizeBytes, '0', 'a completed backup has a size')
-    t.same(org.failed.nodes, [{ name: 'analytics-events-002', errorMessage: 'backup volume quota exceeded', sizeBytes: '0', completedAt: org.failed.nodes[0].completedAt }])
-    t.match(org.failed.nodes[0].completedAt, RFC3339_UTC)
+    // Seeded 6 h before the simulator's start, finished 90 s later (src/simulator/seed.ts).
+    const failedAt = new Date(FAKE_EPOCH - 6 * 3_600_000 + 90_000).toISOString()
+    t.same(org.failed.nodes, [{ name: 'analytics-events-002', errorMessage: 'backup volume quota exceeded', sizeBytes: '0', completedAt: failedAt }])
     const pending = org.backups.nodes.find((n: { status: string }) => n.status === 'PENDING')
     t.equal(pending.completedAt, null)
     t.equal(pending.errorMessage, null)
@@ -173,25 +174,23 @@ t.test('queries', async (t) => {
     t.equal(sim.callCount(), 0)
   })
 
-  t.test('BackupPolicy.nextRuns: the next UTC runs of the cron', async (t) => {
-    const before = Date.now()
-    const { body } = await gql(app, `{ service(id: "${CATALOG}") { policies { nextRuns three: nextRuns(count: 3) none: nextRuns(count: 0) } } }`)
-    const after = Date.now()
+  t.test('BackupPolicy.nextRuns: the next UTC runs of the cron, from the injected clock', async (t) => {
+    // 01:30 UTC: the seeded policy's first run (daily at 02:00) is half an hour away.
+    const now = FAKE_EPOCH + 90 * 60_000
+    const clocked = await buildClockedGraphqlApp(t, sim, () => now)
+    const { body } = await gql(clocked, `{ service(id: "${CATALOG}") { policies { nextRuns three: nextRuns(count: 3) none: nextRuns(count: 0) byNull: nextRuns(count: null) } } }`)
     t.notOk(body.errors)
+    const day = (n: number): string => new Date(FAKE_EPOCH + 2 * 3_600_000 + n * 24 * 3_600_000).toISOString()
     const policy = body.data.service.policies[0]
-    t.equal(policy.nextRuns.length, 5, 'five by default')
-    t.same(policy.three, policy.nextRuns.slice(0, 3))
+    t.same(policy.nextRuns, [day(0), day(1), day(2), day(3), day(4)], 'five by default, daily at 02:00 UTC')
+    t.same(policy.three, [day(0), day(1), day(2)])
     t.same(policy.none, [])
-    const times = policy.nextRuns.map((s: string) => Date.parse(s))
-    for (const [i, s] of policy.nextRuns.entries()) {
-      t.match(s, /^\d{4}-\d{2}-\d{2}T02:00:00\.000Z$/, 'daily at 02:00 UTC')
-      if (i > 0) t.equal(times[i] - times[i - 1], 24 * 3_600_000)
-    }
-    t.ok(times[0] > before && times[0] <= after + 24 * 3_600_000, 'the first run is within a day from now')
+    t.same(policy.byNull, policy.nextRuns, 'an explicit null count is the default')
 
-    const { body: bad } = await gql(app, `{ service(id: "${CATALOG}") { policies { id nextRuns(count: 101) } } }`)
+    const { body: bad } = await gql(clocked, `{ service(id: "${CATALOG}") { policies { id nextRuns(count: 101) } } }`)
     t.same(codes(bad), ['BAD_USER_INPUT'])
     t.equal(bad.errors?.[0]?.extensions.field, 'count')
-    t.same(bad.data.service.policies, null, 'a non-null list item error nulls the list, not the service')
+    t.same(bad.errors?.[0]?.path, ['service', 'policies', 0, 'nextRuns'])
+    t.same(bad.data.service.policies, [{ id: DEMO_POLICY_ID, nextRuns: null }], 'a bad count nulls nextRuns alone, not the policy')
   })
 })

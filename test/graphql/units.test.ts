@@ -74,7 +74,14 @@ t.test('DateTime serializes RFC 3339 UTC and parses only RFC 3339', async (t) =>
   t.equal(DateTime.serialize(new Date(0)), '1970-01-01T00:00:00.000Z')
   t.throws(() => DateTime.serialize('yesterday'))
   t.equal((DateTime.parseValue('2026-05-11T11:30:00+02:00') as Date).toISOString(), '2026-05-11T09:30:00.000Z')
+  t.equal((DateTime.parseValue('2024-02-29T23:59:59.9999Z') as Date).toISOString(), '2024-02-29T23:59:59.999Z')
   t.throws(() => DateTime.parseValue('2026-05-11'), { code: 'VBGW_INVALID_ARGUMENT' })
+  // The RFC 3339 shape, but no such instant: new Date() would roll these over to the next month or day.
+  for (const text of ['2026-02-30T00:00:00Z', '2026-02-29T00:00:00Z', '2026-06-31T12:00:00Z', '2026-05-11T24:00:00Z', '2026-05-11T10:00:00+02:60']) {
+    t.throws(() => DateTime.parseValue(text), { code: 'VBGW_INVALID_ARGUMENT' }, text)
+  }
+  t.throws(() => DateTime.parseValue('9999-12-31T23:30:00-01:00'), { code: 'VBGW_INVALID_ARGUMENT' }, 'past year 9999 in UTC')
+  t.throws(() => DateTime.serialize({ seconds: '253402300800', nanos: 0 }), TypeError, 'year 10000 has no RFC 3339 form')
 })
 
 t.test('Int64 keeps every digit', async (t) => {
@@ -107,6 +114,25 @@ t.test('createLimiter never runs more than its bound and runs everything', async
   await t.rejects(limiter.run(() => Promise.reject(new RangeError('boom'))), RangeError)
   t.equal(limiter.active, 0)
   t.throws(() => createLimiter(0), RangeError)
+})
+
+t.test('createLimiter: a task that throws synchronously rejects its run and frees its slot', async (t) => {
+  const limiter = createLimiter(1)
+  const boom = (): Promise<never> => { throw new RangeError('boom') }
+  let release: () => void = () => {}
+  const running = limiter.run(() => new Promise<string>((resolve) => { release = () => resolve('first') }))
+  // Queued behind the running task: it throws from inside the limiter's release.
+  const queued = limiter.run(boom)
+  const after = limiter.run(async () => 'after')
+  await new Promise((resolve) => setImmediate(resolve))
+  release()
+  t.equal(await running, 'first')
+  await t.rejects(queued, RangeError)
+  t.equal(await after, 'after', 'the next task still gets the slot')
+  // Started at once, with a free slot.
+  await t.rejects(limiter.run(boom), RangeError)
+  t.equal(limiter.active, 0, 'no slot leaked')
+  t.equal(await limiter.run(async () => 'again'), 'again')
 })
 
 t.test('field names point at the caller\'s arguments', async (t) => {

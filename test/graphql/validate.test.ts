@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import type { MethodName } from '../../src/upstream/contract.js'
-import { compileCron, validateRequest } from '../../src/upstream/validate.js'
+import { checkBackupName, checkPolicyId, checkServiceId, compileCron, validateRequest } from '../../src/upstream/validate.js'
 
 const ORG = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
 const POLICY = 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
@@ -85,4 +85,16 @@ t.test('compileCron is five-field UTC', async (t) => {
   t.same(compileCron('0 2 * * *').nextRuns(2, new Date('2026-01-01T03:00:00Z')).map((d) => d.toISOString()),
     ['2026-01-02T02:00:00.000Z', '2026-01-03T02:00:00.000Z'])
   t.throws(() => compileCron('* * * * * *'), RangeError)
+})
+
+t.test('the named checks judge one value, named as the caller wrote it', async (t) => {
+  checkServiceId('svc')
+  checkBackupName('b1')
+  checkPolicyId(POLICY.toUpperCase())
+  t.throws(() => checkServiceId(' ', 'serviceId'), { code: 'VBGW_INVALID_ARGUMENT', field: 'serviceId', message: 'serviceId is required' })
+  t.throws(() => checkBackupName(undefined), { field: 'backup_name', message: 'backup_name is required' })
+  t.throws(() => checkPolicyId('policy-1', 'id'), { field: 'id', message: 'id must be a UUID' })
+  t.throws(() => checkPolicyId(42), { field: 'policy_id', message: 'policy_id must be a string' })
+  // validateRequest is built from them: the same words.
+  t.throws(() => validateRequest('DeleteBackupPolicy', { service_id: 'svc', policy_id: 'policy-1' }), { field: 'policy_id', message: 'policy_id must be a UUID' })
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { contract } from '../../src/upstream/contract.js'
-import { fromJson, jsonName, timestampToJson, toJson } from '../../src/rest/json-mapping.js'
+import { fromJson, jsonName, timestampFromJson, timestampToJson, toJson } from '../../src/rest/json-mapping.js'
 
 const Backup = contract.root.lookupType('dodil.vbase.v1.Backup')
 const CreateBackupRequest = contract.root.lookupType('dodil.vbase.v1.CreateBackupRequest')
@@ -115,4 +115,25 @@ t.test('requests: timestamps, enums and int64 parse per the mapping', async (t) 
   t.throws(() => fromJson(Backup, { status: 'DONE' }), { code: 'VBGW_INVALID_ARGUMENT', field: 'status' })
   t.throws(() => fromJson(Backup, { size_bytes: '1.5' }), { code: 'VBGW_INVALID_ARGUMENT', field: 'size_bytes' })
   t.throws(() => fromJson(Backup, { size_bytes: 2 ** 60 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'size_bytes' }, 'an unsafe JSON number loses digits: string required')
+})
+
+t.test('requests: a timestamp must name a real instant in years 0001-9999', async (t) => {
+  // Each of these matches the RFC 3339 shape; Date.parse would roll most of them over.
+  for (const text of ['2026-02-30T00:00:00Z', '2025-02-29T12:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z',
+    '2026-05-11T24:00:00Z', '2026-05-11T23:60:00Z', '2026-05-11T23:59:60Z', '2026-05-11T10:00:00+24:00',
+    '9999-12-31T23:00:00-05:00', '0000-12-31T23:59:59Z']) {
+    t.throws(() => timestampFromJson(text, 'created_at'), { code: 'VBGW_INVALID_ARGUMENT', field: 'created_at' }, text)
+  }
+  t.same(timestampFromJson('2024-02-29T00:00:00Z', 'x'), { seconds: '1709164800', nanos: 0 }, 'a leap day is real')
+  t.same(timestampFromJson('9999-12-31T23:59:59.999999999Z', 'x'), { seconds: '253402300799', nanos: 999_999_999 })
+  t.same(timestampFromJson('0001-01-01T00:00:00Z', 'x'), { seconds: '-62135596800', nanos: 0 }, 'years below 100 stay as written')
+  t.same(timestampFromJson('2026-05-11t10:00:00-01:30', 'x'), { seconds: String(Date.UTC(2026, 4, 11, 11, 30) / 1000), nanos: 0 })
+})
+
+t.test('responses: a timestamp past year 9999 is refused, not rendered malformed', async (t) => {
+  t.equal(timestampToJson({ seconds: '253402300799', nanos: 0 }), '9999-12-31T23:59:59Z')
+  t.equal(timestampToJson({ seconds: '-62135596800', nanos: 0 }), '0001-01-01T00:00:00Z')
+  for (const ts of [{ seconds: '253402300800', nanos: 0 }, { seconds: '-62135596801', nanos: 0 }, { seconds: '0', nanos: 1_000_000_000 }]) {
+    t.throws(() => timestampToJson(ts), { code: 'VBGW_UPSTREAM_BROKE_CONTRACT' }, JSON.stringify(ts))
+  }
 })

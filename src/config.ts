@@ -77,6 +77,11 @@ export interface Config {
   TRUST_PROXY: number
   /** Requests per principal (or per IP without a token) per window; 0 turns rate limiting off. */
   RATE_LIMIT_MAX: number
+  /**
+   * Requests per client IP per window, whatever Authorization values it sends
+   * (made-up tokens must not each get a fresh budget); unset: 4 x RATE_LIMIT_MAX; 0 turns it off.
+   */
+  RATE_LIMIT_IP_MAX?: number
   /** The rate limit's window. */
   RATE_LIMIT_WINDOW_MS: number
   /** Shed load (503) when the mean event-loop delay exceeds this; 0 turns the check off. */
@@ -136,6 +141,7 @@ const schema = {
     MAX_HEADER_BYTES: { type: 'integer', default: 16384, minimum: 1024 },
     TRUST_PROXY: { type: 'integer', default: 0, minimum: 0 },
     RATE_LIMIT_MAX: { type: 'integer', default: 600, minimum: 0 },
+    RATE_LIMIT_IP_MAX: { type: 'integer', minimum: 0 },
     RATE_LIMIT_WINDOW_MS: { type: 'integer', default: 60000, minimum: 1 },
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', default: 1000, minimum: 0 },
     PRESSURE_MAX_HEAP_RATIO: { type: 'number', default: 0.9, minimum: 0, maximum: 1 },

@@ -62,6 +62,27 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * Messages of the upstream failures whose grpc-js text can hold addresses or
+ * internals: the client shows these instead, and the gateway words the same
+ * failures it detects itself (a caller gone, a waiter's own deadline) alike.
+ */
+export const SAFE_UPSTREAM_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>>> = {
+  [GrpcStatus.UNAVAILABLE]: 'the backup service is unavailable, try again shortly',
+  [GrpcStatus.DEADLINE_EXCEEDED]: 'the backup service did not answer in time',
+  [GrpcStatus.CANCELLED]: 'the request was cancelled',
+  [GrpcStatus.UNKNOWN]: 'the backup service failed',
+  [GrpcStatus.INTERNAL]: 'the backup service failed',
+  [GrpcStatus.DATA_LOSS]: 'the backup service failed',
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 'the backup service is out of capacity, try again later',
+  [GrpcStatus.UNIMPLEMENTED]: 'this operation is not supported by the backup service'
+}
+
+/** An upstream failure of `code` with its safe message, raised by the gateway itself (e.g. CANCELLED when the caller goes away). */
+export function safeUpstreamError (code: GrpcStatus, details = ''): UpstreamError {
+  return new UpstreamError(code, SAFE_UPSTREAM_MESSAGES[code] ?? grpcStatusName(code), details)
+}
+
 /** An error the gateway raises itself, carrying the gRPC code it stands for. */
 export interface GatewayError extends Error {
   code: string
@@ -85,6 +106,7 @@ export const errors = {
   },
   // auth
   Unauthenticated: coded<[]>('VBGW_UNAUTHENTICATED', 'missing bearer token: send "Authorization: Bearer <token>"', GrpcStatus.UNAUTHENTICATED),
+  MalformedCredential: coded<[]>('VBGW_MALFORMED_CREDENTIAL', 'the Authorization header holds characters outside visible ASCII: send "Authorization: Bearer <token>"', GrpcStatus.UNAUTHENTICATED),
   // upstream
   UnreadableSchedule: coded<[]>('VBGW_UNREADABLE_SCHEDULE', 'the policy\'s schedule is not a five-field cron expression, so its next runs cannot be computed', GrpcStatus.FAILED_PRECONDITION),
   UpstreamBrokeContract: coded<[string]>('VBGW_UPSTREAM_BROKE_CONTRACT', '%s', GrpcStatus.INTERNAL),

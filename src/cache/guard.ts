@@ -60,6 +60,11 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     suppressed = 0
   }
 
+  /** Keep references for the next replay, up to the bound. */
+  function keep (refs: Iterable<string>): void {
+    for (const r of refs) if (pending.size < MAX_PENDING_REFS) pending.add(r)
+  }
+
   async function bounded<T> (op: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
@@ -76,9 +81,16 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     if (down && opts.now() < downUntil) throw new errors.CacheUnavailable()
     try {
       if (pending.size > 0) {
+        // Taken out before the replay: an invalidation failing meanwhile
+        // re-adds its references, and they must stay for the next replay.
         const refs = [...pending]
-        await bounded(() => inner.invalidate(refs))
-        for (const r of refs) pending.delete(r)
+        pending.clear()
+        try {
+          await bounded(() => inner.invalidate(refs))
+        } catch (err) {
+          keep(refs)
+          throw err
+        }
       }
       const result = await bounded(op)
       if (down) {
@@ -104,7 +116,7 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
       try {
         await run(() => inner.invalidate(refs))
       } catch (err) {
-        for (const r of refs) if (pending.size < MAX_PENDING_REFS) pending.add(r)
+        keep(refs)
         throw err
       }
     },

@@ -6,7 +6,7 @@
  * storage does, the read is served from the upstream.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { UpstreamError } from '../errors.js'
+import { safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import type { GuardedStorage } from './guard.js'
@@ -41,8 +41,12 @@ export interface ListCacheOptions {
 /** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
 export const MAX_READ_AGE_MS = 60_000
 
-/** Write failures after which the write may still have happened upstream: invalidate anyway. */
-const OUTCOME_UNKNOWN = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL])
+/**
+ * Write failures after which the write may still have happened upstream:
+ * invalidate anyway. UNAVAILABLE included: a connection dropped after the
+ * request was sent fails the call with it too.
+ */
+export const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.UNAVAILABLE])
 
 /** An answer as all waiters of one read share it. */
 interface Shared { body: string, etag: string, expiresAt: number, cache: CacheOutcome }
@@ -114,9 +118,10 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         const value = await fetch(ctx)
         return { value, cache: 'bypass', etag: etagOf(JSON.stringify(value)), maxAgeMs: 0 }
       }
-      // The shared call must not die with the first caller's HTTP request:
-      // each waiter watches its own signal instead.
-      const { signal, ...shared } = ctx
+      // The shared call must not die with the first caller's HTTP request nor
+      // end at its deadline: it runs to the default deadline, and each
+      // waiter watches its own signal and its own deadline instead.
+      const { signal, timeoutMs, ...shared } = ctx
       if (ctx.noCache === true) {
         stats.count(method.name, 'bypasses')
         // Not shared with anyone: the caller's own signal may cancel it.
@@ -131,7 +136,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       } else {
         stats.count(method.name, 'dedupes')
       }
-      return answer(await abortable(pending, signal))
+      return answer(await ownTerms(pending, signal, timeoutMs))
     },
 
     async write (method, request, send) {
@@ -166,13 +171,22 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   }
 }
 
-/** Reject with CANCELLED when the caller goes away, without cancelling the shared call. */
-function abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(new UpstreamError(GrpcStatus.CANCELLED, 'the request was cancelled'))
+/**
+ * A waiter's view of a shared read: rejects with CANCELLED when its caller
+ * goes away, or with DEADLINE_EXCEEDED at its own deadline, without
+ * cancelling the shared call (others may still be waiting for it, and its
+ * answer is still worth caching).
+ */
+function ownTerms<T> (promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<T> {
+  if (signal === undefined && timeoutMs === undefined) return promise
+  if (signal?.aborted === true) return Promise.reject(safeUpstreamError(GrpcStatus.CANCELLED))
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new UpstreamError(GrpcStatus.CANCELLED, 'the request was cancelled'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    const onAbort = (): void => reject(safeUpstreamError(GrpcStatus.CANCELLED))
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => reject(safeUpstreamError(GrpcStatus.DEADLINE_EXCEEDED)), timeoutMs)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    })
   })
 }

@@ -15,6 +15,11 @@
  * - Repeated headers: a second Authorization, Content-Type, Host... is 400.
  *   Node keeps the first of most such duplicates silently, while a proxy in
  *   front may have acted on the last: the two would disagree on who asks.
+ * - Credential bytes: an Authorization value with bytes outside visible
+ *   ASCII (Node accepts 0x80-0xFF) is 401 at once. gRPC metadata cannot
+ *   carry it, so the upstream could never judge it; refused here, both
+ *   surfaces answer in their own shape (the upstream client refuses it too,
+ *   for callers that do not come through HTTP).
  */
 import { STATUS_CODES, type ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
@@ -23,6 +28,7 @@ import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, Fast
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import type { Config } from '../config.js'
 import { describeError, errors } from '../errors.js'
+import { isMetadataValue } from '../upstream/metadata.js'
 import { sendStatus } from './errors.js'
 
 /** Headers that must appear at most once in a request (lower case). */
@@ -105,13 +111,20 @@ async function refuseRepeatedHeaders (request: FastifyRequest): Promise<void> {
   if (first !== undefined) throw new errors.RepeatedHeader(first)
 }
 
+/** Global onRequest hook: 401 for an Authorization value gRPC metadata cannot carry. */
+async function refuseMalformedCredential (request: FastifyRequest): Promise<void> {
+  const value = request.headers.authorization
+  if (value !== undefined && !isMetadataValue(value)) throw new errors.MalformedCredential()
+}
+
 /** Strict: throws on the first invalid byte instead of substituting U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 export default fp(async function inputHygiene (fastify) {
   fastify.addHook('onRequest', refuseRepeatedHeaders)
+  fastify.addHook('onRequest', refuseMalformedCredential)
 
-  // JSON as Fastify parses it (empty body 400, __proto__ refused), from strictly decoded UTF-8.
+  // JSON as Fastify parses it (empty body 400 unless the route sets `emptyJsonBody`, __proto__ refused), from strictly decoded UTF-8.
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.removeContentTypeParser(['application/json', 'text/plain'])
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, function strictJson (request, body, done) {
@@ -120,6 +133,11 @@ export default fp(async function inputHygiene (fastify) {
       text = UTF8.decode(body as Buffer)
     } catch {
       done(new errors.InvalidUtf8(), undefined)
+      return
+    }
+    // REST routes opt in (src/rest/routes.ts): like grpc-gateway, they read an empty body as an empty message.
+    if (request.routeOptions.config.emptyJsonBody === true && /^[ \t\n\r]*$/.test(text)) {
+      done(null, undefined)
       return
     }
     parseJson(request, text, done)

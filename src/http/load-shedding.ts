@@ -12,6 +12,11 @@
  *   value, as the cache keys it: never the raw token), or per client IP when
  *   there is no Authorization header. Beyond it, 429 RESOURCE_EXHAUSTED with
  *   Retry-After. Counters live in the process: each replica limits alone.
+ * - A second limit per client IP that ignores the token (RATE_LIMIT_IP_MAX,
+ *   4 x RATE_LIMIT_MAX unless set): without it, a client sending a new
+ *   made-up token with each request gets a fresh budget each time, and every
+ *   such request reaches the upstream. It is looser than the per-principal
+ *   one, since many callers may share an address (NAT, an office proxy).
  *
  * The ops routes are exempt from both: a probe or a scrape must tell the
  * truth about an overloaded process, not be refused by it. CORS preflights
@@ -29,7 +34,32 @@ import { errors } from '../errors.js'
 
 /** Options of the load-shedding plugin. */
 export interface LoadSheddingOptions {
-  config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO'>
+  config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_IP_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO'>
+}
+
+/** The per-IP cap when RATE_LIMIT_IP_MAX is unset, as a multiple of RATE_LIMIT_MAX. */
+export const IP_LIMIT_FACTOR = 4
+
+/** The per-IP cap: RATE_LIMIT_IP_MAX, or IP_LIMIT_FACTOR x RATE_LIMIT_MAX when unset; 0 is off. */
+export function ipRateLimitMax (config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_IP_MAX'>): number {
+  return config.RATE_LIMIT_IP_MAX ?? IP_LIMIT_FACTOR * config.RATE_LIMIT_MAX
+}
+
+/** The per-IP limit's key: the client address alone, whatever credential it sends. */
+export function ipRateLimitKey (request: FastifyRequest): string {
+  return `ip:${request.ip}`
+}
+
+/** "1 minute", "30 seconds": how @fastify/rate-limit words the wait, for the per-IP limit's answer. */
+export function retryIn (seconds: number): string {
+  const units: Array<[string, number]> = [['day', 86_400], ['hour', 3_600], ['minute', 60]]
+  for (const [name, size] of units) {
+    if (seconds >= size) {
+      const n = Math.round(seconds / size)
+      return `${n} ${name}${n === 1 ? '' : 's'}`
+    }
+  }
+  return `${seconds} second${seconds === 1 ? '' : 's'}`
 }
 
 /** Routes never rate limited nor shed: liveness, readiness, metrics. */
@@ -68,7 +98,8 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
     await fastify.register(underPressure, { maxEventLoopDelay, maxHeapUsedBytes, pressureHandler: shed })
   }
 
-  if (config.RATE_LIMIT_MAX > 0) {
+  const ipMax = ipRateLimitMax(config)
+  if (config.RATE_LIMIT_MAX > 0 || ipMax > 0) {
     await fastify.register(rateLimit, {
       // Not per route (the plugin's default): one app-wide hook that runs
       // before the routes' own hooks, so a request is counted before its
@@ -80,6 +111,17 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
       allowList: exempt,
       errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after)
     })
-    fastify.addHook('onRequest', fastify.rateLimit() as onRequestAsyncHookHandler)
+    if (config.RATE_LIMIT_MAX > 0) fastify.addHook('onRequest', fastify.rateLimit() as onRequestAsyncHookHandler)
+    if (ipMax > 0) {
+      // Its own counters (a child store): the per-principal limit keys
+      // anonymous callers by IP too, and the two must not add up.
+      const perIp = fastify.createRateLimit({ max: ipMax, keyGenerator: ipRateLimitKey })
+      fastify.addHook('onRequest', async (request, reply) => {
+        const limit = await perIp(request)
+        if (limit.isAllowed || !limit.isExceeded) return
+        reply.header('retry-after', limit.ttlInSeconds)
+        throw new errors.RateLimited(retryIn(limit.ttlInSeconds))
+      })
+    }
   }
 }, { name: 'load-shedding', fastify: '5.x' })

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
-import { UpstreamError } from '../errors.js'
+import { errors, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError } from '../errors.js'
 import type { MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
 
@@ -46,22 +46,10 @@ export interface UpstreamObserver {
 /** A raw grpc-js failure as the client saw it. */
 type GrpcFailure = grpc.ServiceError
 
-/** Codes grpc-js may produce locally, whose text can hold addresses or internals. */
-const SAFE_MESSAGES: Partial<Record<grpc.status, string>> = {
-  [grpc.status.UNAVAILABLE]: 'the backup service is unavailable, try again shortly',
-  [grpc.status.DEADLINE_EXCEEDED]: 'the backup service did not answer in time',
-  [grpc.status.CANCELLED]: 'the request was cancelled',
-  [grpc.status.UNKNOWN]: 'the backup service failed',
-  [grpc.status.INTERNAL]: 'the backup service failed',
-  [grpc.status.DATA_LOSS]: 'the backup service failed',
-  [grpc.status.RESOURCE_EXHAUSTED]: 'the backup service is out of capacity, try again later',
-  [grpc.status.UNIMPLEMENTED]: 'this operation is not supported by the backup service'
-}
-
 /** Turn a grpc-js error into an UpstreamError whose message is safe to show. */
 export function toUpstreamError (err: GrpcFailure): UpstreamError {
   const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
-  const message = SAFE_MESSAGES[code] ?? (err.details !== '' ? err.details : grpc.status[code] ?? 'upstream error')
+  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? err.details : grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }
 
@@ -112,7 +100,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     try { fn() } catch { /* see UpstreamObserver */ }
   }
 
-  function attempt (method: MethodInfo, request: object, ctx: CallContext, deadline: number): Promise<object> {
+  function attempt (method: MethodInfo, request: object, metadata: grpc.Metadata, signal: AbortSignal | undefined, deadline: number): Promise<object> {
     const def = method.definition
     const started = performance.now()
     if (observer?.onCallStart !== undefined) notify(() => observer.onCallStart?.(method.name))
@@ -123,38 +111,62 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
       let call: grpc.ClientUnaryCall
       try {
         call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request,
-          toMetadata(ctx), { deadline }, (err, value) => {
-            ctx.signal?.removeEventListener('abort', onAbort)
+          metadata, { deadline }, (err, value) => {
+            signal?.removeEventListener('abort', onAbort)
             ended(err === null ? grpc.status.OK : typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN)
             if (err !== null) reject(err)
             else resolve(value as object)
           })
       } catch (err) {
-        // A closed channel throws here rather than calling back.
-        ended(grpc.status.UNKNOWN)
-        throw err
+        // A closed channel throws here rather than calling back: the
+        // upstream is out of reach for this process, not failing.
+        ended(grpc.status.UNAVAILABLE)
+        reject(safeUpstreamError(grpc.status.UNAVAILABLE, (err as Error).message))
+        return
       }
       const onAbort = (): void => call.cancel()
-      ctx.signal?.addEventListener('abort', onAbort, { once: true })
+      signal?.addEventListener('abort', onAbort, { once: true })
+      // The signal may have fired before the listener was added.
+      if (signal?.aborted === true) call.cancel()
     })
+  }
+
+  /** The call's metadata, built once for all its attempts; unusable caller input is a 4xx, never a crash. */
+  function metadataOf (ctx: CallContext): grpc.Metadata {
+    try {
+      return toMetadata(ctx)
+    } catch (err) {
+      if (err instanceof errors.MalformedCredential) throw err
+      // grpc-js' message quotes the value: never pass it on.
+      throw new errors.InvalidArgument('a forwarded header holds characters gRPC metadata cannot carry')
+    }
   }
 
   return {
     async unary (method, request, ctx) {
       const timeoutMs = Math.min(ctx.timeoutMs ?? opts.timeoutMs, opts.timeoutMs)
-      const deadline = Date.now() + timeoutMs
+      // From when the call entered the upstream path: a wait for a concurrency slot counts.
+      const deadline = (ctx.startedAt ?? Date.now()) + timeoutMs
       const attempts = method.read ? opts.readAttempts : 1
+      const metadata = metadataOf(ctx)
+      const signal = ctx.signal
+      // A function, not a narrowed property: the signal changes across awaits.
+      const aborted = (): boolean => signal?.aborted === true
       for (let n = 1; ; n++) {
+        // Checked before every attempt: a caller gone during the backoff must not start another.
+        if (aborted()) throw safeUpstreamError(grpc.status.CANCELLED)
         try {
-          return await attempt(method, request, ctx, deadline)
+          return await attempt(method, request, metadata.clone(), signal, deadline)
         } catch (err) {
+          if (err instanceof UpstreamError) throw err
           const failure = err as GrpcFailure
           const backoff = retryBaseMs * 2 ** (n - 1) * (0.5 + Math.random() / 2)
           const retry = failure.code === grpc.status.UNAVAILABLE && n < attempts &&
-            Date.now() + backoff < deadline && ctx.signal?.aborted !== true
+            Date.now() + backoff < deadline && !aborted()
           if (!retry) throw toUpstreamError(failure)
           opts.logger?.warn({ method: method.name, attempt: n, code: 'UNAVAILABLE' }, 'upstream unavailable, retrying read')
-          await sleep(backoff)
+          // An abort ends the wait early; the check above then ends the call.
+          await sleep(backoff, undefined, signal === undefined ? undefined : { signal }).catch(() => {})
         }
       }
     },

@@ -9,11 +9,13 @@
  * It wraps the upstream client, below the cache: cache hits and deduped
  * reads never take a slot, only real calls do. A retried read keeps its
  * slot across attempts. Health checks bypass the cap (readiness must not
- * queue behind traffic).
+ * queue behind traffic). The call's deadline counts from its arrival here,
+ * not from when it got a slot: UPSTREAM_TIMEOUT_MS bounds the whole call.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { errors, UpstreamError } from '../errors.js'
+import { errors, safeUpstreamError } from '../errors.js'
 import type { UpstreamClient } from './client.js'
+import type { CallContext } from './metadata.js'
 
 /** How many calls may run at once, and how long the others may wait. */
 export interface ConcurrencyLimitOptions {
@@ -70,7 +72,7 @@ export function createConcurrencyLimit (options: ConcurrencyLimitOptions): Concu
           // fn may throw synchronously: treat it like a rejection.
           Promise.resolve().then(fn).then(resolve, reject).finally(release)
         }
-        if (signal?.aborted === true) { reject(cancelled()); return }
+        if (signal?.aborted === true) { reject(safeUpstreamError(GrpcStatus.CANCELLED)); return }
         if (active < max) { go(); return }
         if (queueTimeoutMs === 0) { reject(new errors.Overloaded()); return }
 
@@ -84,7 +86,7 @@ export function createConcurrencyLimit (options: ConcurrencyLimitOptions): Concu
           start: () => { leave(); go() },
           fail: (err) => { leave(); reject(err) }
         }
-        const onAbort = (): void => waiter.fail(cancelled())
+        const onAbort = (): void => waiter.fail(safeUpstreamError(GrpcStatus.CANCELLED))
         const timer = setTimeout(() => waiter.fail(new errors.Overloaded()), queueTimeoutMs)
         signal?.addEventListener('abort', onAbort, { once: true })
         queue.push(waiter)
@@ -93,15 +95,13 @@ export function createConcurrencyLimit (options: ConcurrencyLimitOptions): Concu
   }
 }
 
-/** Worded like the client's own CANCELLED (src/upstream/client.ts). */
-function cancelled (): UpstreamError {
-  return new UpstreamError(GrpcStatus.CANCELLED, 'the request was cancelled')
-}
-
 /** The same client, with every unary call going through `limit`. */
 export function limitUpstreamConcurrency (client: UpstreamClient, limit: ConcurrencyLimit): UpstreamClient {
   return {
     ...client,
-    unary: (method, request, ctx) => limit.run(() => client.unary(method, request, ctx), ctx.signal)
+    unary: (method, request, ctx) => {
+      const entered: CallContext = ctx.startedAt === undefined ? { ...ctx, startedAt: Date.now() } : ctx
+      return limit.run(() => client.unary(method, request, entered), ctx.signal)
+    }
   }
 }

@@ -1,8 +1,19 @@
 /**
  * What of an incoming request reaches the upstream: an explicit allowlist of
  * headers, never a copy of all of them. `authorization` is forwarded as is.
+ *
+ * gRPC metadata values (non-binary keys) are visible ASCII and spaces only,
+ * while Node's HTTP parser accepts bytes 0x80-0xFF in a header value. Such
+ * bytes must never reach grpc-js, which throws on them when a call starts
+ * (quoting the value: a credential would end up in an error log). A tracing
+ * header holding them is dropped here (it is a hint). An Authorization
+ * header holding them is kept, so the principal stays distinct, and refused
+ * with 401 before any upstream call: at the HTTP edge (src/http/limits.ts)
+ * and, for callers built another way, by the client (`metadataOf`).
+ * Building a context never throws: mercurius builds it in its error handler.
  */
 import { Metadata } from '@grpc/grpc-js'
+import { errors } from '../errors.js'
 
 /** Incoming headers forwarded to the upstream as gRPC metadata. */
 export const FORWARDED_HEADERS = ['authorization', 'x-request-id', 'traceparent'] as const
@@ -13,6 +24,12 @@ export interface CallContext {
   headers: Partial<Record<(typeof FORWARDED_HEADERS)[number], string>>
   /** A deadline shorter than the default; longer values are capped to it. */
   timeoutMs?: number
+  /**
+   * When the call entered the upstream path (epoch ms), before any queue:
+   * the deadline counts from here, so waiting for a slot uses up the call's
+   * time instead of adding to it. Set by the concurrency limit.
+   */
+  startedAt?: number
   /** Aborts the upstream call, e.g. when the HTTP client goes away. */
   signal?: AbortSignal
   /** The caller sent `Cache-Control: no-cache`: read from the upstream and refresh the cached entry. */
@@ -21,13 +38,22 @@ export interface CallContext {
 
 type HeaderBag = Record<string, string | string[] | undefined>
 
-/** Build a call context from incoming HTTP headers through the allowlist. */
+/** True when gRPC metadata can carry `value` as text: visible ASCII and spaces. */
+export function isMetadataValue (value: string): boolean {
+  return /^[ -~]*$/.test(value)
+}
+
+/**
+ * Build a call context from incoming HTTP headers through the allowlist.
+ * A `traceparent` or `x-request-id` gRPC metadata cannot carry is dropped.
+ */
 export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<CallContext, 'headers'>> = {}): CallContext {
   const picked: CallContext['headers'] = {}
   for (const name of FORWARDED_HEADERS) {
     const value = headers[name]
     const first = Array.isArray(value) ? value[0] : value
-    if (typeof first === 'string' && first !== '') picked[name] = first
+    if (typeof first !== 'string' || first === '') continue
+    if (name === 'authorization' || isMetadataValue(first)) picked[name] = first
   }
   const ctx: CallContext = { headers: picked, ...extra }
   const cacheControl = headers['cache-control']
@@ -35,12 +61,14 @@ export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<Call
   return ctx
 }
 
-/** gRPC metadata for a call context. */
+/** gRPC metadata for a call context; throws VBGW_MALFORMED_CREDENTIAL for an Authorization value it cannot carry. */
 export function toMetadata (ctx: CallContext): Metadata {
   const md = new Metadata()
   for (const name of FORWARDED_HEADERS) {
     const value = ctx.headers[name]
-    if (value !== undefined) md.set(name, value)
+    if (value === undefined) continue
+    if (name === 'authorization' && !isMetadataValue(value)) throw new errors.MalformedCredential()
+    md.set(name, value)
   }
   return md
 }

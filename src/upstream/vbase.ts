@@ -30,7 +30,12 @@ export interface Vbase {
   callWithMeta<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<{ value: ResponseOf<M>, meta: CallMeta }>
   /** Cache counters per method (hits, misses, dedupes, bypasses, invalidations); undefined without a cache. */
   cacheStats (): CacheStats | undefined
-  /** True when the upstream answers its health check. */
+  /**
+   * True when the upstream answers its health check. Concurrent callers
+   * share one check, and its answer is reused for `readyCacheMs`: /readyz is
+   * unauthenticated and never rate limited, so it must not turn each
+   * request into an upstream call.
+   */
   ready (): Promise<boolean>
   close (): Promise<void>
 }
@@ -39,11 +44,22 @@ export interface VbaseOptions {
   client: UpstreamClient
   /** The list cache; without it every read goes upstream. */
   cache?: ListCache
+  /** How long a health check's answer is reused, ms; default READY_CACHE_MS. */
+  readyCacheMs?: number
+  /** Clock of that reuse; tests inject one. */
+  now?: () => number
 }
+
+/** Default reuse of a health check's answer: at most one upstream check per second, however often /readyz is asked. */
+export const READY_CACHE_MS = 1000
 
 /** Build the facade over an upstream client. */
 export function createVbase (opts: VbaseOptions): Vbase {
   const { client, cache } = opts
+  const readyCacheMs = opts.readyCacheMs ?? READY_CACHE_MS
+  const now = opts.now ?? Date.now
+  let checking: Promise<boolean> | undefined
+  let lastCheck: { at: number, ok: boolean } | undefined
   async function callWithMeta<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<{ value: ResponseOf<M>, meta: CallMeta }> {
     const info = contract.method(method)
     if (cache === undefined) {
@@ -66,7 +82,15 @@ export function createVbase (opts: VbaseOptions): Vbase {
       return cache?.stats()
     },
     ready () {
-      return client.healthy()
+      if (lastCheck !== undefined && now() - lastCheck.at < readyCacheMs) return Promise.resolve(lastCheck.ok)
+      if (checking === undefined) {
+        const check = client.healthy().then((ok) => {
+          lastCheck = { at: now(), ok }
+          return ok
+        }, () => false).finally(() => { checking = undefined })
+        checking = check
+      }
+      return checking
     },
     async close () {
       client.close()

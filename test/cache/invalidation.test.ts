@@ -144,3 +144,24 @@ for (const mode of ['memory', 'redis'] as const) {
     }
   })
 }
+
+t.test('a write whose outcome is unknown invalidates anyway; a refused one does not', async (t) => {
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim)
+  const list = () => vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  const create = () => vbase.call('CreateBackup', { service_id: A1, organization_id: ORG_A, db_name: 'db', collection_names: ['c'] }, as(TOKENS.A))
+  // UNAVAILABLE included: a connection dropped after the request was sent fails the call with it too.
+  for (const code of [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.UNKNOWN, status.INTERNAL]) {
+    await list()
+    t.equal((await list()).meta.cache, 'hit')
+    sim.faults.failNext(1, code)
+    await rejectsWith(t, create(), code)
+    t.equal((await list()).meta.cache, 'miss', `${status[code]}: the lists it may have touched were invalidated`)
+  }
+  for (const code of [status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.ALREADY_EXISTS]) {
+    await list()
+    sim.faults.failNext(1, code)
+    await rejectsWith(t, create(), code)
+    t.equal((await list()).meta.cache, 'hit', `${status[code]}: nothing was written, nothing invalidated`)
+  }
+})

@@ -61,11 +61,43 @@ t.test('concurrent identical reads: one upstream call per principal, each with i
   t.equal(vbase.cacheStats()?.methods.ListBackups?.dedupes, 4)
 
   sim.resetCalls()
+  // No no-cache here (it skips the dedupe): the three reads overlap and could be joined, but never across principals.
+  sim.faults.latencyMs = 300
   const tokens = [TOKENS.A, TOKENS.A2, TOKENS.B]
-  const results = await Promise.allSettled(tokens.map((tok) => vbase.call('ListBackupByOrg', { organization_id: ORG_A }, as(tok, { 'cache-control': 'no-cache' }))))
+  const results = await Promise.allSettled(tokens.map((tok) => vbase.call('ListBackupByOrg', { organization_id: ORG_A }, as(tok))))
   t.equal(sim.callCount('ListBackupByOrg'), 3, 'three principals, three upstream calls')
+  t.equal(vbase.cacheStats()?.methods.ListBackupByOrg?.dedupes ?? 0, 0, 'none joined another')
   t.same(sim.calls.map((c) => c.metadata.authorization).sort(), tokens.map((tok) => `Bearer ${tok}`).sort(), 'each call carries its own token')
   t.match(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected'])
+})
+
+t.test('a shared read: each waiter keeps its own deadline, whoever started the call', async (t) => {
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim)
+  await seed(vbase)
+  sim.resetCalls()
+  sim.faults.latencyMs = 1000
+  const read = (timeoutMs?: number) => vbase.call('ListBackups', { service_id: SVC_A }, { ...as(TOKENS.A), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+  const settled: string[] = []
+  const track = (name: string, p: Promise<unknown>) => p.then(() => { settled.push(`${name} ok`) }, (e: { grpcCode?: number }) => { settled.push(`${name} ${e.grpcCode ?? '?'}`) })
+
+  // A short deadline joining a default-deadline read fails at its own deadline, not when the shared call ends.
+  const patient = track('patient', read())
+  const hasty = track('hasty', read(100))
+  await Promise.all([patient, hasty])
+  t.same(settled, [`hasty ${status.DEADLINE_EXCEEDED}`, 'patient ok'])
+  t.equal(sim.callCount('ListBackups'), 1, 'one shared upstream call')
+
+  // Reversed, on an entry not cached yet: a read without a deadline joining a short-deadline one gets its answer.
+  settled.length = 0
+  sim.resetCalls()
+  const policies = (timeoutMs?: number) => vbase.call('ListBackupPolicies', { service_id: SVC_A }, { ...as(TOKENS.A), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+  const hasty2 = track('hasty', policies(100))
+  const patient2 = track('patient', policies())
+  await Promise.all([hasty2, patient2])
+  t.same(settled, [`hasty ${status.DEADLINE_EXCEEDED}`, 'patient ok'], 'the shared call was not cut to the first caller\'s deadline')
+  t.equal(sim.callCount('ListBackupPolicies'), 1)
+  t.equal(vbase.cacheStats()?.methods.ListBackupPolicies?.dedupes, 1)
 })
 
 t.test('tenant isolation: B never gets what A warmed', async (t) => {

@@ -1,11 +1,13 @@
 /**
  * The small pure parts: canonical keys and principals, the invalidation
  * table against the contract, the unfinished-job check, the memory storage's
- * LRU bound and version rule, and the periodic stats line.
+ * LRU bound and version rule, the guard's replay of failed invalidations,
+ * and the periodic stats line.
  */
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
 import { canonicalRequest, entryKey, principalOf, stableStringify } from '../../src/cache/keys.js'
+import { guardStorage } from '../../src/cache/guard.js'
 import { createMemoryStorage } from '../../src/cache/memory.js'
 import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
 import { decodeEntry, encodeEntry, type StoredEntry } from '../../src/cache/storage.js'
@@ -109,4 +111,45 @@ t.test('a missing Redis fails the Redis tests under CI=true and skips them other
   const local = await redisGate(fake, 'redis://127.0.0.1:1', false)
   t.match(local.skip, /no Redis at redis:\/\/127\.0\.0\.1:1/)
   t.equal(failures.length, 1, 'outside CI: a skip with a message, no failure')
+})
+
+t.test('guard: an invalidation failing during a replay is kept for the next one', async (t) => {
+  let now = 0
+  // The storage's invalidate answers as the test says, one call at a time.
+  const invalidated: string[][] = []
+  const answers: Array<{ promise: Promise<void>, resolve: () => void, reject: (e: Error) => void }> = []
+  const next = (): Promise<void> => {
+    let resolve!: () => void
+    let reject!: (e: Error) => void
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+    answers.push({ promise, resolve, reject })
+    return promise
+  }
+  const inner = { ...createMemoryStorage({ maxEntries: 10 }), invalidate: (refs: string[]) => { invalidated.push(refs); return next() } }
+  const quiet = { warn: () => {}, info: () => {} }
+  const guard = guardStorage(inner, { timeoutMs: 60_000, retryAfterMs: 1000, logIntervalMs: 0, now: () => now, logger: quiet })
+
+  const failed = guard.invalidate(['svc:a'])
+  answers[0]?.reject(new Error('down'))
+  await t.rejects(failed)
+  now += 1000 // the storage may be tried again
+
+  const replaying = guard.get('k') // replays ['svc:a'] first
+  await waitFor(() => invalidated.length === 2)
+  t.same(invalidated[1], ['svc:a'])
+  // Meanwhile a newer write invalidates the same reference, and that fails too.
+  const newer = guard.invalidate(['svc:a', 'svc:b'])
+  await waitFor(() => invalidated.length === 3)
+  t.same(invalidated[2], ['svc:a', 'svc:b'], 'the newer invalidation (no replay: the pending set was taken)')
+  answers[2]?.reject(new Error('down again'))
+  await t.rejects(newer)
+  answers[1]?.resolve() // the old replay succeeds after the newer failure
+  await replaying
+
+  now += 1000
+  const after = guard.get('k')
+  await waitFor(() => invalidated.length === 4)
+  t.same(invalidated[3]?.sort(), ['svc:a', 'svc:b'], "the newer failure's references are replayed, svc:a included")
+  answers[3]?.resolve()
+  await after
 })

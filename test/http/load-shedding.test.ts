@@ -7,7 +7,7 @@
  * 503 with Retry-After at once.
  */
 import t from 'tap'
-import { heapLimitBytes, rateLimitKey } from '../../src/http/load-shedding.js'
+import { heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn } from '../../src/http/load-shedding.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 
@@ -55,6 +55,34 @@ t.test('rate limit per IP without a token, behind TRUST_PROXY hops', async (t) =
   t.equal(await from('203.0.113.2'), 200, 'another client address has its own budget')
   // Unknown paths count too: a scan is limited like any other traffic.
   t.equal((await app.inject({ url: '/nope', headers: { 'x-forwarded-for': '203.0.113.1' } })).statusCode, 429)
+})
+
+t.test('rotating made-up tokens does not escape the per-IP limit', async (t) => {
+  // RATE_LIMIT_IP_MAX unset: 4 x RATE_LIMIT_MAX = 8 per IP, whatever the tokens.
+  const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const codes: number[] = []
+  for (let i = 0; i < 10; i++) {
+    codes.push((await app.inject({ url: LIST, headers: { authorization: `Bearer junk-${i}` } })).statusCode)
+  }
+  t.same(codes, [401, 401, 401, 401, 401, 401, 401, 401, 429, 429], 'each token has its own budget, the address does not')
+  t.equal(sim.callCount(), 8, 'the ninth and tenth never reached the upstream')
+  const limited = await app.inject({ url: LIST, headers: { authorization: 'Bearer junk-new' } })
+  t.equal(limited.statusCode, 429)
+  t.match(limited.headers['retry-after'], /^\d+$/)
+  t.same(limited.json(), { code: 8, message: 'rate limit exceeded, retry in 1 minute', details: [] })
+  for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 429, `${url} is exempt`)
+})
+
+t.test('RATE_LIMIT_IP_MAX sets the per-IP cap; 0 turns it off', async (t) => {
+  t.equal(ipRateLimitMax({ RATE_LIMIT_MAX: 600 }), 2400)
+  t.equal(ipRateLimitMax({ RATE_LIMIT_MAX: 600, RATE_LIMIT_IP_MAX: 50 }), 50)
+  t.equal(retryIn(60), '1 minute')
+  t.equal(retryIn(1), '1 second')
+  t.equal(retryIn(30), '30 seconds')
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_IP_MAX: '0' } })
+  const codes: number[] = []
+  for (let i = 0; i < 10; i++) codes.push((await app.inject({ url: '/openapi.json', headers: { authorization: `Bearer junk-${i}` } })).statusCode)
+  t.same(codes, Array(10).fill(200), 'only the per-principal limit applies')
 })
 
 t.test('CORS preflights are not counted', async (t) => {

@@ -98,9 +98,10 @@ t.test('upstream calls by method and gRPC code, with latency; retries count each
 t.test('upstream calls in flight', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const inFlight = async () => total(await scrape(app), 'vbgw_upstream_in_flight', { method: 'ListBackups' })
-  sim.faults.latencyMs = 300
+  // Long enough that a loaded CI machine still sees both calls in flight at a scrape.
+  sim.faults.latencyMs = 2000
   const pending = Promise.all([0, 1].map((i) => app.inject({ url: `/v1/vbase/svc-demo-${i === 0 ? 'catalog' : 'archive'}/backup`, headers: auth })))
-  await waitFor(async () => await inFlight() === 2)
+  await waitFor(async () => await inFlight() === 2, 10_000, 20)
   t.pass('two in flight')
   t.same((await pending).map((r) => r.statusCode), [200, 200])
   t.equal(await inFlight(), 0, 'back to zero')

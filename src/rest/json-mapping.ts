@@ -41,9 +41,23 @@ export function hasPresence (field: protobuf.Field): boolean {
   return field.partOf != null
 }
 
+type MessageKind = 'timestamp' | 'duration' | 'message'
+const kinds = new WeakMap<protobuf.Type, MessageKind>()
+
+/** Which JSON form a message type has, decided once per type: protobufjs rebuilds `fullName` on every read. */
+function kindOf (type: protobuf.Type): MessageKind {
+  let kind = kinds.get(type)
+  if (kind === undefined) {
+    const name = type.fullName
+    kind = name === TIMESTAMP ? 'timestamp' : name === DURATION ? 'duration' : 'message'
+    kinds.set(type, kind)
+  }
+  return kind
+}
+
 /** True for messages with a JSON form of their own (a string). */
 export function isWellKnownString (type: protobuf.Type): boolean {
-  return type.fullName === TIMESTAMP || type.fullName === DURATION
+  return kindOf(type) !== 'message'
 }
 
 const lookups = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>()
@@ -103,8 +117,9 @@ function valueToJson (field: protobuf.Field, v: unknown, names: JsonNames): unkn
   if (rt instanceof protobuf.Enum) return typeof v === 'number' ? (rt.valuesById[v] ?? v) : v
   if (rt instanceof protobuf.Type) {
     const msg = v as Record<string, unknown>
-    if (rt.fullName === TIMESTAMP) return timestampToJson(msg)
-    if (rt.fullName === DURATION) return durationToJson(msg)
+    const kind = kindOf(rt)
+    if (kind === 'timestamp') return timestampToJson(msg)
+    if (kind === 'duration') return durationToJson(msg)
     return toJson(rt, msg, names)
   }
   if (LONG_TYPES.has(field.type)) return String(v)
@@ -194,8 +209,9 @@ export function singleFromJson (field: protobuf.Field, v: unknown, path: string)
     return invalid(path, `must be one of ${Object.keys(rt.values).join(', ')}`)
   }
   if (rt instanceof protobuf.Type) {
-    if (rt.fullName === TIMESTAMP) return timestampFromJson(v, path)
-    if (rt.fullName === DURATION) return durationFromJson(v, path)
+    const kind = kindOf(rt)
+    if (kind === 'timestamp') return timestampFromJson(v, path)
+    if (kind === 'duration') return durationFromJson(v, path)
     return fromJson(rt, v, path)
   }
   const type = field.type

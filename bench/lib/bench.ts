@@ -1,0 +1,337 @@
+/**
+ * The benchmark: starts the simulator (seeded with 20 services x 20
+ * backups), the gateways and the two floors, each in its own process, runs
+ * every scenario (a warm-up, then the mode's runs, medians reported) and
+ * returns the measurements with the targets judged. bench/run.ts is the
+ * command line; test/bench/smoke.test.ts runs it in smoke mode.
+ */
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AUTHORIZATION, BENCH_SERVICES, BACKUPS_PER_SERVICE, GRAPHQL_FANOUT, GRAPHQL_LIST, LIST_SERVICE, SERVICE_COUNT, TAG_PREFIX, restListPath } from './data.js'
+import type { DirectRun } from '../procs/direct.js'
+import { compileChildren } from './compile.js'
+import { spawnChild, type Child, type CodeRoot, type Usage } from './ipc.js'
+import { runLoad, type LoadRun } from './load.js'
+import { describeMachine, pinSelf, planCpus, type CpuPlan, type Machine } from './machine.js'
+import { mb, measureMemory, type MemoryResult } from './memory.js'
+import { MixedWorkload, type MixedStats } from './mixed.js'
+import type { Budget, Mode } from './modes.js'
+import { NAIVE_PATH } from './naive-graphql.js'
+import { budgetOf, checkFanout, checkListBodies, fetchBody, fetchSpec, type HttpSpec } from './requests.js'
+import { flushRedis, freePort } from './services.js'
+import { median } from './stats.js'
+import { judgeTargets, type TargetResult } from './targets.js'
+
+export type { MemoryResult } from './memory.js'
+
+/** Options of one bench run. */
+export interface BenchOptions {
+  mode: Mode
+  /** Load the gateway from dist/ (built) or src/ (through tsx). */
+  root: CodeRoot
+  pin: boolean
+  /** Redis for scenario B's second half, with a database index of its own (flushed first); undefined skips it. */
+  redisUrl: string | undefined
+  /** LOG_LEVEL of the gateways. */
+  logLevel: string
+  /** Write a --cpu-prof profile of each gateway into this directory. */
+  profileDir?: string
+  /** Let the children's output through. */
+  verbose?: boolean
+  /** Run only these scenarios (ids as in the report, e.g. `B-memory`); E is `E-memory`. Default: all. */
+  only?: string[]
+  /** Progress lines. */
+  log: (line: string) => void
+}
+
+/** One scenario's result: medians over its runs. */
+export interface Measurement {
+  id: string
+  label: string
+  /** The process measured: a gateway, or a floor. */
+  measured: 'gateway' | 'direct' | 'bare'
+  connections: number
+  rps: number
+  p50: number
+  p99: number
+  /** CPU time of the measured process per request, ms. */
+  cpuMsPerReq: number
+  /** CPU time of the simulator per request, ms, and its CPU use during the runs, % of a core. */
+  simCpuMsPerReq: number
+  simCpuPct: number
+  /** RSS of the measured process after the last run, MB. */
+  rssMb: number
+  /** Upstream calls per request, counted exactly over a few requests after the runs; undefined for the floors. */
+  callsPerReq?: number
+  /** Non-2xx responses and connection errors over all runs (warm-up excluded). */
+  failures: number
+  /** The bench process's CPU during the runs, % of a core (the load generator). */
+  loadCpuPct: number
+  /** Throughput of each run. */
+  runsRps: number[]
+}
+
+export interface BenchResult {
+  mode: Mode['name']
+  root: CodeRoot
+  machine: Machine
+  plan: CpuPlan
+  logLevel: string
+  /** Requests over which upstream calls per request were counted. */
+  exactRequests: number
+  /** What the gateways' environment sets beyond LOG_LEVEL. */
+  gatewayEnv: Readonly<Record<string, string>>
+  startedAt: string
+  durationS: number
+  rows: Measurement[]
+  mixed?: MixedStats
+  memory?: MemoryResult
+  targets: TargetResult[]
+  notes: string[]
+}
+
+/**
+ * The gateways' environment: the defaults, except the per-principal rate
+ * limit, which the bench's one principal would hit within a second.
+ */
+export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '0' }
+
+interface Sim { seeded: number }
+interface Port { port: number }
+type CallCount = { total: number, byMethod: Record<string, number> }
+
+/** Run the whole benchmark. */
+export async function runBench (opts: BenchOptions): Promise<BenchResult> {
+  const t0 = performance.now()
+  const { mode } = opts
+  const log = (line: string): void => opts.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}`)
+  const machine = describeMachine()
+  const plan = planCpus(opts.pin)
+  if (plan.load !== undefined && !pinSelf(plan.load)) plan.description += ' (pinning the bench process itself failed)'
+  const notes: string[] = []
+  const selected = (id: string): boolean => opts.only === undefined || opts.only.includes(id)
+  const children: Child[] = []
+
+  const gatewayEnv = (extra: Record<string, string> = {}): string => JSON.stringify({ ...GATEWAY_ENV, LOG_LEVEL: opts.logLevel, ...extra })
+  // One directory per child: a process writes one profile per thread (the main one is the largest).
+  const profileFlags = (name: string): string[] => opts.profileDir === undefined
+    ? []
+    : ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.profileDir, name)}`]
+  const runtime = opts.root === 'dist' ? 'compiled' : 'tsx'
+  if (runtime === 'compiled') await compileChildren()
+  async function start<I> (name: string, entry: string, args: string[], cpu: number | undefined, profile = false): Promise<Child<I>> {
+    const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags: profile ? profileFlags(name) : [] })
+    children.push(child)
+    log(`   ${name} ready (pid ${child.pid}${cpu === undefined ? '' : `, CPU ${cpu}`})`)
+    return child
+  }
+  async function stop (child: Child | undefined): Promise<void> {
+    if (child === undefined) return
+    await child.stop()
+    const i = children.indexOf(child)
+    if (i >= 0) children.splice(i, 1)
+  }
+
+  try {
+    log(`machine: ${machine.nproc} CPUs (${machine.cpuModel}), node ${machine.node}, commit ${machine.commit}, load ${machine.loadavg}`)
+    log(`pinning: ${plan.description}`)
+
+    // Redis first: a dedicated database index, flushed.
+    let redisUrl = opts.redisUrl
+    if (redisUrl !== undefined) {
+      const problem = await flushRedis(redisUrl)
+      if (problem !== undefined) {
+        notes.push(`B (Redis) skipped: ${problem}`)
+        redisUrl = undefined
+      }
+    } else {
+      notes.push('B (Redis) skipped: no Redis configured')
+    }
+
+    // Every process starts at once: the gateways dial the simulator lazily, on their first request.
+    log('starting the simulator (and seeding it), the gateways and the direct floor')
+    const upstream = `127.0.0.1:${await freePort()}`
+    const [sim, gw, gwRedis, gwNaive, direct, bare] = await Promise.all([
+      start<Sim>('simulator', 'simulator', [opts.root, upstream], plan.simulator),
+      start<Port>('gateway', 'gateway', [opts.root, upstream, gatewayEnv()], plan.gateway, true),
+      redisUrl === undefined
+        ? Promise.resolve(undefined)
+        : start<Port>('gateway-redis', 'gateway', [opts.root, upstream, gatewayEnv({ CACHE_REDIS_URL: redisUrl, CACHE_REDIS_PREFIX: 'vbgw-bench:' })], plan.gateway, true),
+      // 140 concurrent calls per naive request would overflow the upstream queue's 200 ms wait: let them queue instead of failing.
+      start<Port>('gateway-naive', 'gateway', [opts.root, upstream, gatewayEnv({ UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }), 'naive'], plan.gateway, true),
+      start<Record<string, never>>('direct', 'direct', [opts.root, upstream], plan.gateway, true),
+      start<Port>('bare', 'bare', [], plan.gateway)
+    ])
+    if (sim.info.seeded !== SERVICE_COUNT * BACKUPS_PER_SERVICE) throw new Error(`simulator seeded ${sim.info.seeded} backups`)
+    const calls = async (): Promise<number> => (await sim.call<CallCount>('calls')).total
+    /**
+     * autocannon stops with requests in flight, and the gateway finishes
+     * them: wait until the simulator sees no new call for 150 ms, so one
+     * run's leftovers do not run into the next run's CPU time.
+     */
+    const quiesce = async (): Promise<void> => {
+      const deadline = performance.now() + 30_000
+      let last = await calls()
+      for (let still = 0; still < 3 && performance.now() < deadline;) {
+        await sleep(50)
+        const now = await calls()
+        still = now === last ? still + 1 : 0
+        last = now
+      }
+    }
+
+    // The bare floor answers the very bytes the gateway answers.
+    const fanout = checkFanout(gw.info.port, gwNaive.info.port)
+    const rest = await fetchBody(gw.info.port, 'GET', restListPath(LIST_SERVICE), undefined)
+    const graphql = await fetchBody(gw.info.port, 'POST', '/graphql', JSON.stringify(GRAPHQL_LIST))
+    checkListBodies(rest, graphql)
+    await bare.call('bodies', { rest, graphql })
+    await fanout
+
+    const rows: Measurement[] = []
+    const c = mode.connections
+    const noCache = { authorization: AUTHORIZATION, 'cache-control': 'no-cache' }
+    const json = { 'content-type': 'application/json' }
+    const restList = (port: number, headers: Record<string, string>): HttpSpec => (b) =>
+      ({ port, path: restListPath(LIST_SERVICE), headers, ...budgetOf(b) })
+    const gqlPost = (port: number, urlPath: string, body: object, headers: Record<string, string>): HttpSpec => (b) =>
+      ({ port, method: 'POST', path: urlPath, headers: { ...json, ...headers }, body: JSON.stringify(body), ...budgetOf(b) })
+
+    /**
+     * Warm up, run, take medians. For a gateway with a fixed request
+     * (`spec`), count upstream calls exactly over a few sequential requests
+     * afterwards.
+     */
+    async function measure (id: string, label: string, measured: Measurement['measured'], proc: Child, connections: number,
+      run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec): Promise<Measurement | undefined> {
+      if (!selected(id)) return undefined
+      log(`${id}: ${label} (c=${connections})`)
+      if (mode.warmup.ms !== 0) {
+        await quiesce()
+        await run(mode.warmup, connections)
+      }
+      const runs: Array<LoadRun & { cpuMs: number, simCpuMs: number, rss: number }> = []
+      for (let i = 0; i < mode.runs; i++) {
+        await quiesce()
+        const [u0, s0] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
+        const r = await run(mode.run, connections)
+        const [u1, s1] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
+        runs.push({ ...r, cpuMs: (u1.cpuMicros - u0.cpuMicros) / 1000, simCpuMs: (s1.cpuMicros - s0.cpuMicros) / 1000, rss: u1.rssBytes })
+        const perReq = (ms: number): string => (ms / Math.max(1, r.completed)).toFixed(3)
+        log(`   run ${i + 1}/${mode.runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+          `${perReq(runs.at(-1)!.cpuMs)} CPU ms/req, simulator ${perReq(runs.at(-1)!.simCpuMs)} CPU ms/req (${(runs.at(-1)!.simCpuMs / r.elapsedMs * 100).toFixed(0)}%), ` +
+          `load gen ${r.loadCpuPct.toFixed(0)}%` +
+          (r.non2xx + r.errors > 0 ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''))
+      }
+      let callsPerReq: number | undefined
+      if (spec !== undefined && measured === 'gateway') {
+        // Tagged requests: the simulator counts the calls carrying their request id, whatever else is still in flight.
+        const n = mode.exactRequests
+        const tag = `${TAG_PREFIX}${id}`
+        const base = spec(mode.run)
+        for (let i = 0; i < n; i++) await fetchSpec({ ...base, headers: { ...base.headers, 'x-request-id': `${tag}.${i}` } })
+        callsPerReq = await sim.call<number>('tagged', tag) / n
+      }
+      const m: Measurement = {
+        id,
+        label,
+        measured,
+        connections,
+        rps: median(runs.map((r) => r.rps)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        cpuMsPerReq: median(runs.map((r) => r.cpuMs / Math.max(1, r.completed))),
+        simCpuMsPerReq: median(runs.map((r) => r.simCpuMs / Math.max(1, r.completed))),
+        simCpuPct: median(runs.map((r) => r.simCpuMs / r.elapsedMs * 100)),
+        rssMb: mb(runs.at(-1)?.rss ?? 0),
+        failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
+        loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
+        runsRps: runs.map((r) => r.rps),
+        ...(callsPerReq === undefined ? {} : { callsPerReq })
+      }
+      rows.push(m)
+      return m
+    }
+    const http = (spec: HttpSpec) => (b: Budget, connections: number) => runLoad({ ...spec(b), connections })
+    const directRun = async (b: Budget, connections: number): Promise<LoadRun> => {
+      const r = await direct.call<DirectRun>('run', { concurrency: connections, ...(b.amount === undefined ? { durationMs: b.ms } : { amount: b.amount }) })
+      return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), p50: r.p50, p99: r.p99, loadCpuPct: 0 }
+    }
+
+    // Floors
+    await measure('direct', 'direct: grpc-js ListBackups', 'direct', direct, c, directRun)
+    await measure('direct-c1', 'direct: grpc-js ListBackups', 'direct', direct, 1, directRun)
+    await measure('bare-rest', 'bare: Fastify route, REST list bytes', 'bare', bare, c, http(restList(bare.info.port, { authorization: AUTHORIZATION })))
+    await measure('bare-graphql', 'bare: Fastify route, GraphQL list bytes', 'bare', bare, c, http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)))
+    // A. Uncached list
+    const aGql = gqlPost(gw.info.port, '/graphql', GRAPHQL_LIST, noCache)
+    const aRest = restList(gw.info.port, noCache)
+    await measure('A-graphql', 'A. uncached list, GraphQL', 'gateway', gw, c, http(aGql), aGql)
+    await measure('A-rest', 'A. uncached list, REST', 'gateway', gw, c, http(aRest), aRest)
+    await measure('A-graphql-c1', 'A. uncached list, GraphQL', 'gateway', gw, 1, http(aGql), aGql)
+    await measure('A-rest-c1', 'A. uncached list, REST', 'gateway', gw, 1, http(aRest), aRest)
+    // B. Cached list
+    const bMemory = restList(gw.info.port, { authorization: AUTHORIZATION })
+    await measure('B-memory', 'B. cached list, REST, memory', 'gateway', gw, c, http(bMemory), bMemory)
+    if (gwRedis !== undefined) {
+      const bRedis = restList(gwRedis.info.port, { authorization: AUTHORIZATION })
+      await measure('B-redis', 'B. cached list, REST, Redis', 'gateway', gwRedis, c, http(bRedis), bRedis)
+    }
+    await stop(gwRedis)
+    // C. Fan-out
+    const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
+    const cNaive = gqlPost(gwNaive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
+    await measure('C-loaders', 'C. fan-out, 20 services, loaders', 'gateway', gw, c, http(cLoaders), cLoaders)
+    await measure('C-naive', 'C. fan-out, 20 services, naive resolvers', 'gateway', gwNaive, c, http(cNaive), cNaive)
+    await stop(gwNaive)
+    // D. Mixed, with the stale-read checker.
+    const mixed = new MixedWorkload(BENCH_SERVICES)
+    const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
+    await measure('D-mixed', 'D. mixed 95% reads / 5% writes, REST, memory', 'gateway', gw, c, async (b, connections) => {
+      mixed.resetStats()
+      const r = await runLoad({ port: gw.info.port, path: '/', requests: mixed.requests(), connections, ...budgetOf(b) })
+      for (const k of ['reads', 'writes', 'failedWrites', 'checked', 'stale', 'ambiguous'] as const) mixedTotals[k] += mixed.stats[k]
+      mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
+      return r
+    })
+    await Promise.all([stop(direct), stop(bare)])
+
+    // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).
+    let memory: MemoryResult | undefined
+    if (selected('E-memory')) {
+      const fresh = mode.memory.freshGateway
+      const total = mode.memory.total
+      log(`E: memory, B on ${fresh ? 'a fresh' : 'the same'} gateway for ${total.ms === undefined ? `${total.amount} requests` : `${total.ms / 1000} s`}`)
+      if (fresh) await stop(gw)
+      const gwE = fresh ? await start<Port>('gateway-memory', 'gateway', [opts.root, upstream, gatewayEnv()], plan.gateway, true) : gw
+      memory = await measureMemory(gwE, mode, runLoad({ ...restList(gwE.info.port, { authorization: AUTHORIZATION })(total), connections: c }))
+      log(`   RSS ${memory.earlyMb.toFixed(1)} MB at ${memory.earlyAtS.toFixed(0)} s, ` +
+        `${memory.finalMb.toFixed(1)} MB at ${memory.finalAtS.toFixed(0)} s, max ${memory.maxMb.toFixed(1)} MB`)
+      await stop(gwE)
+    }
+    await stop(gw)
+
+    const result: BenchResult = {
+      mode: mode.name,
+      root: opts.root,
+      machine,
+      plan,
+      logLevel: opts.logLevel,
+      gatewayEnv: GATEWAY_ENV,
+      exactRequests: mode.exactRequests,
+      startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
+      durationS: 0,
+      rows,
+      ...(selected('D-mixed') ? { mixed: mixedTotals } : {}),
+      ...(memory === undefined ? {} : { memory }),
+      targets: [],
+      notes
+    }
+    result.targets = judgeTargets(result)
+    result.durationS = (performance.now() - t0) / 1000
+    return result
+  } finally {
+    await Promise.all(children.map((child) => child.stop().catch(() => {})))
+  }
+}

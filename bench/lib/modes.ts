@@ -1,0 +1,57 @@
+/**
+ * How long and how hard each mode runs. `full` is the benchmark proper;
+ * `quick` is one short run per scenario for development; `smoke` is a
+ * fraction of a second per scenario (a few hundred requests), for the CI
+ * smoke test: it proves every scenario runs, not how fast. Runs are timed,
+ * not counted: autocannon's `amount` mode ends on a one-second tick.
+ */
+
+export type ModeName = 'full' | 'quick' | 'smoke'
+
+/** Durations and counts of one mode. */
+export interface Mode {
+  name: ModeName
+  /** Connections of the throughput scenarios (and the direct floor's concurrency). */
+  connections: number
+  /** One warm-up per scenario (none when 0 ms), then `runs` measured runs; the median is reported. */
+  warmup: Budget
+  run: Budget
+  runs: number
+  /** Sequential requests over which upstream calls per request are counted. */
+  exactRequests: number
+  /** Scenario E: how long B runs, when RSS is compared, and whether on a fresh gateway. */
+  memory: { total: Budget, earlyAtMs: number, freshGateway: boolean }
+}
+
+/** A run lasts `ms`, or until `amount` responses (smoke). */
+export type Budget = { ms: number, amount?: undefined } | { amount: number, ms?: undefined }
+
+export const MODES: Record<ModeName, Mode> = {
+  full: {
+    name: 'full',
+    connections: 10,
+    warmup: { ms: 2_000 },
+    run: { ms: 4_000 },
+    runs: 3,
+    exactRequests: 10,
+    memory: { total: { ms: 60_000 }, earlyAtMs: 10_000, freshGateway: true }
+  },
+  quick: {
+    name: 'quick',
+    connections: 10,
+    warmup: { ms: 500 },
+    run: { ms: 2_000 },
+    runs: 1,
+    exactRequests: 10,
+    memory: { total: { ms: 12_000 }, earlyAtMs: 2_000, freshGateway: true }
+  },
+  smoke: {
+    name: 'smoke',
+    connections: 4,
+    warmup: { ms: 0 },
+    run: { ms: 250 },
+    runs: 1,
+    exactRequests: 1,
+    memory: { total: { ms: 600 }, earlyAtMs: 200, freshGateway: false }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The report: one markdown table of every scenario and floor (absolute
+ * figures and both ratios), the targets with their verdicts, and what D and
+ * E saw. The same text goes to stdout and, for a full run, into
+ * bench/RESULTS.md.
+ */
+import type { BenchResult, Measurement } from './bench.js'
+
+/** Which floor rows a row is compared with. */
+function floorsOf (row: Measurement): { direct?: string, bare?: string } {
+  const graphql = row.id.includes('graphql')
+  const c1 = row.id.endsWith('-c1')
+  if (row.id.startsWith('A-')) return { direct: c1 ? 'direct-c1' : 'direct', ...(c1 ? {} : { bare: graphql ? 'bare-graphql' : 'bare-rest' }) }
+  if (row.id.startsWith('B-') || row.id === 'D-mixed') return { direct: 'direct', bare: 'bare-rest' }
+  if (row.id === 'direct') return { direct: 'direct', bare: 'bare-rest' }
+  if (row.id === 'direct-c1') return { direct: 'direct-c1' }
+  if (row.id.startsWith('bare-')) return { direct: 'direct', bare: row.id }
+  return {}
+}
+
+const num = (x: number, digits: number): string => Number.isFinite(x) ? x.toFixed(digits) : '—'
+const verdict = (met: boolean | undefined): string => met === undefined ? 'not measured' : met ? 'met' : '**missed**'
+
+/** Render the result as markdown. */
+export function renderReport (r: BenchResult): string {
+  const rows = new Map(r.rows.map((m) => [m.id, m]))
+  const ratio = (row: Measurement, ref: string | undefined): string => {
+    const floor = ref === undefined ? undefined : rows.get(ref)
+    return floor === undefined ? '—' : `${num(row.rps / floor.rps, 2)}x`
+  }
+  const lines: string[] = []
+  const runs = r.mode === 'smoke' ? 'smoke: a few hundred requests per scenario' : `${r.mode}: warm-up, then ${r.mode === 'full' ? '3 runs, medians' : '1 short run'}`
+  lines.push(`Machine: ${r.machine.nproc} CPUs, ${r.machine.cpuModel}; Node ${r.machine.node}; commit ${r.machine.commit}; ` +
+    `load average at start ${r.machine.loadavg}.`)
+  const env = Object.entries(r.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ')
+  lines.push(`Run: ${runs}; gateway from ${r.root === 'dist' ? 'dist/ (tsc output) under node' : 'src/ through tsx'}, ` +
+    `default configuration except LOG_LEVEL=${r.logLevel}${env === '' ? '' : ` ${env}`}; ` +
+    `${r.plan.description}; took ${num(r.durationS, 0)} s; ${r.startedAt}.`)
+  lines.push('')
+  lines.push('| scenario | c | req/s | x direct | x bare | p50 ms | p99 ms | CPU ms/req | RSS MB | upstream calls/req | failures |')
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
+  for (const m of r.rows) {
+    const floors = floorsOf(m)
+    lines.push(`| ${m.label} | ${m.connections} | ${num(m.rps, 0)} | ${ratio(m, floors.direct)} | ${ratio(m, floors.bare)} | ` +
+      `${num(m.p50, 2)} | ${num(m.p99, 2)} | ${num(m.cpuMsPerReq, 3)} | ${num(m.rssMb, 0)} | ` +
+      `${m.callsPerReq === undefined ? '—' : num(m.callsPerReq, 1)} | ${m.failures} |`)
+  }
+  if (r.memory !== undefined) {
+    const e = r.memory
+    lines.push(`| E. memory: B for ${num(e.finalAtS, 0)} s, ${e.fresh ? 'fresh' : 'same'} gateway | ${r.rows.find((m) => m.id === 'B-memory')?.connections ?? '—'} | ` +
+      `${num(e.rps, 0)} | — | — | — | — | — | ${num(e.earlyMb, 0)} at ${num(e.earlyAtS, 0)} s, ${num(e.finalMb, 0)} at ${num(e.finalAtS, 0)} s | 0 | ${e.failures} |`)
+  }
+  lines.push('')
+  lines.push('CPU ms/req and RSS are the measured process\'s own (the gateway; the grpc-js client for direct; the bare server for bare). ' +
+    '"x direct" and "x bare" are throughput ratios to the floor rows of this run at the same concurrency. ' +
+    `Upstream calls per request: counted by the simulator over ${r.exactRequests} sequential requests after the runs, by their x-request-id.`)
+  lines.push('')
+  lines.push('| | target | measured | verdict |')
+  lines.push('|---|---|---|---|')
+  for (const t of r.targets) lines.push(`| ${t.id} | ${t.text} | ${t.measured} | ${verdict(t.met)}${t.miss === undefined ? '' : `: ${t.miss}`} |`)
+  lines.push('')
+  if (r.mixed !== undefined) {
+    const d = r.mixed
+    lines.push(`D: ${d.reads} reads, ${d.writes} writes (${d.failedWrites} failed); ${d.checked} reads judged against a completed write, ` +
+      `${d.ambiguous} overlapped a write on their service and were not judged; ${d.stale} stale.` +
+      (d.examples.length === 0 ? '' : ` First stale reads: ${d.examples.join('; ')}.`))
+  }
+  const failing = r.rows.filter((m) => m.failures > 0)
+  if (failing.length > 0) lines.push(`Failures (non-2xx or connection errors) in: ${failing.map((m) => `${m.id} (${m.failures})`).join(', ')}: their figures are not valid.`)
+  for (const note of r.notes) lines.push(`Note: ${note}`)
+  if (r.mode !== 'full') lines.push(`Note: a ${r.mode} run; its figures are not comparable with the targets' intent (short runs, no medians).`)
+  return lines.join('\n') + '\n'
+}

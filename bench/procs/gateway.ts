@@ -1,0 +1,36 @@
+/**
+ * Bench child: the gateway, built exactly as src/server.ts builds it
+ * (buildApp with the validated configuration), listening on a loopback
+ * port, logging to stdout (dropped by the parent unless --verbose).
+ * With `naive`, it also serves the bench's naive GraphQL schema on
+ * /naive/graphql (bench/lib/naive-graphql.ts) for scenario C's comparison.
+ *
+ * argv: <code root: dist|src> <upstream host:port> <environment as JSON> [naive]
+ */
+import type * as AppModule from '../../src/app.js'
+import type * as ConfigModule from '../../src/config.js'
+import type * as LoggerModule from '../../src/logger.js'
+import { importGateway, ownUsage, serveParent, type CodeRoot } from '../lib/ipc.js'
+import { registerNaiveGraphql } from '../lib/naive-graphql.js'
+
+const [rootArg, upstream, envJson, naive] = process.argv.slice(2)
+const root = (rootArg ?? 'dist') as CodeRoot
+if (upstream === undefined || envJson === undefined) throw new Error('usage: gateway.ts <root> <upstream> <env-json> [naive]')
+
+const { buildApp } = await importGateway<typeof AppModule>(root, 'app.js')
+const { loadConfig } = await importGateway<typeof ConfigModule>(root, 'config.js')
+const { createLogger } = await importGateway<typeof LoggerModule>(root, 'logger.js')
+
+// An explicit environment: nothing from the shell or a .env file leaks into the numbers.
+const config = loadConfig(JSON.parse(envJson) as Record<string, string>)
+const logger = createLogger(config, undefined, false)
+const app = await buildApp({ config, upstream, logger })
+if (naive === 'naive') await registerNaiveGraphql(app, root)
+await app.listen({ host: '127.0.0.1', port: 0 })
+const address = app.server.address()
+const port = typeof address === 'object' && address !== null ? address.port : 0
+
+serveParent({ port }, {
+  usage: () => ownUsage(),
+  gc: () => { globalThis.gc?.(); return ownUsage() }
+}, async () => { await app.close() })

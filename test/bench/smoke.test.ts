@@ -1,0 +1,103 @@
+/**
+ * Smoke test of the benchmark (bench/): a fraction of a second per
+ * scenario, gateway from src/ through tsx, no assertion on speed. It keeps
+ * the bench from rotting: every scenario and floor runs without failures,
+ * the upstream call counts are what the scenarios claim, the stale-read
+ * checker works (it catches a server that serves stale lists, and passes a
+ * fresh one), and the report prints.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { runBench } from '../../bench/lib/bench.js'
+import { BENCH_SERVICES, FANOUT_CALLS_NAIVE, FANOUT_CALLS_WITH_LOADERS, restListPath } from '../../bench/lib/data.js'
+import { runLoad } from '../../bench/lib/load.js'
+import { MixedWorkload } from '../../bench/lib/mixed.js'
+import { MODES } from '../../bench/lib/modes.js'
+import { renderReport } from '../../bench/lib/report.js'
+import { redisGate, TEST_REDIS } from '../helpers/redis.js'
+
+/** The bench's own Redis database in tests (the test suites use 11 and 12, the bench 14). */
+const SMOKE_REDIS_DB = 15
+
+t.test('every scenario runs, counts its upstream calls, and the table prints', async (t) => {
+  const gate = await redisGate(t)
+  const redis = gate.skip === false
+  const result = await runBench({
+    mode: MODES.smoke,
+    root: 'src',
+    pin: false,
+    redisUrl: redis ? `${TEST_REDIS}/${SMOKE_REDIS_DB}` : undefined,
+    logLevel: 'warn',
+    log: () => {}
+  })
+
+  const expected = ['direct', 'direct-c1', 'bare-rest', 'bare-graphql', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
+    'B-memory', ...(redis ? ['B-redis'] : []), 'C-loaders', 'C-naive', 'D-mixed']
+  t.same(result.rows.map((r) => r.id), expected, 'every scenario and floor, in order')
+  for (const row of result.rows) {
+    t.equal(row.failures, 0, `${row.id}: no failed requests`)
+    // A fan-out request may outlast a smoke run on a busy machine; the counted requests below prove C ran.
+    if (!row.id.startsWith('C-')) t.ok(row.rps > 0, `${row.id}: some throughput`)
+  }
+  const calls = Object.fromEntries(result.rows.map((r) => [r.id, r.callsPerReq]))
+  t.equal(calls['A-rest'], 1, 'uncached REST: one upstream call per request')
+  t.equal(calls['A-graphql'], 1, 'uncached GraphQL: one upstream call per request')
+  t.equal(calls['B-memory'], 0, 'cached: no upstream call')
+  t.equal(calls['C-loaders'], FANOUT_CALLS_WITH_LOADERS, 'fan-out with loaders: one call per service')
+  t.equal(calls['C-naive'], FANOUT_CALLS_NAIVE, 'naive fan-out: one call per field that needs a list')
+
+  t.ok(result.mixed !== undefined && result.mixed.writes > 0 && result.mixed.checked > 0, 'D wrote and judged reads')
+  t.equal(result.mixed?.stale, 0, 'no stale read through the gateway')
+  t.ok(result.memory !== undefined && result.memory.finalMb > 0, 'E sampled RSS')
+  t.equal(result.targets.length, 13, 'every target judged')
+
+  const report = renderReport(result)
+  t.match(report, /^\| scenario \| c \| req\/s \| x direct \| x bare \| p50 ms \| p99 ms \| CPU ms\/req \| RSS MB \|/m)
+  for (const row of result.rows) t.ok(report.includes(`| ${row.label} | ${row.connections} |`), `${row.id} in the table`)
+  t.match(report, /^\| D1 \| D\. zero stale reads/m)
+  t.match(report, /^\| E\. memory/m)
+})
+
+/** A REST stand-in for the gateway: lists per service, creates and deletes; `stale` freezes each list at its first read. */
+async function fakeGateway (t: Tap, stale: boolean): Promise<number> {
+  const lists = new Map<string, string[]>(BENCH_SERVICES.map((id) => [id, []]))
+  const frozen = new Map<string, string>()
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    req.on('end', () => {
+      const [, , , service, , name] = (req.url ?? '').split('/')
+      const list = lists.get(service ?? '') ?? []
+      if (req.method === 'POST') list.push((JSON.parse(body) as { backup_name: string }).backup_name)
+      if (req.method === 'DELETE') list.splice(list.indexOf(name ?? ''), 1)
+      let out = JSON.stringify({ backups: list.map((n) => ({ name: n })) })
+      if (req.method === 'GET' && stale) {
+        if (!frozen.has(service ?? '')) frozen.set(service ?? '', out)
+        out = frozen.get(service ?? '') as string
+      }
+      res.setHeader('content-type', 'application/json')
+      res.end(out)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return (server.address() as AddressInfo).port
+}
+type Tap = { teardown (fn: () => unknown): void }
+
+t.test('the stale-read checker catches stale lists and passes fresh ones', async (t) => {
+  for (const stale of [true, false]) {
+    const port = await fakeGateway(t, stale)
+    const mixed = new MixedWorkload(BENCH_SERVICES)
+    const run = await runLoad({ port, path: restListPath(BENCH_SERVICES[0] as string), requests: mixed.requests(), connections: 4, durationMs: 400 })
+    t.equal(run.non2xx + run.errors, 0, 'the fake answered everything')
+    t.ok(mixed.stats.writes > 0 && mixed.stats.checked > 0, 'writes happened and reads were judged')
+    if (stale) {
+      t.ok(mixed.stats.stale > 0, `a server that serves stale lists is caught (${mixed.stats.stale} stale reads)`)
+      t.ok(mixed.stats.examples.length > 0, 'with examples')
+    } else {
+      t.equal(mixed.stats.stale, 0, 'a fresh server passes')
+    }
+  }
+})

@@ -17,6 +17,7 @@ let simulator: Simulator | undefined
 let upstreamAddress = config.VBASE_UPSTREAM
 if (upstreamAddress === undefined) {
   simulator = await startSimulator({
+    recordCalls: false,
     host: '127.0.0.1',
     port: 0,
     tokens: config.SIM_TOKENS,

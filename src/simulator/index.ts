@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   /** Time source for jobs and policy schedules; default the system clock. */
   clock?: Clock
   logger?: SimulatorLogger
+  /** Record every call in `calls` for tests; default true. Long-running simulators turn it off, or `calls` grows without bound. */
+  recordCalls?: boolean
 }
 
 /** A running simulator and its test controls. */
@@ -86,7 +88,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   if (opts.seed ?? true) seedDemoData(service, clock.now())
 
   const calls: RecordedCall[] = []
-  const handlers = buildHandlers({ service, faults, tokens, clock, logger, record: (call) => { sim.calls.push(call) } })
+  const handlers = buildHandlers({ service, faults, tokens, clock, logger, record: opts.recordCalls === false ? () => {} : (call) => { sim.calls.push(call) } })
   const listener = new Listener(host, opts.port ?? 0, handlers, createHealth())
   let closed = false
 

@@ -13,6 +13,7 @@ const config = loadConfig()
 const logger = createLogger(config)
 
 const sim = await startSimulator({
+  recordCalls: false,
   host: '0.0.0.0',
   port: config.SIM_PORT,
   tokens: config.SIM_TOKENS,

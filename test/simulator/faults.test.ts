@@ -117,3 +117,13 @@ t.test('every call is recorded, before faults and checks, with its metadata', as
   await client.call('ListBackups', LIST)
   t.equal(sim.calls.length, 1, 'recording goes on after a reset')
 })
+
+t.test('recordCalls: false keeps no call log (long-running simulators)', async (t) => {
+  const { client, sim } = await harness(t, { recordCalls: false })
+  await client.call('ListBackups', LIST)
+  await client.call('ListBackups', LIST)
+  t.equal(sim.calls.length, 0, 'nothing recorded')
+  const recorded = await harness(t)
+  await recorded.client.call('ListBackups', LIST)
+  t.equal(recorded.sim.calls.length, 1, 'recorded by default')
+})

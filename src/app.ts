@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
+import { AccessLog } from './logger.js'
 import errorHandling from './http/errors.js'
 import inputHygiene, { edgeServerOptions } from './http/limits.js'
 import loadShedding from './http/load-shedding.js'
@@ -30,6 +31,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const { config } = opts
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
+    logController: new AccessLog(),
     // The id is chosen here, not fixed up in a hook, so the request's logger carries the id the caller gets back.
     requestIdHeader: false,
     genReqId: (req) => {

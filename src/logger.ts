@@ -4,6 +4,7 @@
  * more pass: their text comes from elsewhere (an upstream's details, a
  * library's message) and may quote a credential, which no path can target.
  */
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
@@ -62,4 +63,23 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
   if (destination !== undefined) return pino(options, destination)
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } })
   return pino(options)
+}
+
+/**
+ * One access line per request at info ("request completed", with method,
+ * URL, status and time), instead of Fastify's two: the "incoming request"
+ * line moves to debug. Request logging was ~10% of a cached read's CPU.
+ */
+export class AccessLog extends LogController {
+  override incomingRequest (request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return
+    request.log.debug({ req: request }, 'incoming request')
+  }
+
+  override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return
+    const line = { req: { method: request.method, url: request.url }, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...line, err: error }, 'request errored')
+    else reply.log.info(line, 'request completed')
+  }
 }

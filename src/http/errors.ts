@@ -4,7 +4,7 @@
  * Unknown routes (404) and wrong methods (405) use the same shape.
  */
 import fp from 'fastify-plugin'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { describeError, type ErrorView } from '../errors.js'
 
@@ -22,6 +22,19 @@ export function sendStatus (reply: FastifyReply, view: ErrorView): FastifyReply 
   return reply.code(view.httpStatus).type('application/json; charset=utf-8').send(body)
 }
 
+/** The one 404 for an unknown route, also used by scoped not-found handlers (src/rest). */
+export function sendNotFound (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendStatus(reply, {
+    httpStatus: 404,
+    grpcCode: GrpcStatus.NOT_FOUND,
+    grpcStatus: 'NOT_FOUND',
+    graphqlCode: 'NOT_FOUND',
+    message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+    details: [],
+    serverFault: false
+  })
+}
+
 export default fp(async function errorHandling (fastify) {
   fastify.setErrorHandler(function (err, request, reply) {
     const view = describeError(err)
@@ -30,15 +43,5 @@ export default fp(async function errorHandling (fastify) {
     return sendStatus(reply, view)
   })
 
-  fastify.setNotFoundHandler(function (request, reply) {
-    return sendStatus(reply, {
-      httpStatus: 404,
-      grpcCode: GrpcStatus.NOT_FOUND,
-      grpcStatus: 'NOT_FOUND',
-      graphqlCode: 'NOT_FOUND',
-      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-      details: [],
-      serverFault: false
-    })
-  })
+  fastify.setNotFoundHandler(sendNotFound)
 }, { name: 'error-handling' })

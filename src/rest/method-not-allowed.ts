@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { mapGrpcStatus, type ErrorView } from '../errors.js'
-import { sendStatus } from '../http/errors.js'
+import { sendNotFound, sendStatus } from '../http/errors.js'
 import type { RestRoute } from './routes.js'
 
 /** The methods that route a path, HEAD included wherever GET is (Fastify serves it). */
@@ -39,8 +39,7 @@ function routingError (message: string, code: GrpcStatus, httpStatus: number): E
 
 /**
  * Register the handler under each distinct first literal segment of the
- * routes (`/v1`). The 404 it gives for unknown paths is worded like the
- * app-wide one in src/http/errors.ts.
+ * routes (`/v1`). Unknown paths get the app-wide 404 of src/http/errors.ts.
  */
 export async function registerMethodNotAllowed (fastify: FastifyInstance, routes: RestRoute[]): Promise<void> {
   const prefixes = new Set(routes.map((r) => r.path.literalPrefix.split('/').slice(0, 2).join('/')).filter((p) => p !== ''))
@@ -50,7 +49,7 @@ export async function registerMethodNotAllowed (fastify: FastifyInstance, routes
         const path = request.url.split('?')[0] as string
         const allowed = allowedMethods(routes, path)
         if (allowed.length === 0) {
-          return sendStatus(reply, routingError(`no route for ${request.method} ${path}`, GrpcStatus.NOT_FOUND, 404))
+          return sendNotFound(request, reply)
         }
         // grpc-gateway's routing error: HTTP 405 with gRPC code UNIMPLEMENTED.
         reply.header('allow', allowed.join(', '))

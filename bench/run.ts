@@ -14,7 +14,8 @@
  * (default info, the gateway's default), --profile <dir> (--cpu-prof of
  * each gateway; summarize with bench/profile-top.ts), --only <ids>
  * (comma-separated scenario ids, e.g. B-memory,E-memory), --no-write,
- * --json <file>, --verbose.
+ * --json <file>, --env KEY=VALUE (repeatable; gateway environment, e.g.
+ * --env METRICS_ENABLED=false, to price a feature), --verbose.
  */
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -38,10 +39,20 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     json: { type: 'string' },
     only: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
     verbose: { type: 'boolean', default: false }
   }
 })
 
+const env: Record<string, string> = {}
+for (const pair of values.env) {
+  const eq = pair.indexOf('=')
+  if (eq <= 0) {
+    process.stderr.write(`--env takes KEY=VALUE, got ${JSON.stringify(pair)}\n`)
+    process.exit(2)
+  }
+  env[pair.slice(0, eq)] = pair.slice(eq + 1)
+}
 const mode = values.smoke ? MODES.smoke : values.quick ? MODES.quick : MODES.full
 const root = values.src ? 'src' : 'dist'
 if (root === 'dist' && !existsSync(path.join(REPO_ROOT, 'dist', 'app.js'))) {
@@ -59,6 +70,7 @@ const result = await runBench({
   ...(values.profile === undefined ? {} : { profileDir: path.resolve(values.profile) }),
   verbose: values.verbose,
   ...(values.only === undefined ? {} : { only: values.only.split(',') }),
+  env,
   log: (line) => process.stderr.write(`${line}\n`)
 })
 const report = renderReport(result)

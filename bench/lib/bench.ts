@@ -41,6 +41,8 @@ export interface BenchOptions {
   verbose?: boolean
   /** Run only these scenarios (ids as in the report, e.g. `B-memory`); E is `E-memory`. Default: all. */
   only?: string[]
+  /** Gateway environment on top of GATEWAY_ENV, to compare configurations (e.g. METRICS_ENABLED=false). */
+  env?: Readonly<Record<string, string>>
   /** Progress lines. */
   log: (line: string) => void
 }
@@ -113,7 +115,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
   const selected = (id: string): boolean => opts.only === undefined || opts.only.includes(id)
   const children: Child[] = []
 
-  const gatewayEnv = (extra: Record<string, string> = {}): string => JSON.stringify({ ...GATEWAY_ENV, LOG_LEVEL: opts.logLevel, ...extra })
+  const gatewayEnv = (extra: Record<string, string> = {}): string => JSON.stringify({ ...GATEWAY_ENV, LOG_LEVEL: opts.logLevel, ...opts.env, ...extra })
   // One directory per child: a process writes one profile per thread (the main one is the largest).
   const profileFlags = (name: string): string[] => opts.profileDir === undefined
     ? []
@@ -318,7 +320,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       machine,
       plan,
       logLevel: opts.logLevel,
-      gatewayEnv: GATEWAY_ENV,
+      gatewayEnv: { ...GATEWAY_ENV, ...opts.env },
       exactRequests: mode.exactRequests,
       startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
       durationS: 0,

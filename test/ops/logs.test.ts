@@ -5,6 +5,7 @@
  * failure, UNAUTHENTICATED, validation errors and retries, the embedded
  * simulator's lines included; pretty output only on a TTY.
  */
+import { spawn } from 'node:child_process'
 import { type EventEmitter, once } from 'node:events'
 import { Writable } from 'node:stream'
 import t from 'tap'
@@ -178,5 +179,31 @@ t.test('one access line per request at info; the incoming line only at debug', a
     t.match(done[0], { req: { method: 'GET', url: '/v1/vbase/svc-demo-catalog/backup' }, res: { statusCode: 200 } }, `${level}: it names the request and status`)
     t.equal(typeof done[0]?.responseTime, 'number')
     t.equal(lines.filter((l) => l.msg === 'incoming request').length, incoming, `${level}: incoming lines`)
+  }
+})
+
+t.test('stdout is written asynchronously, and every line is out when the process exits', async (t) => {
+  const config = loadConfig({ LOG_LEVEL: 'info' })
+  const stream = (createLogger(config, undefined, false) as unknown as Record<symbol, { sync?: boolean, maxLength?: number }>)[pino.symbols.streamSym]
+  t.equal(stream?.sync, false, 'no blocking write per line')
+  t.ok((stream?.maxLength ?? 0) > 0, 'a bounded buffer')
+
+  // A burst then an exit, normal and by an uncaught error: what is still buffered is flushed.
+  const LINES = 5000
+  for (const ending of ['process.exit(0)', 'throw new Error("boom")']) {
+    const script = [
+      "import { createLogger } from './src/logger.ts'",
+      "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
+      `for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line')`,
+      ending
+    ].join('\n')
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
+    const [code] = await once(child, 'close') as [number]
+    const numbers = out.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { i: number }).i)
+    t.equal(numbers.length, LINES, `${ending}: all ${LINES} lines written`)
+    t.equal(numbers[LINES - 1], LINES - 1, `${ending}: the last one included`)
+    t.equal(code, ending.startsWith('throw') ? 1 : 0)
   }
 })

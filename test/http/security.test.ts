@@ -74,8 +74,23 @@ async function checkPage (t: Test, app: FastifyInstance, page: string, minimum: 
 
 t.test('security headers on every answer', async (t) => {
   const { app } = await buildTestApp(t)
-  for (const url of ['/healthz', '/nope', '/v1/vbase/svc-demo-catalog/backup']) {
-    const res = await app.inject(url)
+  const requests: Array<{ url: string, headers?: Record<string, string | string[]> }> = [
+    { url: '/healthz' },
+    { url: '/nope' },
+    { url: '/v1/vbase/svc-demo-catalog/backup' },
+    { url: '/v1/vbase/svc-demo-catalog/backup', headers: { authorization: `Bearer ${DEV_TOKEN}` } },
+    // Refused in an onRequest hook, by the upstream, and answered 304 from the cache.
+    { url: '/healthz', headers: { 'content-type': ['a/b', 'c/d'] } },
+    { url: '/v1/vbase/svc-demo-catalog/backup', headers: { authorization: 'Bearer not-a-token' } }
+  ]
+  const first = await app.inject(requests[3] as { url: string, headers: Record<string, string> })
+  requests.push({ url: '/v1/vbase/svc-demo-catalog/backup', headers: { authorization: `Bearer ${DEV_TOKEN}`, 'if-none-match': String(first.headers.etag) } })
+  const statuses: number[] = []
+  const csps = new Set<unknown>()
+  for (const { url, headers } of requests) {
+    const res = await app.inject({ url, ...(headers === undefined ? {} : { headers }) })
+    statuses.push(res.statusCode)
+    csps.add(res.headers['content-security-policy'])
     t.match(res.headers, {
       'content-security-policy': /default-src 'self'/,
       'x-content-type-options': 'nosniff',
@@ -86,6 +101,8 @@ t.test('security headers on every answer', async (t) => {
     }, `${url} (${res.statusCode})`)
     t.notMatch(String(res.headers['content-security-policy']), /upgrade-insecure-requests/, 'plain HTTP on a private network keeps working')
   }
+  t.same(statuses, [200, 404, 401, 200, 400, 401, 304], 'answers of every kind')
+  t.equal(csps.size, 1, 'one policy for all of them, computed once')
 })
 
 t.test('SECURITY_HEADERS=false leaves them out', async (t) => {

@@ -41,10 +41,11 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
     // body and header size limits, trusted proxies (src/http/limits.ts)
     ...edgeServerOptions(config)
   })
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // Upstream metadata is built from the headers: the upstream logs the same id, generated or not.
     request.headers['x-request-id'] = request.id
     reply.header('x-request-id', request.id)
+    done()
   })
 
   // cross-cutting HTTP behavior; metrics first, so the services and surfaces registered after it can feed it

@@ -48,8 +48,12 @@ export const MAX_READ_AGE_MS = 60_000
  */
 export const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.UNAVAILABLE])
 
-/** An answer as all waiters of one read share it. */
-interface Shared { body: string, etag: string, expiresAt: number, cache: CacheOutcome }
+/**
+ * An answer as all waiters of one read share it. `value` is the decoded
+ * upstream answer on a fetch: the first waiter takes it, the others parse
+ * `body` (each caller owns what it receives).
+ */
+interface Shared { body: string, etag: string, expiresAt: number, cache: CacheOutcome, value?: object }
 
 /** The list cache of one app instance. */
 export interface ListCache {
@@ -69,8 +73,17 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const inflight = new Map<string, Promise<Shared>>()
 
   function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
-    // Each caller gets its own copy: surfaces may decorate what they receive.
-    return { value: JSON.parse(shared.body) as object, cache, etag: shared.etag, maxAgeMs: Math.max(0, shared.expiresAt - now()) }
+    // Each caller gets its own copy, since surfaces may decorate what they
+    // receive; parsed only when read: REST serves a hit it has already
+    // rendered (by ETag) without looking at the value.
+    let value = shared.value
+    shared.value = undefined
+    return {
+      get value () { return (value ??= JSON.parse(shared.body) as object) },
+      cache,
+      etag: shared.etag,
+      maxAgeMs: Math.max(0, shared.expiresAt - now())
+    }
   }
 
   /** Go upstream and store the answer unless a write invalidated it meanwhile. */
@@ -84,10 +97,10 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     const etag = etagOf(body)
     const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
     const expiresAt = now() + ttl
-    if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache }
+    if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
     const refs = readReferences(method.name, request, value)
     const stored = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => false)
-    return { body, etag, expiresAt: stored ? expiresAt : 0, cache }
+    return { body, etag, expiresAt: stored ? expiresAt : 0, cache, value }
   }
 
   async function lookup (method: MethodInfo, request: object, key: string, ctx: CallContext,

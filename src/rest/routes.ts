@@ -5,7 +5,7 @@
  * (the only way to the upstream) and renders proto3 JSON; reads also carry
  * caching headers and answer conditional GETs with 304.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { errors } from '../errors.js'
 import { preventCsrf, SIMPLE_METHODS } from '../http/csrf.js'
 import { contract, type MethodInfo } from '../upstream/contract.js'
@@ -16,6 +16,7 @@ import { ifNoneMatch, readHeaders } from './cache-headers.js'
 import { parseGrpcTimeout } from './grpc-timeout.js'
 import { toJson, type JsonNames } from './json-mapping.js'
 import { compileTemplate, type PathTemplate } from './path-template.js'
+import { RenderedBodies } from './rendered.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,6 +43,8 @@ export interface RouteOptions {
   cacheTtlMs: number
   /** Refuse simple cross-site requests to writes (CSRF_PREVENTION); reads change nothing. */
   csrf?: boolean
+  /** Bound of the rendered bodies of cached reads kept for reuse (src/rest/rendered.ts). */
+  renderedMaxBytes?: number
 }
 
 /** Compile the routes of every method in the contract; an unsupported rule stops the boot. */
@@ -57,9 +60,9 @@ export function restRoutes (methods: Iterable<MethodInfo> = contract.methods.val
  * parsed and before any upstream call. Anything present passes through as
  * is: the upstream judges the credential, and its UNAUTHENTICATED is a 401 too.
  */
-async function requireAuthorization (request: FastifyRequest): Promise<void> {
+function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const value = request.headers.authorization
-  if (value === undefined || value.trim() === '') throw new errors.Unauthenticated()
+  done(value === undefined || value.trim() === '' ? new errors.Unauthenticated() : undefined)
 }
 
 /** Cancel the upstream call when the HTTP client goes away before the answer. */
@@ -73,6 +76,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** Register one Fastify route per contract method. */
 export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {
+  const rendered = new RenderedBodies(opts.renderedMaxBytes)
   for (const { method, path } of routes) {
     fastify.route({
       method: method.http.verb,
@@ -92,9 +96,18 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
         const ctx = contextFromHeaders(request.headers, { signal: disconnectSignal(reply), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
         // The route is generic over the method: the request's static type is
         // unknown here, its shape was checked by bindRequest and validateRequest.
-        const { value, meta } = await fastify.vbase.callWithMeta(method.name, input, ctx)
-        const body = JSON.stringify(toJson(method.responseType, value as object as Record<string, unknown>, opts.names))
-        if (!method.read) return reply.type(JSON_TYPE).send(body)
+        // Not destructured: reading `value` parses a cached entry, which a rendered hit never needs.
+        const result = await fastify.vbase.callWithMeta(method.name, input, ctx)
+        const meta = result.meta
+        const render = (): string => JSON.stringify(toJson(method.responseType, result.value as object as Record<string, unknown>, opts.names))
+        if (!method.read) return reply.type(JSON_TYPE).send(render())
+        let body: string
+        if (meta.etag === undefined) {
+          body = render()
+        } else {
+          const key = `${method.name} ${meta.etag}`
+          body = rendered.get(key) ?? rendered.set(key, render())
+        }
 
         const headers = readHeaders(meta, body, opts.cacheTtlMs)
         reply.header('etag', headers.etag).header('cache-control', headers.cacheControl)

@@ -68,7 +68,8 @@ export function createVbase (opts: VbaseOptions): Vbase {
     }
     if (info.read) {
       const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c))
-      return { value: r.value as ResponseOf<M>, meta: { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs } }
+      // Passed on unread: a cached value is parsed only if the surface looks at it.
+      return { get value () { return r.value as ResponseOf<M> }, meta: { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs } }
     }
     const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }

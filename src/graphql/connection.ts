@@ -123,7 +123,7 @@ export function backupConnection (all: readonly BackupNode[], args: BackupListAr
   if (last !== undefined) start = Math.max(start, end - last)
 
   const page = items.slice(start, end)
-  const edges = page.map(({ node, key }) => ({ node, cursor: encodeCursor(order, key) }))
+  const edges = page.map(({ node, key }) => new Edge(node, order, key))
   return {
     edges,
     nodes: page.map((p) => p.node),
@@ -131,9 +131,26 @@ export function backupConnection (all: readonly BackupNode[], args: BackupListAr
     pageInfo: {
       hasNextPage: end < items.length,
       hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null
+      get startCursor () { return edges[0]?.cursor ?? null },
+      get endCursor () { return edges[edges.length - 1]?.cursor ?? null }
     },
     totalCount: items.length
+  }
+}
+
+/** An edge whose cursor is encoded only if the query selects it: most list queries ask for nodes alone. */
+class Edge<T> {
+  readonly node: T
+  readonly #order: BackupOrder
+  readonly #key: Key
+
+  constructor (node: T, order: BackupOrder, key: Key) {
+    this.node = node
+    this.#order = order
+    this.#key = key
+  }
+
+  get cursor (): string {
+    return encodeCursor(this.#order, this.#key)
   }
 }

@@ -67,8 +67,9 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     inner = createMemoryStorage({ maxEntries: config.CACHE_MAX_ENTRIES, now })
   }
   const guarded = guardStorage(inner, {
-    // The explicit race sits a little above the client's own command timeout.
-    timeoutMs: config.CACHE_REDIS_TIMEOUT_MS + 20,
+    // The explicit race sits a little above the client's own command timeout;
+    // the memory storage answers synchronously and has nothing to race.
+    timeoutMs: config.CACHE_REDIS_URL === undefined ? 0 : config.CACHE_REDIS_TIMEOUT_MS + 20,
     retryAfterMs: opts.retryAfterMs ?? 1000,
     logIntervalMs: config.CACHE_ERROR_LOG_MS,
     now,

@@ -11,7 +11,7 @@ import type { CacheStorage, StoredEntry } from './storage.js'
 
 /** Options of the guard. */
 export interface GuardOptions {
-  /** Longest wait for one storage operation. */
+  /** Longest wait for one storage operation; 0 for none, for a storage that cannot hang (memory). */
   timeoutMs: number
   /** After a failure, the storage is not tried again for this long. */
   retryAfterMs: number
@@ -66,6 +66,8 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
   }
 
   async function bounded<T> (op: () => Promise<T>): Promise<T> {
+    // No timer and no race per operation when there is nothing to wait for.
+    if (opts.timeoutMs <= 0) return await op()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new errors.CacheUnavailable()), opts.timeoutMs)

@@ -153,3 +153,22 @@ t.test('guard: an invalidation failing during a replay is kept for the next one'
   answers[3]?.resolve()
   await after
 })
+
+t.test('guard: each operation races a timer, except with timeoutMs 0 (the memory storage)', async (t) => {
+  const quiet = { warn: () => {}, info: () => {} }
+  const realSetTimeout = globalThis.setTimeout
+  async function timersFor (timeoutMs: number): Promise<number> {
+    const guard = guardStorage(createMemoryStorage({ maxEntries: 10 }), { timeoutMs, retryAfterMs: 1000, logIntervalMs: 0, now: Date.now, logger: quiet })
+    let timers = 0
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => { timers++; return realSetTimeout(...args) }) as typeof setTimeout
+    try {
+      t.equal(await guard.set('k', entry(0, ['svc:a']), 1000), true)
+      t.equal((await guard.get('k'))?.body, '{}', 'served all the same')
+    } finally {
+      globalThis.setTimeout = realSetTimeout
+    }
+    return timers
+  }
+  t.equal(await timersFor(50), 2, 'a timer per operation with a timeout')
+  t.equal(await timersFor(0), 0, 'none without')
+})

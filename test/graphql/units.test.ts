@@ -82,6 +82,10 @@ t.test('DateTime serializes RFC 3339 UTC and parses only RFC 3339', async (t) =>
   }
   t.throws(() => DateTime.parseValue('9999-12-31T23:30:00-01:00'), { code: 'VBGW_INVALID_ARGUMENT' }, 'past year 9999 in UTC')
   t.throws(() => DateTime.serialize({ seconds: '253402300800', nanos: 0 }), TypeError, 'year 10000 has no RFC 3339 form')
+  t.equal(DateTime.serialize({ seconds: '253402300799', nanos: 999_000_000 }), '9999-12-31T23:59:59.999Z', 'the last instant of year 9999')
+  t.equal(DateTime.serialize({ seconds: '-62167219200', nanos: 0 }), '0000-01-01T00:00:00.000Z', 'the first instant of year 0000')
+  t.throws(() => DateTime.serialize(-62167219200001), TypeError, 'year -1 has no RFC 3339 form')
+  t.throws(() => DateTime.serialize({ seconds: 'x', nanos: 0 }), TypeError, 'NaN')
 })
 
 t.test('Int64 keeps every digit', async (t) => {

@@ -57,6 +57,20 @@ export interface GatewayMetrics {
   observeRequest (request: FastifyRequest, reply: FastifyReply): void
 }
 
+/** A metric's children by label key, each made once. */
+class Children<T> {
+  readonly #byKey = new Map<string, T>()
+
+  get (key: string, make: () => T): T {
+    let child = this.#byKey.get(key)
+    if (child === undefined) {
+      child = make()
+      this.#byKey.set(key, child)
+    }
+    return child
+  }
+}
+
 /** Options of `createMetrics`. */
 export interface MetricsOptions {
   /** Include Node's default process metrics (CPU, memory, event loop, GC); default true. */
@@ -96,10 +110,18 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   const cacheStorageErrors = new Counter({ name: 'vbgw_cache_storage_errors_total', help: 'Cache storage operations that failed or timed out (the read went upstream)', registers })
   const loaderBatchSize = new Histogram({ name: 'vbgw_graphql_loader_batch_size', help: 'Queries per GraphQL loader batch, by type and field', labelNames: ['type', 'field'], buckets: BATCH_BUCKETS, registers })
 
-  // The children of each HTTP label set, looked up by one string: prom-client
-  // would otherwise sort and join the labels twice per request. Bounded as
-  // the labels are: route patterns, status codes, capped operation names.
-  const httpSeries = new Map<string, { requests: Counter.Internal, duration: Histogram.Internal<typeof httpLabels[number]> }>()
+  // The children of each label set, looked up by one string: prom-client
+  // would otherwise sort and join the labels on every update, several times
+  // per request. Bounded as the labels are: route patterns, status codes,
+  // capped operation names, contract methods, gRPC codes.
+  const httpSeries = new Children<{ requests: Counter.Internal, duration: Histogram.Internal<typeof httpLabels[number]> }>()
+  const inFlightOf = new Children<Gauge.Internal<'method'>>()
+  const callSeries = new Children<{ calls: Counter.Internal, duration: Histogram.Internal<'method' | 'code'> }>()
+  const cacheReadsOf = new Children<Counter.Internal>()
+
+  const countRead = (method: string, result: string): void => {
+    cacheReadsOf.get(`${method} ${result}`, () => cacheReads.labels({ method, result })).inc()
+  }
 
   // Per HTTP request: the GraphQL operation it ran. A WeakMap, so nothing outlives the request.
   const operations = new WeakMap<FastifyRequest, string>()
@@ -116,19 +138,22 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
     registry,
     render: () => (perProcess === undefined ? registry : Registry.merge([perProcess, registry])).metrics(),
     upstream: {
-      onCallStart: (method) => { upstreamInFlight.inc({ method }) },
+      onCallStart: (method) => { inFlightOf.get(method, () => upstreamInFlight.labels({ method })).inc() },
       onCallEnd: (method, code, seconds) => {
-        upstreamInFlight.dec({ method })
-        const labels = { method, code: grpcStatusName(code) }
-        upstreamCalls.inc(labels)
-        upstreamDuration.observe(labels, seconds)
+        inFlightOf.get(method, () => upstreamInFlight.labels({ method })).dec()
+        const series = callSeries.get(`${method} ${code}`, () => {
+          const labels = { method, code: grpcStatusName(code) }
+          return { calls: upstreamCalls.labels(labels), duration: upstreamDuration.labels(labels) }
+        })
+        series.calls.inc()
+        series.duration.observe(seconds)
       }
     },
     cache: {
-      onHit: (method) => { cacheReads.inc({ method, result: 'hit' }) },
-      onMiss: (method) => { cacheReads.inc({ method, result: 'miss' }) },
-      onDedupe: (method) => { cacheReads.inc({ method, result: 'dedupe' }) },
-      onBypass: (method) => { cacheReads.inc({ method, result: 'bypass' }) },
+      onHit: (method) => { countRead(method, 'hit') },
+      onMiss: (method) => { countRead(method, 'miss') },
+      onDedupe: (method) => { countRead(method, 'dedupe') },
+      onBypass: (method) => { countRead(method, 'bypass') },
       onInvalidate: (method) => { cacheInvalidations.inc({ method }) },
       onStorageError: () => { cacheStorageErrors.inc() }
     },
@@ -147,13 +172,10 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       // Empty (no label) outside GraphQL and for GraphQL requests rejected before execution.
       const operation = operations.get(request) ?? ''
       const status = reply.statusCode
-      const key = `${method} ${route} ${operation} ${status}`
-      let series = httpSeries.get(key)
-      if (series === undefined) {
+      const series = httpSeries.get(`${method} ${route} ${operation} ${status}`, () => {
         const labels = { method, route, operation, status_code: String(status) }
-        series = { requests: httpRequests.labels(labels), duration: httpDuration.labels(labels) }
-        httpSeries.set(key, series)
-      }
+        return { requests: httpRequests.labels(labels), duration: httpDuration.labels(labels) }
+      })
       series.requests.inc()
       series.duration.observe(reply.elapsedTime / 1000)
     }

@@ -31,7 +31,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const { config } = opts
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    logController: new AccessLog(),
+    logController: new AccessLog(opts.logger),
     // The id is chosen here, not fixed up in a hook, so the request's logger carries the id the caller gets back.
     requestIdHeader: false,
     genReqId: (req) => {

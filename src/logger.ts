@@ -62,25 +62,49 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
   }
   if (destination !== undefined) return pino(options, destination)
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } })
-  return pino(options, pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX_BYTES }))
+  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxLength: LOG_BUFFER_MAX_BYTES })
+  // Lines below a batch go out within LOG_FLUSH_MS; the timer never keeps the process up.
+  setInterval(() => {
+    try {
+      stream.flush()
+    } catch {
+      // Destroyed (stdout closed): nothing left to flush.
+    }
+  }, LOG_FLUSH_MS).unref()
+  return pino(options, stream)
 }
 
 /**
- * stdout is written asynchronously: lines logged while a write is in
- * flight go out together in the next one, instead of one blocking write(2)
+ * stdout is written asynchronously and in batches: a write(2) once this
+ * much is buffered, or every LOG_FLUSH_MS, instead of one blocking write
  * per line (about 10% of a cached read's CPU). pino flushes what is
- * buffered when the process exits. If stdout stops draining, the buffer
- * stops at this size and later lines are dropped rather than growing the
- * heap.
+ * buffered when the process exits, on an uncaught error too. If stdout
+ * stops draining, the buffer stops at LOG_BUFFER_MAX_BYTES and later lines
+ * are dropped rather than growing the heap.
  */
+export const LOG_BATCH_BYTES = 4096
+export const LOG_FLUSH_MS = 100
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024
 
 /**
  * One access line per request at info ("request completed", with method,
  * URL, status and time), instead of Fastify's two: the "incoming request"
  * line moves to debug. Request logging was ~10% of a cached read's CPU.
+ *
+ * The access line is built here from four known values and no header bag,
+ * so it goes through a child of the process logger without redaction, at
+ * the request's own level (a route may log at warn): redaction's walk over
+ * every line was half of what the line cost. An errored request's line
+ * carries the error and stays on the redacting request logger.
  */
 export class AccessLog extends LogController {
+  readonly #access: Logger | undefined
+
+  constructor (logger?: Logger) {
+    super()
+    this.#access = logger?.child({}, { redact: { paths: [] }, level: 'trace' })
+  }
+
   override incomingRequest (request: FastifyRequest): void {
     if (this.isLogDisabled(request)) return
     request.log.debug({ req: request }, 'incoming request')
@@ -88,8 +112,13 @@ export class AccessLog extends LogController {
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return
-    const line = { req: { method: request.method, url: request.url }, res: reply, responseTime: reply.elapsedTime }
-    if (error) reply.log.error({ ...line, err: error }, 'request errored')
-    else reply.log.info(line, 'request completed')
+    const req = { method: request.method, url: request.url }
+    if (error) {
+      reply.log.error({ req, res: reply, responseTime: reply.elapsedTime, err: error }, 'request errored')
+    } else if (this.#access === undefined) {
+      reply.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    } else if ((reply.log as unknown as Logger).isLevelEnabled('info')) {
+      this.#access.info({ reqId: request.id, req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed')
+    }
   }
 }

@@ -207,3 +207,16 @@ t.test('stdout is written asynchronously, and every line is out when the process
     t.equal(code, ending.startsWith('throw') ? 1 : 0)
   }
 })
+
+t.test('a lone line is written within the flush interval, not held for a full batch', async (t) => {
+  const script = [
+    "import { createLogger } from './src/logger.ts'",
+    "createLogger({ LOG_LEVEL: 'info' }, undefined, false).info('lone line')",
+    'setTimeout(() => {}, 30_000)'
+  ].join('\n')
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const [chunk] = await once(child.stdout, 'data') as [Buffer]
+  t.match(JSON.parse(String(chunk)), { msg: 'lone line' }, 'out while the process is still running')
+  t.equal(child.exitCode, null)
+})

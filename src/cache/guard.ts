@@ -113,6 +113,20 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     report,
     sequence: () => run(() => inner.sequence()),
     get: (key) => run(() => inner.get(key)),
+    // Only while nothing is pending: invalidations to replay go first, through `get`.
+    ...(inner.peek === undefined
+      ? {}
+      : {
+          peek (key: string): StoredEntry | undefined {
+            if ((down && opts.now() < downUntil) || pending.size > 0) return undefined
+            try {
+              return inner.peek?.(key)
+            } catch (err) {
+              report(err as Error)
+              return undefined
+            }
+          }
+        }),
     set: (key: string, entry: StoredEntry, ttlMs: number) => run(() => inner.set(key, entry, ttlMs)),
     async invalidate (refs) {
       try {

@@ -131,6 +131,15 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         const value = await fetch(ctx)
         return { value, cache: 'bypass', etag: etagOf(JSON.stringify(value)), maxAgeMs: 0 }
       }
+      // A hit the storage answers without waiting is answered at once: no
+      // shared promise, no watch on the caller's signal or deadline.
+      if (ctx.noCache !== true && storage.peek !== undefined) {
+        const entry = storage.peek(key)
+        if (entry !== undefined && entry.expiresAt > now()) {
+          stats.count(method.name, 'hits')
+          return answer({ body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' })
+        }
+      }
       // The shared call must not die with the first caller's HTTP request nor
       // end at its deadline: it runs to the default deadline, and each
       // waiter watches its own signal and its own deadline instead.

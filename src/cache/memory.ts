@@ -30,19 +30,24 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage {
   const version = (ref: string): number => versions.get(ref) ?? floor
   const current = (e: StoredEntry): boolean => e.refs.every((r) => version(r) <= e.stamp)
 
+  function peek (key: string): StoredEntry | undefined {
+    const entry = entries.get(key)
+    if (entry === undefined) return undefined
+    entries.delete(key)
+    if (entry.expiresAt <= now() || !current(entry)) return undefined
+    entries.set(key, entry)
+    return entry
+  }
+
   return {
     kind: 'memory',
     async sequence () {
       return sequence
     },
     async get (key) {
-      const entry = entries.get(key)
-      if (entry === undefined) return undefined
-      entries.delete(key)
-      if (entry.expiresAt <= now() || !current(entry)) return undefined
-      entries.set(key, entry)
-      return entry
+      return peek(key)
     },
+    peek,
     async set (key, entry) {
       if (!current(entry)) return false
       entries.delete(key)

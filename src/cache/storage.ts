@@ -33,6 +33,12 @@ export interface CacheStorage {
   /** The entry under `key`, unless absent or invalidated since its stamp. Expiry is checked by the caller. */
   get (key: string): Promise<StoredEntry | undefined>
   /**
+   * `get` without waiting, for a storage that holds its entries in process
+   * (memory): a hit is answered in the same tick, with no promise, timer or
+   * cancellation signal made for it. Absent on storages that need I/O.
+   */
+  peek? (key: string): StoredEntry | undefined
+  /**
    * Store `entry` for `ttlMs`, atomically checking that none of its references
    * was invalidated after `entry.stamp`. Resolves false when it was.
    */

@@ -172,3 +172,25 @@ t.test('guard: each operation races a timer, except with timeoutMs 0 (the memory
   t.equal(await timersFor(50), 2, 'a timer per operation with a timeout')
   t.equal(await timersFor(0), 0, 'none without')
 })
+
+t.test('guard: peek answers in the same tick, but not while the storage is down or an invalidation waits for replay', async (t) => {
+  let now = 0
+  const memory = createMemoryStorage({ maxEntries: 10, now: () => now })
+  let fail = false
+  const inner = { ...memory, invalidate: async (refs: string[]) => { if (fail) throw new Error('down'); await memory.invalidate(refs) } }
+  const guard = guardStorage(inner, { timeoutMs: 0, retryAfterMs: 1000, logIntervalMs: 0, now: () => now, logger: { warn: () => {}, info: () => {} } })
+  await guard.set('k', entry(0, ['svc:a']), 1000)
+  t.equal(guard.peek?.('k')?.body, '{}', 'a stored entry')
+  t.equal(guard.peek?.('other'), undefined, 'an absent one')
+
+  fail = true
+  await t.rejects(guard.invalidate(['svc:b']))
+  t.equal(guard.peek?.('k'), undefined, 'not while down')
+  now += 1000
+  t.equal(guard.peek?.('k'), undefined, 'nor while svc:b waits for replay')
+  fail = false
+  t.equal((await guard.get('k'))?.body, '{}', 'get replays it first (k does not depend on svc:b)')
+  t.equal(guard.peek?.('k')?.body, '{}', 'then peek answers again')
+  await guard.invalidate(['svc:a'])
+  t.equal(guard.peek?.('k'), undefined, 'and never an invalidated entry')
+})

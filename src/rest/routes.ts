@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { errors } from '../errors.js'
 import { preventCsrf, SIMPLE_METHODS } from '../http/csrf.js'
 import { contract, type MethodInfo } from '../upstream/contract.js'
-import { contextFromHeaders } from '../upstream/metadata.js'
+import { contextFromHeaders, type CallContext } from '../upstream/metadata.js'
 import { validateRequest } from '../upstream/validate.js'
 import { bindRequest, checkBindings } from './bind.js'
 import { ifNoneMatch, readHeaders } from './cache-headers.js'
@@ -68,8 +68,20 @@ function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, do
 /** Cancel the upstream call when the HTTP client goes away before the answer. */
 function disconnectSignal (reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
-  reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
+  // Made on first use: the client may be gone already.
+  if (reply.raw.destroyed && !reply.raw.writableFinished) controller.abort()
+  else reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
   return controller.signal
+}
+
+/**
+ * `ctx` with a `signal` made when first read: a cache hit answered from
+ * memory never reads it, and an AbortController and a close listener per
+ * request were 3 to 4% of such a hit.
+ */
+function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
+  let signal: AbortSignal | undefined
+  return Object.defineProperty(ctx, 'signal', { enumerable: true, get: () => (signal ??= disconnectSignal(reply)) })
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -93,7 +105,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
           body: request.body
         }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored') })
         validateRequest(method.name, input)
-        const ctx = contextFromHeaders(request.headers, { signal: disconnectSignal(reply), ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+        const ctx = withDisconnectSignal(contextFromHeaders(request.headers, timeoutMs === undefined ? {} : { timeoutMs }), reply)
         // The route is generic over the method: the request's static type is
         // unknown here, its shape was checked by bindRequest and validateRequest.
         // Not destructured: reading `value` parses a cached entry, which a rendered hit never needs.

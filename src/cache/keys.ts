@@ -3,12 +3,17 @@
  * the principal is a hash of the Authorization value, so a raw token is never
  * held in a key, in memory or in Redis.
  */
-import { createHash } from 'node:crypto'
+import crypto from 'node:crypto'
 import type { MethodInfo } from '../upstream/contract.js'
+
+/** Hex sha256: crypto.hash makes no Hash object (Node >= 20.12); createHash before that. */
+const sha256Hex: (text: string) => string = typeof crypto.hash === 'function'
+  ? (text) => crypto.hash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text).digest('hex')
 
 /** Hex sha256 of a string, truncated: 128 bits are plenty for keys and ETags. */
 export function shortHash (text: string, hexChars = 32): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, hexChars)
+  return sha256Hex(text).slice(0, hexChars)
 }
 
 /**
@@ -44,7 +49,35 @@ export function canonicalRequest (method: MethodInfo, request: object): string {
 
 /** The storage key of one entry (without the storage's own prefix). */
 export function entryKey (method: MethodInfo, request: object, principal: string): string {
-  return `e:${method.name}:${principal}:${shortHash(canonicalRequest(method, request))}`
+  return `e:${method.name}:${principal}:${canonicalHash(method, request)}`
+}
+
+/**
+ * Hashes of canonical requests, by method and the request's own JSON: the
+ * same list asked again skips protobufjs' fromObject and toObject and a
+ * hash. Only flat requests of strings, numbers and booleans are kept (all
+ * the reads have: ids), whose JSON says everything canonicalRequest reads.
+ * Shared by the process: requests hold ids, never credentials.
+ */
+const canonicalHashes = new Map<string, string>()
+export const MAX_CANONICAL_HASHES = 1024
+
+/** How many canonical hashes are kept now (for tests of the bound). */
+export function canonicalHashesHeld (): number {
+  return canonicalHashes.size
+}
+
+function canonicalHash (method: MethodInfo, request: object): string {
+  const flat = Object.values(request).every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+  if (!flat) return shortHash(canonicalRequest(method, request))
+  const raw = `${method.name} ${JSON.stringify(request)}`
+  let hash = canonicalHashes.get(raw)
+  if (hash === undefined) {
+    hash = shortHash(canonicalRequest(method, request))
+    if (canonicalHashes.size >= MAX_CANONICAL_HASHES) canonicalHashes.delete(canonicalHashes.keys().next().value as string)
+    canonicalHashes.set(raw, hash)
+  }
+  return hash
 }
 
 /** A strong ETag for a stored body, computed once when the entry is stored. */

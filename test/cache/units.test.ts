@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
-import { canonicalRequest, entryKey, principalOf, stableStringify } from '../../src/cache/keys.js'
+import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalOf, shortHash, stableStringify } from '../../src/cache/keys.js'
 import { guardStorage } from '../../src/cache/guard.js'
 import { createMemoryStorage } from '../../src/cache/memory.js'
 import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
@@ -28,6 +28,22 @@ t.test('keys: canonical request, hashed principal', async (t) => {
   const key = entryKey(list, { service_id: 's' }, p)
   t.notOk(key.includes('secret-token'))
   t.not(key, entryKey(contract.method('ListBackupPolicies'), { service_id: 's' }, p), 'the method is part of the key')
+})
+
+t.test('keys: the canonical hash of a request asked again is remembered, and is the same hash', async (t) => {
+  const list = contract.method('ListBackups')
+  const direct = (request: object): string => `e:ListBackups:p:${shortHash(canonicalRequest(list, request))}`
+  for (const request of [{ service_id: 'svc-1' }, {}, { service_id: '' }, { service_id: 'svc-1', unknown: 1 }]) {
+    t.equal(entryKey(list, request, 'p'), direct(request), `${JSON.stringify(request)}: first time`)
+    t.equal(entryKey(list, request, 'p'), direct(request), `${JSON.stringify(request)}: remembered`)
+  }
+  t.equal(entryKey(list, {}, 'p'), entryKey(list, { service_id: '' }, 'p'), 'defaults still filled in')
+  const nested = { service_id: 'svc-1', extra: { a: 1 } }
+  t.equal(entryKey(list, nested, 'p'), direct(nested), 'a request that is not flat is hashed every time, the same way')
+  t.not(entryKey(list, { service_id: 'svc-1' }, 'p'), entryKey(contract.method('ListBackupPolicies'), { service_id: 'svc-1' }, 'p'), 'per method')
+  for (let i = 0; i < MAX_CANONICAL_HASHES + 50; i++) entryKey(list, { service_id: `bound-${i}` }, 'p')
+  t.equal(canonicalHashesHeld(), MAX_CANONICAL_HASHES, 'bounded')
+  t.equal(entryKey(list, { service_id: 'bound-0' }, 'p'), direct({ service_id: 'bound-0' }), 'an evicted one is computed again')
 })
 
 t.test('the invalidation table covers the contract: every read has references, every write invalidates', async (t) => {

@@ -4,9 +4,9 @@
  * routes. Tests build the app the same way, against a simulator on loopback.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
+import type { ChildLoggerOptions, Logger } from 'pino'
 import type { Config } from './config.js'
-import { AccessLog } from './logger.js'
+import { AccessLog, requestChildLogger } from './logger.js'
 import errorHandling from './http/errors.js'
 import inputHygiene, { edgeServerOptions } from './http/limits.js'
 import loadShedding from './http/load-shedding.js'
@@ -32,6 +32,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new AccessLog(opts.logger),
+    childLoggerFactory: (logger, bindings, childOpts) => requestChildLogger(logger as Logger, bindings, childOpts as ChildLoggerOptions) as FastifyBaseLogger,
     // The id is chosen here, not fixed up in a hook, so the request's logger carries the id the caller gets back.
     requestIdHeader: false,
     genReqId: (req) => {

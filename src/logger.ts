@@ -5,7 +5,7 @@
  * library's message) and may quote a credential, which no path can target.
  */
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino'
+import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
 /** Header names (lower case, as Node gives them) whose values are credentials. */
@@ -51,6 +51,21 @@ function errSerializer (err: Error): unknown {
   return scrubStrings(pino.stdSerializers.err(err))
 }
 
+/**
+ * Where a request's child logger keeps its request id. Fastify's default
+ * child (`logger.child({ reqId })`) runs its bindings through the redaction
+ * of every top-level key (the `*.authorization` paths), which was 7% of what
+ * a cached read allocated; the id is added to each line by `mixin` instead.
+ */
+export const REQUEST_ID = Symbol('request id')
+
+/** Fastify's `childLoggerFactory`: a child that carries the request id without bindings. */
+export function requestChildLogger (logger: Logger, bindings: Record<string, unknown>, opts: ChildLoggerOptions): Logger {
+  const child = logger.child({}, opts) as Logger & { [REQUEST_ID]?: unknown }
+  child[REQUEST_ID] = bindings.reqId
+  return child
+}
+
 /** Build the logger; tests pass a destination to capture output. */
 export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream, pretty = process.stdout.isTTY): Logger {
   const options: LoggerOptions = {
@@ -58,7 +73,13 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     // Fastify's own req serializer (method, url, host, remote address) applies to request
     // lines and never includes headers; REDACT_PATHS covers a serializer that would.
-    serializers: { err: errSerializer }
+    serializers: { err: errSerializer },
+    // A request's lines carry its id (see REQUEST_ID).
+    mixin: (_obj, _level, logger) => {
+      const reqId = (logger as { [REQUEST_ID]?: unknown })[REQUEST_ID]
+      // A new object each time: pino merges the line into it.
+      return reqId === undefined ? {} : { reqId }
+    }
   }
   if (destination !== undefined) return pino(options, destination)
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } })

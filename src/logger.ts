@@ -4,6 +4,7 @@
  * more pass: their text comes from elsewhere (an upstream's details, a
  * library's message) and may quote a credential, which no path can target.
  */
+import type { EventEmitter } from 'node:events'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
@@ -59,10 +60,11 @@ function errSerializer (err: Error): unknown {
  */
 export const REQUEST_ID = Symbol('request id')
 
-/** Fastify's `childLoggerFactory`: a child that carries the request id without bindings. */
+/** Fastify's `childLoggerFactory`: a child that carries the request id beside its bindings (any others stay bindings). */
 export function requestChildLogger (logger: Logger, bindings: Record<string, unknown>, opts: ChildLoggerOptions): Logger {
-  const child = logger.child({}, opts) as Logger & { [REQUEST_ID]?: unknown }
-  child[REQUEST_ID] = bindings.reqId
+  const { reqId, ...others } = bindings
+  const child = logger.child(others, opts) as Logger & { [REQUEST_ID]?: unknown }
+  child[REQUEST_ID] = reqId
   return child
 }
 
@@ -83,29 +85,43 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
   }
   if (destination !== undefined) return pino(options, destination)
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } })
-  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxLength: LOG_BUFFER_MAX_BYTES })
-  // Lines below a batch go out within LOG_FLUSH_MS; the timer never keeps the process up.
-  setInterval(() => {
-    try {
-      stream.flush()
-    } catch {
-      // Destroyed (stdout closed): nothing left to flush.
-    }
-  }, LOG_FLUSH_MS).unref()
+  // Lines below a batch go out within LOG_FLUSH_MS (an unref'd timer, cleared on close).
+  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxLength: LOG_BUFFER_MAX_BYTES, periodicFlush: LOG_FLUSH_MS })
+  reportDrops(stream)
   return pino(options, stream)
+}
+
+/**
+ * Lines dropped because stdout stopped draining are counted, and said on
+ * stderr (one JSON line, at most every LOG_DROP_REPORT_MS): stdout itself
+ * is what is not taking lines.
+ */
+function reportDrops (stream: EventEmitter, now = Date.now): void {
+  let dropped = 0
+  let reportedAt = -Infinity
+  stream.on('drop', () => {
+    dropped++
+    const t = now()
+    if (t - reportedAt < LOG_DROP_REPORT_MS) return
+    reportedAt = t
+    process.stderr.write(`${JSON.stringify({ level: 40, time: t, pid: process.pid, dropped, msg: 'stdout is not draining: log lines dropped' })}\n`)
+  })
 }
 
 /**
  * stdout is written asynchronously and in batches: a write(2) once this
  * much is buffered, or every LOG_FLUSH_MS, instead of one blocking write
  * per line (about 10% of a cached read's CPU). pino flushes what is
- * buffered when the process exits, on an uncaught error too. If stdout
+ * buffered when the process exits, on an uncaught error too (a batch whose
+ * asynchronous write is under way at that moment may land after the lines
+ * flushed behind it). If stdout
  * stops draining, the buffer stops at LOG_BUFFER_MAX_BYTES and later lines
  * are dropped rather than growing the heap.
  */
 export const LOG_BATCH_BYTES = 4096
 export const LOG_FLUSH_MS = 100
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024
+export const LOG_DROP_REPORT_MS = 10_000
 
 /**
  * One access line per request at info ("request completed", with method,

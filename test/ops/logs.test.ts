@@ -220,3 +220,43 @@ t.test('a lone line is written within the flush interval, not held for a full ba
   t.match(JSON.parse(String(chunk)), { msg: 'lone line' }, 'out while the process is still running')
   t.equal(child.exitCode, null)
 })
+
+t.test('when stdout stops draining, lines are dropped (the buffer stays bounded) and stderr says so', async (t) => {
+  const script = [
+    "import { createLogger } from './src/logger.ts'",
+    "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
+    "const pad = 'x'.repeat(4000)",
+    // About 20 MiB: more than the 16 MiB buffer plus the pipe.
+    "for (let i = 0; i < 5000; i++) log.info({ i, pad }, 'line')",
+    'setTimeout(() => {}, 30_000)'
+  ].join('\n')
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  child.stdout.pause() // nobody reads stdout
+  let err = ''
+  child.stderr.setEncoding('utf8')
+  const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.stderr.on('data', (chunk: string) => {
+      err += chunk
+      const line = err.split('\n').find((l) => l.includes('log lines dropped'))
+      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>)
+    })
+    child.on('exit', () => reject(new Error(`exited without a report; stderr: ${err}`)))
+  })
+  t.match(report, { level: 40, msg: 'stdout is not draining: log lines dropped' })
+  t.ok((report.dropped as number) >= 1, 'with a count')
+  t.equal(child.exitCode, null, 'and the process is still up')
+})
+
+t.test("a request's own lines carry its id: a route's line, an errored request's line", async (t) => {
+  const { app, sim, logs } = await buildTestApp(t, { env: { LOG_LEVEL: 'debug' } })
+  await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup?unknown=1', headers: { authorization: 'Bearer vbase-dev-token', 'x-request-id': 'own-1' } })
+  sim.faults.failNext(1, status.INTERNAL)
+  await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup', headers: { authorization: 'Bearer vbase-dev-token', 'cache-control': 'no-cache', 'x-request-id': 'own-2' } })
+  const lines = logs.map((l) => JSON.parse(l) as Line)
+  t.ok(lines.some((l) => l.msg === 'unknown query parameter ignored' && l.reqId === 'own-1'), 'the route logged through request.log')
+  const errored = lines.filter((l) => l.reqId === 'own-2')
+  t.ok(errored.length >= 2, `${errored.length} lines for the failed request`)
+  t.ok(errored.some((l) => l.level >= 40), 'its warning or error line among them')
+  t.equal(lines.filter((l) => l.reqId === 'own-1' || l.reqId === 'own-2').filter((l) => l.msg === 'request completed' || l.msg === 'request errored').length, 2, 'one access line each')
+})

@@ -5,7 +5,9 @@
  * the entry, mapping it and serializing it again (a quarter of a cached
  * read's CPU). Two callers share an entry only when their own answers are
  * byte for byte the same, so nobody gets a body that is not theirs. Bounded
- * by total bytes, least recently used out first; one per app instance.
+ * by total bytes (keys and a per-entry overhead counted too, so many small
+ * bodies stay within it), least recently used out first; one per app
+ * instance.
  */
 
 /** Default bound of the rendered bodies kept, in bytes. */
@@ -35,15 +37,15 @@ export class RenderedBodies {
     const old = this.#bodies.get(key)
     if (old !== undefined) {
       this.#bodies.delete(key)
-      this.#bytes -= old.length * 2
+      this.#bytes -= cost(key, old)
     }
-    if (body.length * 2 > this.#maxBytes) return body
+    if (cost(key, body) > this.#maxBytes) return body
     this.#bodies.set(key, body)
-    this.#bytes += body.length * 2
+    this.#bytes += cost(key, body)
     for (const [k, b] of this.#bodies) {
       if (this.#bytes <= this.#maxBytes) break
       this.#bodies.delete(k)
-      this.#bytes -= b.length * 2
+      this.#bytes -= cost(k, b)
     }
     return body
   }
@@ -52,7 +54,16 @@ export class RenderedBodies {
     return this.#bodies.size
   }
 
+  /** What the entries are counted as against the bound. */
   get bytes (): number {
     return this.#bytes
   }
+}
+
+/** Bytes counted for an entry beyond its strings: the Map's slot and the string headers. */
+export const ENTRY_OVERHEAD_BYTES = 64
+
+/** An entry's weight: both strings at two bytes a character, and the overhead. */
+function cost (key: string, body: string): number {
+  return 2 * (key.length + body.length) + ENTRY_OVERHEAD_BYTES
 }

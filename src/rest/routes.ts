@@ -66,7 +66,7 @@ function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, do
 }
 
 /** Cancel the upstream call when the HTTP client goes away before the answer. */
-function disconnectSignal (reply: FastifyReply): AbortSignal {
+export function disconnectSignal (reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   // Made on first use: the client may be gone already.
   if (reply.raw.destroyed && !reply.raw.writableFinished) controller.abort()
@@ -81,7 +81,7 @@ function disconnectSignal (reply: FastifyReply): AbortSignal {
  */
 function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
   let signal: AbortSignal | undefined
-  return Object.defineProperty(ctx, 'signal', { enumerable: true, get: () => (signal ??= disconnectSignal(reply)) })
+  return Object.defineProperty(ctx, 'signal', { enumerable: true, configurable: true, get: () => (signal ??= disconnectSignal(reply)) })
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'

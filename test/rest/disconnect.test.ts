@@ -5,8 +5,10 @@
  * whoever else waits for it, so it runs on and its answer is cached for
  * the next caller. Either way the gateway keeps serving.
  */
+import { EventEmitter } from 'node:events'
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { disconnectSignal } from '../../src/rest/routes.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 import { scrape, total } from '../helpers/metrics.js'
@@ -58,4 +60,25 @@ t.test('cached read: the client gone mid-call leaves the shared call running, an
   t.equal(next.statusCode, 200)
   t.equal(next.headers['x-cache'], 'hit', 'the next caller gets the answer from the cache')
   t.equal(sim.callCount('ListBackups'), 1, 'without another upstream call')
+})
+
+t.test('disconnectSignal: aborted if the client is already gone when it is made, or when it goes; not after a finished answer', async (t) => {
+  const fake = (destroyed: boolean, writableFinished: boolean): FastifyReply & { raw: EventEmitter & { destroyed: boolean, writableFinished: boolean } } =>
+    ({ raw: Object.assign(new EventEmitter(), { destroyed, writableFinished }) }) as unknown as FastifyReply & { raw: EventEmitter & { destroyed: boolean, writableFinished: boolean } }
+
+  t.equal(disconnectSignal(fake(true, false)).aborted, true, 'gone before the signal was needed')
+
+  const later = fake(false, false)
+  const signal = disconnectSignal(later)
+  t.equal(signal.aborted, false)
+  later.raw.destroyed = true
+  later.raw.emit('close')
+  t.equal(signal.aborted, true, 'gone while waiting')
+
+  const done = fake(false, false)
+  const kept = disconnectSignal(done)
+  done.raw.writableFinished = true
+  done.raw.emit('close')
+  t.equal(kept.aborted, false, 'a connection closing after the answer cancels nothing')
+  t.equal(disconnectSignal(fake(true, true)).aborted, false, 'nor one already closed after it')
 })

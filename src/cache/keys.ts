@@ -61,6 +61,8 @@ export function entryKey (method: MethodInfo, request: object, principal: string
  */
 const canonicalHashes = new Map<string, string>()
 export const MAX_CANONICAL_HASHES = 1024
+/** Longer requests are hashed every time, so the memo stays small in bytes too. */
+export const MAX_MEMO_REQUEST_CHARS = 512
 
 /** How many canonical hashes are kept now (for tests of the bound). */
 export function canonicalHashesHeld (): number {
@@ -71,6 +73,7 @@ function canonicalHash (method: MethodInfo, request: object): string {
   const flat = Object.values(request).every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
   if (!flat) return shortHash(canonicalRequest(method, request))
   const raw = `${method.name} ${JSON.stringify(request)}`
+  if (raw.length > MAX_MEMO_REQUEST_CHARS) return shortHash(canonicalRequest(method, request))
   let hash = canonicalHashes.get(raw)
   if (hash === undefined) {
     hash = shortHash(canonicalRequest(method, request))

@@ -98,7 +98,7 @@ export function securityHeaders (options: HelmetOptions = helmetOptions()): Reco
 export default fp<SecurityOptions>(async function security (fastify, { config }) {
   if (config.SECURITY_HEADERS) {
     const headers = securityHeaders()
-    fastify.addHook('onRequest', function securityHeaders (_request, reply, done) {
+    fastify.addHook('onRequest', function setSecurityHeaders (_request, reply, done) {
       reply.headers(headers)
       done()
     })

@@ -110,10 +110,10 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   const cacheStorageErrors = new Counter({ name: 'vbgw_cache_storage_errors_total', help: 'Cache storage operations that failed or timed out (the read went upstream)', registers })
   const loaderBatchSize = new Histogram({ name: 'vbgw_graphql_loader_batch_size', help: 'Queries per GraphQL loader batch, by type and field', labelNames: ['type', 'field'], buckets: BATCH_BUCKETS, registers })
 
-  // The children of each label set, looked up by one string: prom-client
-  // would otherwise sort and join the labels on every update, several times
-  // per request. Bounded as the labels are: route patterns, status codes,
-  // capped operation names, contract methods, gRPC codes.
+  // The children of each label set, looked up by one string, so an update
+  // builds no label object (prom-client still hashes the labels it was given
+  // on each update). Bounded as the labels are: route patterns, status
+  // codes, capped operation names, contract methods, gRPC codes.
   const httpSeries = new Children<{ requests: Counter.Internal, duration: Histogram.Internal<typeof httpLabels[number]> }>()
   const inFlightOf = new Children<Gauge.Internal<'method'>>()
   const callSeries = new Children<{ calls: Counter.Internal, duration: Histogram.Internal<'method' | 'code'> }>()

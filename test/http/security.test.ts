@@ -6,7 +6,7 @@
  * has an inline script. CORS answers only the configured origins.
  */
 import t, { type Test } from 'tap'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../../src/config.js'
 import { CORS_ALLOWED_HEADERS } from '../../src/http/security.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
@@ -193,4 +193,22 @@ t.test('CORS', async (t) => {
       t.throws(() => loadConfig({ CORS_ORIGINS: bad }), /CORS_ORIGINS/, bad)
     }
   })
+})
+
+t.test('helmet builds the headers once, at registration, not per request', async (t) => {
+  const helmetModule = await import('helmet')
+  let built = 0
+  const counting = ((...args: Parameters<typeof helmetModule.default>) => { built++; return helmetModule.default(...args) }) as typeof helmetModule.default
+  const { default: security } = await t.mockImport<typeof import('../../src/http/security.js')>('../../src/http/security.js', {
+    helmet: { ...helmetModule, default: Object.assign(counting, helmetModule.default) }
+  })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(security, { config: { SECURITY_HEADERS: true } })
+  app.get('/x', async () => 'ok')
+  for (let i = 0; i < 5; i++) {
+    const res = await app.inject('/x')
+    t.match(res.headers['content-security-policy'], /default-src 'self'/)
+  }
+  t.equal(built, 1, 'one helmet middleware for five requests')
 })

@@ -96,12 +96,12 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
  * stderr (one JSON line, at most every LOG_DROP_REPORT_MS): stdout itself
  * is what is not taking lines.
  */
-function reportDrops (stream: EventEmitter, now = Date.now): void {
+function reportDrops (stream: EventEmitter): void {
   let dropped = 0
   let reportedAt = -Infinity
   stream.on('drop', () => {
     dropped++
-    const t = now()
+    const t = Date.now()
     if (t - reportedAt < LOG_DROP_REPORT_MS) return
     reportedAt = t
     process.stderr.write(`${JSON.stringify({ level: 40, time: t, pid: process.pid, dropped, msg: 'stdout is not draining: log lines dropped' })}\n`)

@@ -43,8 +43,6 @@ export interface RouteOptions {
   cacheTtlMs: number
   /** Refuse simple cross-site requests to writes (CSRF_PREVENTION); reads change nothing. */
   csrf?: boolean
-  /** Bound of the rendered bodies of cached reads kept for reuse (src/rest/rendered.ts). */
-  renderedMaxBytes?: number
 }
 
 /** Compile the routes of every method in the contract; an unsupported rule stops the boot. */
@@ -88,7 +86,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** Register one Fastify route per contract method. */
 export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {
-  const rendered = new RenderedBodies(opts.renderedMaxBytes)
+  const rendered = new RenderedBodies()
   for (const { method, path } of routes) {
     fastify.route({
       method: method.http.verb,

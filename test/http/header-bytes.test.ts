@@ -5,32 +5,18 @@
  * Authorization header holding them is a 401 before any upstream call, on
  * both surfaces; never a 500. `inject` cannot send such bytes: a real socket.
  */
-import net from 'node:net'
+import type net from 'node:net'
 import t from 'tap'
 import { DEMO_SERVICE_IDS, DEV_TOKEN, startSimulator } from '../../src/simulator/index.js'
 import { createUpstreamClient } from '../../src/upstream/client.js'
 import { contract } from '../../src/upstream/contract.js'
 import { contextFromHeaders, toMetadata } from '../../src/upstream/metadata.js'
 import { buildTestApp } from '../helpers/app.js'
+import { raw } from '../helpers/raw-http.js'
 
 const [CATALOG] = DEMO_SERVICE_IDS
 const BEARER = `Bearer ${DEV_TOKEN}`
 const LIST = `/v1/vbase/${CATALOG}/backup`
-
-/** Send `request` as is on a new connection and read the answer until the server closes it. */
-function raw (port: number, request: Buffer): Promise<{ status: number, body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (c) => chunks.push(c))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const [head = '', body = ''] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n', 2)
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body })
-    })
-    socket.write(request)
-  })
-}
 
 /** A request with `Connection: close`; `extra` is written as raw bytes (latin1), as a client may. */
 function request (lines: string[], extra: string, body = ''): Buffer {

@@ -6,12 +6,12 @@
  * (duplicate headers, oversized heads, broken framing) goes over a real
  * socket to `app.listen()`.
  */
-import net from 'node:net'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { repeatedHeaders } from '../../src/http/limits.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
+import { raw } from '../helpers/raw-http.js'
 
 const [CATALOG] = DEMO_SERVICE_IDS
 const BEARER = `Bearer ${DEV_TOKEN}`
@@ -19,25 +19,6 @@ const WRITE = `/v1/vbase/${CATALOG}/backup`
 const createBackup = JSON.stringify({ organization_id: DEMO_ORG_ID, db_name: 'catalog', collection_names: ['docs'], backup_name: 'hygiene' })
 
 /** A raw HTTP exchange's answer. */
-interface RawAnswer { status: number, headers: string, body: string }
-
-/** Send `request` as is on a new connection and read the answer until the server closes it. */
-function raw (port: number, request: string | Buffer): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (c) => chunks.push(c))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      const [head = '', body = ''] = text.split('\r\n\r\n', 2)
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body })
-    })
-    // Not end(): a half-closed connection may be dropped before a slow answer.
-    socket.write(request)
-  })
-}
-
 /** A request head with `Connection: close`, so the server ends the exchange. */
 function head (lines: string[]): string {
   return [...lines, 'Host: 127.0.0.1', 'Connection: close', '', ''].join('\r\n')

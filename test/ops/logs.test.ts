@@ -5,9 +5,9 @@
  * failure, UNAUTHENTICATED, validation errors and retries, the embedded
  * simulator's lines included; pretty output only on a TTY.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { type EventEmitter, once } from 'node:events'
-import { Writable } from 'node:stream'
+import { type Readable, Writable } from 'node:stream'
 import t from 'tap'
 import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
@@ -31,6 +31,16 @@ type Line = Record<string, unknown> & { msg?: string, reqId?: string, level: num
 
 function sink (lines: string[]): Writable {
   return new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+}
+
+/** A child process logging through the real stdout logger (`log`), running `body` after it is made. */
+function loggingProcess (body: string[], stderr: 'ignore' | 'pipe' = 'ignore'): ChildProcessByStdio<null, Readable, Readable | null> {
+  const script = [
+    "import { createLogger } from './src/logger.ts'",
+    "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
+    ...body
+  ].join('\n')
+  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', stderr] }) as ChildProcessByStdio<null, Readable, Readable | null>
 }
 
 t.test('request ids: honored, returned, logged and forwarded upstream; bad ones replaced everywhere', async (t) => {
@@ -191,13 +201,7 @@ t.test('stdout is written asynchronously, and every line is out when the process
   // A burst then an exit, normal and by an uncaught error: what is still buffered is flushed.
   const LINES = 5000
   for (const ending of ['process.exit(0)', 'throw new Error("boom")']) {
-    const script = [
-      "import { createLogger } from './src/logger.ts'",
-      "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
-      `for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line')`,
-      ending
-    ].join('\n')
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const child = loggingProcess([`for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line')`, ending])
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
     const [code] = await once(child, 'close') as [number]
@@ -209,12 +213,7 @@ t.test('stdout is written asynchronously, and every line is out when the process
 })
 
 t.test('a lone line is written within the flush interval, not held for a full batch', async (t) => {
-  const script = [
-    "import { createLogger } from './src/logger.ts'",
-    "createLogger({ LOG_LEVEL: 'info' }, undefined, false).info('lone line')",
-    'setTimeout(() => {}, 30_000)'
-  ].join('\n')
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = loggingProcess(["log.info('lone line')", 'setTimeout(() => {}, 30_000)'])
   t.teardown(() => { child.kill('SIGKILL') })
   const [chunk] = await once(child.stdout, 'data') as [Buffer]
   t.match(JSON.parse(String(chunk)), { msg: 'lone line' }, 'out while the process is still running')
@@ -222,21 +221,20 @@ t.test('a lone line is written within the flush interval, not held for a full ba
 })
 
 t.test('when stdout stops draining, lines are dropped (the buffer stays bounded) and stderr says so', async (t) => {
-  const script = [
-    "import { createLogger } from './src/logger.ts'",
-    "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
+  const child = loggingProcess([
     "const pad = 'x'.repeat(4000)",
     // About 20 MiB: more than the 16 MiB buffer plus the pipe.
     "for (let i = 0; i < 5000; i++) log.info({ i, pad }, 'line')",
     'setTimeout(() => {}, 30_000)'
-  ].join('\n')
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  ], 'pipe')
   t.teardown(() => { child.kill('SIGKILL') })
   child.stdout.pause() // nobody reads stdout
+  const stderr = child.stderr
+  if (stderr === null) throw new Error('stderr is piped')
   let err = ''
-  child.stderr.setEncoding('utf8')
+  stderr.setEncoding('utf8')
   const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stderr.on('data', (chunk: string) => {
+    stderr.on('data', (chunk: string) => {
       err += chunk
       const line = err.split('\n').find((l) => l.includes('log lines dropped'))
       if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>)

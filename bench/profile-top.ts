@@ -2,8 +2,10 @@
  * Summarize a V8 .cpuprofile (from `npm run bench -- --profile <dir>`):
  * self time by function and by package or source file, heaviest first.
  *
- *   npx tsx bench/profile-top.ts <file.cpuprofile> [rows] [function[,function...]]
+ *   npx tsx bench/profile-top.ts [--skip <seconds>] <file.cpuprofile> [rows] [function[,function...]]
  *
+ * `--skip` leaves out the first seconds of the profile (the boot: module
+ * loading, compiling), so a steady-state scenario is read on its own.
  * With function names, also show each one's inclusive time (itself and
  * what it calls) and the call stacks (up to 6 frames) its self time comes
  * from.
@@ -13,16 +15,24 @@ import { readFileSync } from 'node:fs'
 interface Node { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 interface Profile { nodes: Node[], samples: number[], timeDeltas: number[] }
 
-const [file, rowsArg, focus] = process.argv.slice(2)
-if (file === undefined) {
-  process.stderr.write('usage: tsx bench/profile-top.ts <file.cpuprofile> [rows]\n')
+const args = process.argv.slice(2)
+const skipAt = args.indexOf('--skip')
+const skipMs = skipAt < 0 ? 0 : Number(args.splice(skipAt, 2)[1]) * 1000
+const [file, rowsArg, focus] = args
+if (file === undefined || !Number.isFinite(skipMs)) {
+  process.stderr.write('usage: tsx bench/profile-top.ts [--skip <seconds>] <file.cpuprofile> [rows] [function[,function...]]\n')
   process.exit(2)
 }
 const rows = Number(rowsArg ?? 30)
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const self = new Map<number, number>()
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+let elapsedUs = 0
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0
+  elapsedUs += delta
+  if (elapsedUs >= skipMs * 1000) self.set(id, (self.get(id) ?? 0) + delta)
+})
 const IDLE = new Set(['(idle)', '(program)'])
 const total = [...self.values()].reduce((a, b) => a + b, 0)
 // Percentages are of busy time: a gateway waiting on its load is idle, and that says nothing about where its CPU goes.

@@ -15,7 +15,9 @@
  * each gateway; summarize with bench/profile-top.ts), --only <ids>
  * (comma-separated scenario ids, e.g. B-memory,E-memory), --no-write,
  * --json <file>, --env KEY=VALUE (repeatable; gateway environment, e.g.
- * --env METRICS_ENABLED=false, to price a feature), --verbose.
+ * --env METRICS_ENABLED=false, to price a feature), --node-flag <flag>
+ * (repeatable; a node or V8 flag of the gateways, e.g.
+ * --node-flag=--max-semi-space-size=8), --verbose.
  */
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     only: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    'node-flag': { type: 'string', multiple: true, default: [] },
     verbose: { type: 'boolean', default: false }
   }
 })
@@ -71,6 +74,7 @@ const result = await runBench({
   verbose: values.verbose,
   ...(values.only === undefined ? {} : { only: values.only.split(',') }),
   env,
+  nodeFlags: values['node-flag'],
   log: (line) => process.stderr.write(`${line}\n`)
 })
 const report = renderReport(result)

@@ -43,6 +43,8 @@ export interface BenchOptions {
   only?: string[]
   /** Gateway environment on top of GATEWAY_ENV, to compare configurations (e.g. METRICS_ENABLED=false). */
   env?: Readonly<Record<string, string>>
+  /** node or V8 flags of the gateway processes (not the floors), to price one side by side. */
+  nodeFlags?: string[]
   /** Progress lines. */
   log: (line: string) => void
 }
@@ -84,6 +86,8 @@ export interface BenchResult {
   exactRequests: number
   /** What the gateways' environment sets beyond LOG_LEVEL. */
   gatewayEnv: Readonly<Record<string, string>>
+  /** node flags of the gateway processes (--node-flag). */
+  gatewayNodeFlags: string[]
   startedAt: string
   durationS: number
   rows: Measurement[]
@@ -123,7 +127,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
   const runtime = opts.root === 'dist' ? 'compiled' : 'tsx'
   if (runtime === 'compiled') await compileChildren()
   async function start<I> (name: string, entry: string, args: string[], cpu: number | undefined, profile = false): Promise<Child<I>> {
-    const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags: profile ? profileFlags(name) : [] })
+    const nodeFlags = [...(entry === 'gateway' ? opts.nodeFlags ?? [] : []), ...(profile ? profileFlags(name) : [])]
+    const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags })
     children.push(child)
     log(`   ${name} ready (pid ${child.pid}${cpu === undefined ? '' : `, CPU ${cpu}`})`)
     return child
@@ -321,6 +326,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       plan,
       logLevel: opts.logLevel,
       gatewayEnv: { ...GATEWAY_ENV, ...opts.env },
+      gatewayNodeFlags: opts.nodeFlags ?? [],
       exactRequests: mode.exactRequests,
       startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
       durationS: 0,

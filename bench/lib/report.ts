@@ -34,7 +34,8 @@ export function renderReport (r: BenchResult): string {
     `load average at start ${r.machine.loadavg}.`)
   const env = Object.entries(r.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ')
   lines.push(`Run: ${runs}; gateway from ${r.root === 'dist' ? 'dist/ (tsc output) under node' : 'src/ through tsx'}, ` +
-    `default configuration except LOG_LEVEL=${r.logLevel}${env === '' ? '' : ` ${env}`}; ` +
+    `default configuration except LOG_LEVEL=${r.logLevel}${env === '' ? '' : ` ${env}`}` +
+    `${r.gatewayNodeFlags.length === 0 ? '' : `, node flags ${r.gatewayNodeFlags.join(' ')}`}; ` +
     `${r.plan.description}; took ${num(r.durationS, 0)} s; ${r.startedAt}.`)
   lines.push('')
   lines.push('| scenario | c | req/s | x direct | x bare | p50 ms | p99 ms | CPU ms/req | RSS MB | upstream calls/req | failures |')

@@ -1,6 +1,6 @@
 /**
  * Bench child: the gateway, built exactly as src/server.ts builds it
- * (buildApp with the validated configuration), listening on a loopback
+ * (the validated configuration, its heap tuning, buildApp), listening on a loopback
  * port, logging to stdout (dropped by the parent unless --verbose).
  * With `naive`, it also serves the bench's naive GraphQL schema on
  * /naive/graphql (bench/lib/naive-graphql.ts) for scenario C's comparison.
@@ -10,6 +10,7 @@
 import type * as AppModule from '../../src/app.js'
 import type * as ConfigModule from '../../src/config.js'
 import type * as LoggerModule from '../../src/logger.js'
+import type * as HeapModule from '../../src/ops/heap.js'
 import { importGateway, ownUsage, serveParent, type CodeRoot } from '../lib/ipc.js'
 import { registerNaiveGraphql } from '../lib/naive-graphql.js'
 
@@ -20,9 +21,11 @@ if (upstream === undefined || envJson === undefined) throw new Error('usage: gat
 const { buildApp } = await importGateway<typeof AppModule>(root, 'app.js')
 const { loadConfig } = await importGateway<typeof ConfigModule>(root, 'config.js')
 const { createLogger } = await importGateway<typeof LoggerModule>(root, 'logger.js')
+const { tuneHeap } = await importGateway<typeof HeapModule>(root, 'ops/heap.js')
 
 // An explicit environment: nothing from the shell or a .env file leaks into the numbers.
 const config = loadConfig(JSON.parse(envJson) as Record<string, string>)
+tuneHeap(config.HEAP_GROWING_PERCENT)
 const logger = createLogger(config, undefined, false)
 const app = await buildApp({ config, upstream, logger })
 if (naive === 'naive') await registerNaiveGraphql(app, root)

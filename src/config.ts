@@ -46,6 +46,11 @@ export interface Config {
   SHUTDOWN_DELAY_MS: number
   /** After the listener closes, how long in-flight requests get to finish before the process exits 1. */
   SHUTDOWN_GRACE_MS: number
+  /**
+   * How far V8 lets the heap grow past what the last full GC kept before the
+   * next one, in percent (V8's --heap-growing-percent); 0 leaves V8's own choice.
+   */
+  HEAP_GROWING_PERCENT: number
   SIM_PORT: number
   SIM_TOKENS?: string
   SIM_SEED: boolean
@@ -122,6 +127,7 @@ const schema = {
     METRICS_ENABLED: { type: 'boolean', default: true },
     SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0 },
     SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1 },
+    HEAP_GROWING_PERCENT: { type: 'integer', default: 50, minimum: 0, maximum: 400 },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },

@@ -7,10 +7,12 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { createLogger } from './logger.js'
+import { tuneHeap } from './ops/heap.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from './simulator/seed.js'
 import { startSimulator, type Simulator } from './simulator/index.js'
 
 const config = loadConfig()
+tuneHeap(config.HEAP_GROWING_PERCENT)
 const logger = createLogger(config)
 
 let simulator: Simulator | undefined

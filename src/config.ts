@@ -127,7 +127,7 @@ const schema = {
     METRICS_ENABLED: { type: 'boolean', default: true },
     SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0 },
     SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1 },
-    HEAP_GROWING_PERCENT: { type: 'integer', default: 50, minimum: 0, maximum: 400 },
+    HEAP_GROWING_PERCENT: { type: 'integer', default: 100, minimum: 0, maximum: 400 },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },

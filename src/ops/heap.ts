@@ -3,8 +3,10 @@
  * generation grow to two to four times what its last full GC kept before it
  * collects again: the gateway's live heap stays near 30-40 MB, yet its RSS
  * reached 185 MB in the benchmark's cached scenario. A fixed growth factor
- * keeps RSS near the live data; the cost is more frequent full GCs, which V8
- * runs mostly off the main thread (see bench/RESULTS.md for the figures).
+ * keeps RSS nearer the live data; the cost is more frequent full GCs. At
+ * 100% (the default) RSS under that load was 140 MB with no CPU cost the
+ * benchmark could see; 50% gave 130 MB but up to 15% more CPU per cached
+ * read (bench/RESULTS.md).
  */
 import v8 from 'node:v8'
 

@@ -5,8 +5,8 @@
  * reached 185 MB in the benchmark's cached scenario. A fixed growth factor
  * keeps RSS nearer the live data; the cost is more frequent full GCs. At
  * 100% (the default) RSS under that load was 140 MB with no CPU cost the
- * benchmark could see; 50% gave 130 MB but up to 15% more CPU per cached
- * read (bench/RESULTS.md).
+ * benchmark could see; 50% gave 130 MB but 17-46% more CPU per cached
+ * read in four of five side-by-side rounds (bench/RESULTS.md).
  */
 import v8 from 'node:v8'
 

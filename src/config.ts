@@ -78,6 +78,8 @@ export interface Config {
   BODY_LIMIT_BYTES: number
   /** Largest request head (request line and headers) Node's HTTP parser accepts; past it, 431. */
   MAX_HEADER_BYTES: number
+  /** Longest a client may take to send a whole request (head and body); past it, 408. 0 turns it off. */
+  REQUEST_TIMEOUT_MS: number
   /** Proxies in front of the gateway whose X-Forwarded-For is trusted, in hops; 0 trusts none. */
   TRUST_PROXY: number
   /** Requests per principal (or per IP without a token) per window; 0 turns rate limiting off. */
@@ -145,6 +147,7 @@ const schema = {
     CORS_ORIGINS: { type: 'string', pattern: '^(\\*|https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)$' },
     BODY_LIMIT_BYTES: { type: 'integer', default: 1048576, minimum: 1 },
     MAX_HEADER_BYTES: { type: 'integer', default: 16384, minimum: 1024 },
+    REQUEST_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 0 },
     TRUST_PROXY: { type: 'integer', default: 0, minimum: 0 },
     RATE_LIMIT_MAX: { type: 'integer', default: 600, minimum: 0 },
     RATE_LIMIT_IP_MAX: { type: 'integer', minimum: 0 },

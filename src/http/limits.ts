@@ -3,6 +3,10 @@
  * google.rpc.Status body, never a 500, and the process stays up.
  *
  * - Body size: BODY_LIMIT_BYTES, past it 413 (Fastify stops reading).
+ * - Time to send a request: REQUEST_TIMEOUT_MS for the head and body
+ *   together, past it 408 and the connection closes. Fastify turns Node's
+ *   request timeout off, which lets a client trickling its body hold a
+ *   connection forever. Time spent answering does not count.
  * - Head size: MAX_HEADER_BYTES for Node's HTTP parser, past it 431; other
  *   requests the parser refuses (malformed lines, conflicting lengths) 400.
  *   These never reach Fastify's routing, so `clientErrorHandler` writes the
@@ -37,18 +41,29 @@ export const SINGLE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'co
 /** Fastify constructor options for the limits, spread into `Fastify({...})` in src/app.ts. */
 export interface EdgeServerOptions {
   bodyLimit: number
+  requestTimeout: number
   http: ServerOptions
   clientErrorHandler: (this: FastifyInstance, err: ConnectionError, socket: Socket) => void
   frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => void
   trustProxy: boolean | ((address: string, hop: number) => boolean)
 }
 
-/** The Fastify options for BODY_LIMIT_BYTES, MAX_HEADER_BYTES and TRUST_PROXY. */
-export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'MAX_HEADER_BYTES' | 'TRUST_PROXY'>): EdgeServerOptions {
+/** The Fastify options for BODY_LIMIT_BYTES, REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES and TRUST_PROXY. */
+export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'MAX_HEADER_BYTES' | 'TRUST_PROXY'>): EdgeServerOptions {
   const hops = config.TRUST_PROXY
+  const timeoutMs = config.REQUEST_TIMEOUT_MS
   return {
     bodyLimit: config.BODY_LIMIT_BYTES,
-    http: { maxHeaderSize: config.MAX_HEADER_BYTES },
+    requestTimeout: timeoutMs,
+    http: {
+      maxHeaderSize: config.MAX_HEADER_BYTES,
+      // Node ignores a request timeout shorter than its head timeout (60 s by
+      // default), and checks for late requests every 30 s, which would let
+      // one take up to 30 s more than allowed: check ten times per timeout.
+      ...(timeoutMs > 0
+        ? { headersTimeout: Math.min(60_000, timeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(timeoutMs / 10))) }
+        : {})
+    },
     clientErrorHandler,
     frameworkErrors,
     // Per-IP rate limits need the client's address, not the load balancer's:

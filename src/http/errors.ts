@@ -22,6 +22,13 @@ export function sendStatus (reply: FastifyReply, view: ErrorView): FastifyReply 
   return reply.code(view.httpStatus).type('application/json; charset=utf-8').send(body)
 }
 
+/**
+ * Seconds a caller refused with 503 VBGW_OVERLOADED is told to wait before
+ * trying again (Retry-After): the upstream queue turns over within a
+ * second, and load shedding samples the pressure once a second.
+ */
+export const OVERLOADED_RETRY_AFTER_S = 1
+
 /** The one 404 for an unknown route, also used by scoped not-found handlers (src/rest). */
 export function sendNotFound (request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendStatus(reply, {
@@ -40,6 +47,7 @@ export default fp(async function errorHandling (fastify) {
     const view = describeError(err)
     if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
     else request.log.info({ code: view.grpcStatus, message: view.message }, 'request rejected')
+    if ((err as { code?: unknown }).code === 'VBGW_OVERLOADED' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
     return sendStatus(reply, view)
   })
 

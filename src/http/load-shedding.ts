@@ -31,6 +31,7 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { principalOf } from '../cache/keys.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
+import { OVERLOADED_RETRY_AFTER_S } from './errors.js'
 
 /** Options of the load-shedding plugin. */
 export interface LoadSheddingOptions {
@@ -65,9 +66,6 @@ export function retryIn (seconds: number): string {
 /** Routes never rate limited nor shed: liveness, readiness, metrics. */
 export const EXEMPT_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics'])
 
-/** Seconds a shed request is told to wait (under-pressure samples once a second). */
-export const SHED_RETRY_AFTER_S = 1
-
 function exempt (request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' || EXEMPT_ROUTES.has(request.routeOptions.url ?? '')
 }
@@ -87,7 +85,8 @@ export function heapLimitBytes (ratio: number, heapSizeLimit = getHeapStatistics
 async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
   if (exempt(request)) return
   request.log.warn({ pressure: type, value }, 'shedding load')
-  reply.header('retry-after', SHED_RETRY_AFTER_S)
+  // Set here too: a shed GraphQL request is answered by mercurius, not by the REST error handler.
+  reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
   throw new errors.Overloaded()
 }
 

@@ -121,6 +121,7 @@ t.test('load shedding on heap pressure', async (t) => {
   t.equal(sim.callCount(), 0, 'the simulator saw no call')
   const graphql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: BEARER, 'content-type': 'application/json' }, payload: { query: '{ __typename }' } })
   t.equal(graphql.statusCode, 503)
+  t.equal(graphql.headers['retry-after'], '1')
   t.equal(graphql.json().errors[0].extensions.code, 'UPSTREAM_UNAVAILABLE')
   for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 503, `${url} still answers`)
 })

@@ -97,6 +97,7 @@ t.test('through the gateway', async (t) => {
 
     const refused = await app.inject({ url: list(2), headers: { authorization: BEARER } })
     t.equal(refused.statusCode, 503)
+    t.equal(refused.headers['retry-after'], '1', 'told when to try again')
     t.same(refused.json(), { code: 14, message: 'the gateway is overloaded, try again shortly', details: [] })
     t.equal(sim.callCount(), 2, 'the upstream never saw the third call')
 

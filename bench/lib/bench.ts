@@ -86,7 +86,7 @@ export interface BenchResult {
   exactRequests: number
   /** What the gateways' environment sets beyond LOG_LEVEL. */
   gatewayEnv: Readonly<Record<string, string>>
-  /** node flags of the gateway processes (--node-flag). */
+  /** The --node-flag flags the gateway process reported running with. */
   gatewayNodeFlags: string[]
   startedAt: string
   durationS: number
@@ -104,7 +104,8 @@ export interface BenchResult {
 export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '0' }
 
 interface Sim { seeded: number }
-interface Port { port: number }
+/** What a gateway child reports when ready: its port, and the node flags it runs with. */
+interface Port { port: number, execArgv: string[] }
 type CallCount = { total: number, byMethod: Record<string, number> }
 
 /** Run the whole benchmark. */
@@ -326,7 +327,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       plan,
       logLevel: opts.logLevel,
       gatewayEnv: { ...GATEWAY_ENV, ...opts.env },
-      gatewayNodeFlags: opts.nodeFlags ?? [],
+      // As the gateway reports them: a flag that did not reach it is not claimed.
+      gatewayNodeFlags: (opts.nodeFlags ?? []).filter((flag) => gw.info.execArgv.includes(flag)),
       exactRequests: mode.exactRequests,
       startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
       durationS: 0,

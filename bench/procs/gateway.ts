@@ -33,7 +33,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : 0
 
-serveParent({ port }, {
+serveParent({ port, execArgv: process.execArgv }, {
   usage: () => ownUsage(),
   gc: () => { globalThis.gc?.(); return ownUsage() }
 }, async () => { await app.close() })

@@ -29,6 +29,8 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
     pin: false,
     redisUrl: redis ? `${TEST_REDIS}/${SMOKE_REDIS_DB}` : undefined,
     logLevel: 'warn',
+    // A harmless V8 flag, to see --node-flag reach the gateway and the report.
+    nodeFlags: ['--max-semi-space-size=8'],
     log: () => {}
   })
 
@@ -56,6 +58,7 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.match(report, /^\| scenario \| c \| req\/s \| x direct \| x bare \| p50 ms \| p99 ms \| CPU ms\/req \| RSS MB \|/m)
   for (const row of result.rows) t.ok(report.includes(`| ${row.label} | ${row.connections} |`), `${row.id} in the table`)
   t.match(report, /^\| D1 \| D\. zero stale reads/m)
+  t.match(report, /^Run: .*, node flags --max-semi-space-size=8;/m, 'the flag reached the gateway, as it reported')
   t.match(report, /^\| E\. memory/m)
 })
 

@@ -41,6 +41,13 @@ export async function buildTestApp (t: Teardownable, opts: TestAppOptions = {}):
   return { app, sim, config, logs }
 }
 
+/** Listen on an ephemeral loopback port, for tests that need a real socket; the port. */
+export async function listenOnLoopback (app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : 0
+}
+
 /** Poll `check` until it returns true or the deadline passes; no fixed sleeps. */
 export async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs

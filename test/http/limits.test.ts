@@ -7,10 +7,9 @@
  * socket to `app.listen()`.
  */
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { repeatedHeaders } from '../../src/http/limits.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, listenOnLoopback } from '../helpers/app.js'
 import { raw } from '../helpers/raw-http.js'
 
 const [CATALOG] = DEMO_SERVICE_IDS
@@ -24,15 +23,9 @@ function head (lines: string[]): string {
   return [...lines, 'Host: 127.0.0.1', 'Connection: close', '', ''].join('\r\n')
 }
 
-async function listen (app: FastifyInstance): Promise<number> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  return typeof address === 'object' && address !== null ? address.port : 0
-}
-
 t.test('over a real socket', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { MAX_HEADER_BYTES: '4096' } })
-  const port = await listen(app)
+  const port = await listenOnLoopback(app)
   t.beforeEach(() => { sim.resetCalls() })
 
   t.test('a head over MAX_HEADER_BYTES: 431', async (t) => {

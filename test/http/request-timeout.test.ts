@@ -5,22 +5,15 @@
  */
 import t from 'tap'
 import net from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import { status } from '@grpc/grpc-js'
 import { edgeServerOptions } from '../../src/http/limits.js'
 import { DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, listenOnLoopback, waitFor } from '../helpers/app.js'
 import { raw } from '../helpers/raw-http.js'
 
 const [CATALOG] = DEMO_SERVICE_IDS
 const BEARER = `Bearer ${DEV_TOKEN}`
 const TIMEOUT_MS = 300
-
-async function listen (app: FastifyInstance): Promise<number> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  return typeof address === 'object' && address !== null ? address.port : 0
-}
 
 t.test('the server options follow REQUEST_TIMEOUT_MS', async (t) => {
   const base = { BODY_LIMIT_BYTES: 1024, MAX_HEADER_BYTES: 16384, TRUST_PROXY: 0 }
@@ -37,7 +30,7 @@ t.test('the server options follow REQUEST_TIMEOUT_MS', async (t) => {
 
 t.test('over a real socket', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) } })
-  const port = await listen(app)
+  const port = await listenOnLoopback(app)
 
   t.test('a body that never arrives in full: 408, Status body, connection closed', async (t) => {
     const started = Date.now()
@@ -63,7 +56,7 @@ t.test('over a real socket', async (t) => {
     socket.on('data', (c: Buffer) => { received += c.toString('utf8') })
     const health = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
     socket.write(health)
-    await waitUntil(() => received.includes('\r\n\r\n'))
+    await waitFor(() => received.includes('\r\n\r\n'))
     t.match(received, /^HTTP\/1\.1 200/)
 
     // ...while an answer takes three times the timeout on another connection.
@@ -75,16 +68,7 @@ t.test('over a real socket', async (t) => {
 
     received = ''
     socket.write(health)
-    await waitUntil(() => received.includes('\r\n\r\n'))
+    await waitFor(() => received.includes('\r\n\r\n'))
     t.match(received, /^HTTP\/1\.1 200/, 'the idle connection still serves')
   })
 })
-
-/** Poll until `check` holds, failing after 5 s. */
-async function waitUntil (check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}

@@ -1,6 +1,7 @@
 /**
  * The benchmark: starts the simulator (seeded with 20 services x 20
- * backups), the gateways and the two floors, each in its own process, runs
+ * backups), the gateways, the two floors and the proxy reference, each in
+ * its own process, runs
  * every scenario (a warm-up, then the mode's runs, medians reported) and
  * returns the measurements with the targets judged. bench/run.ts is the
  * command line; test/bench/smoke.test.ts runs it in smoke mode.
@@ -18,7 +19,7 @@ import { mb, measureMemory, type MemoryResult } from './memory.js'
 import { MixedWorkload, type MixedStats } from './mixed.js'
 import type { Budget, Mode } from './modes.js'
 import { NAIVE_PATH } from './naive-graphql.js'
-import { budgetOf, checkFanout, checkListBodies, fetchBody, fetchSpec, type HttpSpec } from './requests.js'
+import { budgetOf, checkFanout, checkListBodies, checkSameBody, fetchBody, fetchSpec, type HttpSpec } from './requests.js'
 import { flushRedis, freePort } from './services.js'
 import { median } from './stats.js'
 import { judgeTargets, type TargetResult } from './targets.js'
@@ -53,8 +54,8 @@ export interface BenchOptions {
 export interface Measurement {
   id: string
   label: string
-  /** The process measured: a gateway, or a floor. */
-  measured: 'gateway' | 'direct' | 'bare'
+  /** The process measured: a gateway, a floor, or the proxy reference. */
+  measured: 'gateway' | 'direct' | 'bare' | 'proxy'
   connections: number
   rps: number
   p50: number
@@ -158,9 +159,9 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     }
 
     // Every process starts at once: the gateways dial the simulator lazily, on their first request.
-    log('starting the simulator (and seeding it), the gateways and the direct floor')
+    log('starting the simulator (and seeding it), the gateways, the floors and the proxy')
     const upstream = `127.0.0.1:${await freePort()}`
-    const [sim, gw, gwRedis, gwNaive, direct, bare] = await Promise.all([
+    const [sim, gw, gwRedis, gwNaive, direct, bare, proxy] = await Promise.all([
       start<Sim>('simulator', 'simulator', [opts.root, upstream], plan.simulator),
       start<Port>('gateway', 'gateway', [opts.root, upstream, gatewayEnv()], plan.gateway, true),
       redisUrl === undefined
@@ -169,7 +170,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       // 140 concurrent calls per naive request would overflow the upstream queue's 200 ms wait: let them queue instead of failing.
       start<Port>('gateway-naive', 'gateway', [opts.root, upstream, gatewayEnv({ UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }), 'naive'], plan.gateway, true),
       start<Record<string, never>>('direct', 'direct', [opts.root, upstream], plan.gateway, true),
-      start<Port>('bare', 'bare', [], plan.gateway)
+      start<Port>('bare', 'bare', [], plan.gateway),
+      start<Port>('proxy', 'proxy', [opts.root, upstream], plan.gateway, true)
     ])
     if (sim.info.seeded !== SERVICE_COUNT * BACKUPS_PER_SERVICE) throw new Error(`simulator seeded ${sim.info.seeded} backups`)
     const calls = async (): Promise<number> => (await sim.call<CallCount>('calls')).total
@@ -195,6 +197,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const graphql = await fetchBody(gw.info.port, 'POST', '/graphql', JSON.stringify(GRAPHQL_LIST))
     checkListBodies(rest, graphql)
     await bare.call('bodies', { rest, graphql })
+    checkSameBody('the proxy', rest, await fetchBody(proxy.info.port, 'GET', restListPath(LIST_SERVICE), undefined))
     await fanout
 
     const rows: Measurement[] = []
@@ -272,6 +275,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     await measure('direct-c1', 'direct: grpc-js ListBackups', 'direct', direct, 1, directRun)
     await measure('bare-rest', 'bare: Fastify route, REST list bytes', 'bare', bare, c, http(restList(bare.info.port, { authorization: AUTHORIZATION })))
     await measure('bare-graphql', 'bare: Fastify route, GraphQL list bytes', 'bare', bare, c, http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)))
+    // The proxy reference, next to A's REST row.
+    await measure('proxy-rest', 'proxy: Fastify route, grpc-js call, REST mapping', 'proxy', proxy, c, http(restList(proxy.info.port, { authorization: AUTHORIZATION })))
     // A. Uncached list
     const aGql = gqlPost(gw.info.port, '/graphql', GRAPHQL_LIST, noCache)
     const aRest = restList(gw.info.port, noCache)
@@ -303,7 +308,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
     })
-    await Promise.all([stop(direct), stop(bare)])
+    await Promise.all([stop(direct), stop(bare), stop(proxy)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).
     let memory: MemoryResult | undefined

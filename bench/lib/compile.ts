@@ -11,10 +11,9 @@ import path from 'node:path'
 import ts from 'typescript'
 import { COMPILED_DIR, REPO_ROOT } from './ipc.js'
 
-
 /** The bench files a child process loads (types-only imports are erased). */
 const CHILD_FILES = [
-  'procs/simulator.ts', 'procs/gateway.ts', 'procs/bare.ts', 'procs/direct.ts',
+  'procs/simulator.ts', 'procs/gateway.ts', 'procs/bare.ts', 'procs/direct.ts', 'procs/proxy.ts',
   'lib/ipc.ts', 'lib/data.ts', 'lib/stats.ts', 'lib/naive-graphql.ts'
 ]
 

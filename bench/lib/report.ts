@@ -12,7 +12,7 @@ function floorsOf (row: Measurement): { direct?: string, bare?: string } {
   const c1 = row.id.endsWith('-c1')
   if (row.id.startsWith('A-')) return { direct: c1 ? 'direct-c1' : 'direct', ...(c1 ? {} : { bare: graphql ? 'bare-graphql' : 'bare-rest' }) }
   if (row.id.startsWith('B-') || row.id === 'D-mixed') return { direct: 'direct', bare: 'bare-rest' }
-  if (row.id === 'direct') return { direct: 'direct', bare: 'bare-rest' }
+  if (row.id === 'direct' || row.id === 'proxy-rest') return { direct: 'direct', bare: 'bare-rest' }
   if (row.id === 'direct-c1') return { direct: 'direct-c1' }
   if (row.id.startsWith('bare-')) return { direct: 'direct', bare: row.id }
   return {}
@@ -20,6 +20,21 @@ function floorsOf (row: Measurement): { direct?: string, bare?: string } {
 
 const num = (x: number, digits: number): string => Number.isFinite(x) ? x.toFixed(digits) : '—'
 const verdict = (met: boolean | undefined): string => met === undefined ? 'not measured' : met ? 'met' : '**missed**'
+
+/**
+ * The proxy reference beside the gateway's uncached REST row: what the
+ * gateway's features cost on top of the least a REST gateway does.
+ */
+function proxyLine (rows: Map<string, Measurement>): string | undefined {
+  const proxy = rows.get('proxy-rest')
+  const gateway = rows.get('A-rest')
+  const direct = rows.get('direct')
+  if (proxy === undefined || gateway === undefined || !(proxy.rps > 0) || !(proxy.cpuMsPerReq > 0)) return undefined
+  return 'Proxy (a reference, not a target): the same call and the same bytes from a bare Fastify route with none of the gateway\'s features' +
+    `${direct === undefined ? '' : ` ran at ${num(proxy.rps / direct.rps, 2)}x direct`}; ` +
+    `the gateway's uncached REST read ran at ${num(gateway.rps / proxy.rps, 2)}x the proxy's throughput, ` +
+    `for ${num(gateway.cpuMsPerReq / proxy.cpuMsPerReq, 2)}x its CPU per request (${num(gateway.cpuMsPerReq, 3)} against ${num(proxy.cpuMsPerReq, 3)} ms).`
+}
 
 /** Render the result as markdown. */
 export function renderReport (r: BenchResult): string {
@@ -52,9 +67,11 @@ export function renderReport (r: BenchResult): string {
       `${num(e.rps, 0)} | — | — | — | — | — | ${num(e.earlyMb, 0)} at ${num(e.earlyAtS, 0)} s, ${num(e.finalMb, 0)} at ${num(e.finalAtS, 0)} s | 0 | ${e.failures} |`)
   }
   lines.push('')
-  lines.push('CPU ms/req and RSS are the measured process\'s own (the gateway; the grpc-js client for direct; the bare server for bare). ' +
+  lines.push('CPU ms/req and RSS are the measured process\'s own (the gateway; the grpc-js client for direct; the bare server for bare; the proxy server for proxy). ' +
     '"x direct" and "x bare" are throughput ratios to the floor rows of this run at the same concurrency. ' +
     `Upstream calls per request: counted by the simulator over ${r.exactRequests} sequential requests after the runs, by their x-request-id.`)
+  const proxy = proxyLine(rows)
+  if (proxy !== undefined) lines.push('', proxy)
   lines.push('')
   lines.push('| | target | measured | verdict |')
   lines.push('|---|---|---|---|')

@@ -2,7 +2,8 @@
  * The bench's own HTTP requests, outside the load runs: one request of a
  * scenario (to count its upstream calls), and the checks made before any
  * scenario runs: the seeded list is what the scenarios assume, and the
- * naive schema answers the fan-out query exactly as the gateway does.
+ * naive schema (the fan-out query) and the proxy reference (the REST list)
+ * answer exactly as the gateway does.
  */
 import { AUTHORIZATION, BACKUPS_PER_SERVICE, GRAPHQL_FANOUT } from './data.js'
 import type { LoadSpec } from './load.js'
@@ -53,6 +54,15 @@ export function checkListBodies (rest: string, graphql: string): void {
   }
 }
 
+/** A reference that claims to answer the gateway's bytes must answer exactly them. */
+export function checkSameBody (who: string, expected: string, actual: string): void {
+  if (actual === expected) return
+  let i = 0
+  while (actual[i] === expected[i]) i++
+  throw new Error(`${who} answers differently from the gateway, from character ${i}: ` +
+    `${expected.slice(Math.max(0, i - 80), i + 120)} <> ${actual.slice(Math.max(0, i - 80), i + 120)}`)
+}
+
 /** Loaders and naive resolvers must answer the fan-out query identically, without errors. */
 export async function checkFanout (port: number, naivePort: number): Promise<void> {
   const body = JSON.stringify(GRAPHQL_FANOUT)
@@ -61,10 +71,5 @@ export async function checkFanout (port: number, naivePort: number): Promise<voi
     const at = text.indexOf('"errors"')
     if (at >= 0) throw new Error(`fan-out query failed on the ${name}: ${text.slice(at, at + 500)}`)
   }
-  if (loaders !== naive) {
-    let i = 0
-    while (loaders[i] === naive[i]) i++
-    throw new Error(`the naive fan-out answers differently from the gateway's, from character ${i}: ` +
-      `${loaders.slice(Math.max(0, i - 80), i + 120)} <> ${naive.slice(Math.max(0, i - 80), i + 120)}`)
-  }
+  checkSameBody('the naive fan-out', loaders, naive)
 }

@@ -34,7 +34,7 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
     log: () => {}
   })
 
-  const expected = ['direct', 'direct-c1', 'bare-rest', 'bare-graphql', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
+  const expected = ['direct', 'direct-c1', 'bare-rest', 'bare-graphql', 'proxy-rest', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
     'B-memory', ...(redis ? ['B-redis'] : []), 'C-loaders', 'C-naive', 'D-mixed']
   t.same(result.rows.map((r) => r.id), expected, 'every scenario and floor, in order')
   for (const row of result.rows) {
@@ -58,6 +58,8 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.match(report, /^\| scenario \| c \| req\/s \| x direct \| x bare \| p50 ms \| p99 ms \| CPU ms\/req \| RSS MB \|/m)
   for (const row of result.rows) t.ok(report.includes(`| ${row.label} | ${row.connections} |`), `${row.id} in the table`)
   t.match(report, /^\| D1 \| D\. zero stale reads/m)
+  t.match(report, /^Proxy \(a reference, not a target\): .* ran at \d+\.\d\dx direct; the gateway's uncached REST read ran at \d+\.\d\dx the proxy's throughput, for \d+\.\d\dx its CPU per request/m,
+    'the proxy set beside the gateway')
   t.match(report, /^Run: .*, node flags --max-semi-space-size=8;/m, 'the flag reached the gateway, as it reported')
   t.match(report, /^\| E\. memory/m)
 })

@@ -1,10 +1,10 @@
 /**
  * The benchmark: starts the simulator (seeded with 20 services x 20
  * backups), the gateways, the two floors and the proxy reference, each in
- * its own process, runs
- * every scenario (a warm-up, then the mode's runs, medians reported) and
- * returns the measurements with the targets judged. bench/run.ts is the
- * command line; test/bench/smoke.test.ts runs it in smoke mode.
+ * its own process, runs every scenario (a warm-up, then the mode's runs,
+ * medians reported) and returns the measurements with the targets judged.
+ * bench/run.ts is the command line; test/bench/smoke.test.ts runs it in
+ * smoke mode.
  */
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'

@@ -15,6 +15,7 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import Fastify from 'fastify'
+import type * as ConfigModule from '../../src/config.js'
 import type * as ClientModule from '../../src/upstream/client.js'
 import type * as ContractModule from '../../src/upstream/contract.js'
 import type * as MappingModule from '../../src/rest/json-mapping.js'
@@ -26,12 +27,13 @@ if (upstream === undefined) throw new Error('usage: proxy.ts <root> <upstream>')
 const { contract } = await importGateway<typeof ContractModule>(root, 'upstream/contract.js')
 const { CHANNEL_OPTIONS } = await importGateway<typeof ClientModule>(root, 'upstream/client.js')
 const { toJson } = await importGateway<typeof MappingModule>(root, 'rest/json-mapping.js')
+const { loadConfig } = await importGateway<typeof ConfigModule>(root, 'config.js')
 
 const client = new grpc.Client(upstream, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
 const method = contract.method('ListBackups')
 const def = method.definition
-/** The gateway's default upstream deadline. */
-const DEADLINE_MS = 5_000
+/** The gateway's default upstream deadline (an empty environment: the defaults). */
+const DEADLINE_MS = loadConfig({}).UPSTREAM_TIMEOUT_MS
 
 const app = Fastify()
 app.get<{ Params: { service_id: string } }>('/v1/vbase/:service_id/backup', (request, reply) => {

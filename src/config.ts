@@ -91,6 +91,12 @@ export interface Config {
   RATE_LIMIT_IP_MAX?: number
   /** The rate limit's window. */
   RATE_LIMIT_WINDOW_MS: number
+  /**
+   * With CACHE_REDIS_URL set, count rate limits in that Redis, so they hold
+   * across replicas. Off by default: it costs two Redis round trips per
+   * request (the per-principal and the per-IP counter).
+   */
+  RATE_LIMIT_SHARED: boolean
   /** Shed load (503) when the mean event-loop delay exceeds this; 0 turns the check off. */
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: number
   /** Shed load (503) when the used heap exceeds this fraction of V8's heap limit; 0 turns the check off. */
@@ -152,6 +158,7 @@ const schema = {
     RATE_LIMIT_MAX: { type: 'integer', default: 600, minimum: 0 },
     RATE_LIMIT_IP_MAX: { type: 'integer', minimum: 0 },
     RATE_LIMIT_WINDOW_MS: { type: 'integer', default: 60000, minimum: 1 },
+    RATE_LIMIT_SHARED: { type: 'boolean', default: false },
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', default: 1000, minimum: 0 },
     PRESSURE_MAX_HEAP_RATIO: { type: 'number', default: 0.9, minimum: 0, maximum: 1 },
     UPSTREAM_MAX_CONCURRENCY: { type: 'integer', default: 64, minimum: 1 },
@@ -179,6 +186,9 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
   }
   if ((config.VBASE_TLS_INSECURE || config.VBASE_TLS_CA !== undefined) && !config.VBASE_TLS) {
     throw new errors.InvalidConfig('VBASE_TLS_INSECURE and VBASE_TLS_CA need VBASE_TLS=true')
+  }
+  if (config.RATE_LIMIT_SHARED && config.CACHE_REDIS_URL === undefined) {
+    throw new errors.InvalidConfig('RATE_LIMIT_SHARED needs CACHE_REDIS_URL (the counters are shared through that Redis)')
   }
   if (config.VBASE_TLS && config.VBASE_UPSTREAM === undefined) {
     throw new errors.InvalidConfig('VBASE_TLS needs VBASE_UPSTREAM (the embedded simulator speaks plaintext)')

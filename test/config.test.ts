@@ -18,6 +18,7 @@ t.test('a bad value names the variable', async (t) => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ SIM_TOKENS: 'tok=not-a-uuid' }, /SIM_TOKENS/],
     [{ VBASE_TLS_INSECURE: 'true' }, /VBASE_TLS/],
+    [{ RATE_LIMIT_SHARED: 'true' }, /RATE_LIMIT_SHARED needs CACHE_REDIS_URL/],
     [{ VBASE_TLS: 'true' }, /VBASE_UPSTREAM/]
   ]
   for (const [env, re] of cases) {

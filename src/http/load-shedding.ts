@@ -11,7 +11,10 @@
  *   RATE_LIMIT_WINDOW_MS per principal (the hash of the Authorization
  *   value, as the cache keys it: never the raw token), or per client IP when
  *   there is no Authorization header. Beyond it, 429 RESOURCE_EXHAUSTED with
- *   Retry-After. Counters live in the process: each replica limits alone.
+ *   Retry-After. Counters are per process, unless RATE_LIMIT_SHARED is on
+ *   with CACHE_REDIS_URL set: then they live in that Redis, so the limit
+ *   holds across replicas, and while Redis fails each replica counts alone
+ *   (src/http/rate-limit-store.ts).
  * - A second limit per client IP that ignores the token (RATE_LIMIT_IP_MAX,
  *   4 x RATE_LIMIT_MAX unless set): without it, a client sending a new
  *   made-up token with each request gets a fresh budget each time, and every
@@ -25,17 +28,22 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import fp from 'fastify-plugin'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { principalOf } from '../cache/keys.js'
+import { closeRedisClient, createRedisClient } from '../cache/redis.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
 import { OVERLOADED_RETRY_AFTER_S } from './errors.js'
+import { sharedRateLimitStore } from './rate-limit-store.js'
 
 /** Options of the load-shedding plugin. */
 export interface LoadSheddingOptions {
-  config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_IP_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO'>
+  config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_IP_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'RATE_LIMIT_SHARED' |
+  'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO' |
+  'CACHE_REDIS_URL' | 'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS'>
 }
 
 /** The per-IP cap when RATE_LIMIT_IP_MAX is unset, as a multiple of RATE_LIMIT_MAX. */
@@ -81,6 +89,28 @@ export function heapLimitBytes (ratio: number, heapSizeLimit = getHeapStatistics
   return ratio > 0 ? Math.max(1, Math.floor(ratio * heapSizeLimit)) : 0
 }
 
+/**
+ * The counters' store when they are shared: a Redis client of its own (the
+ * cache's is made later, by the upstream plugin), closed with the app. A
+ * Redis failure is logged at most once per CACHE_ERROR_LOG_MS, with a count
+ * of the ones left out; its message names host and port, never a key.
+ */
+function sharedStore (fastify: FastifyInstance, config: LoadSheddingOptions['config']): FastifyRateLimitStoreCtor | undefined {
+  if (!config.RATE_LIMIT_SHARED || config.CACHE_REDIS_URL === undefined) return undefined
+  let lastLog = -Infinity
+  let suppressed = 0
+  const warn = (err: Error): void => {
+    const now = Date.now()
+    if (now - lastLog < config.CACHE_ERROR_LOG_MS) { suppressed++; return }
+    lastLog = now
+    fastify.log.warn({ err: { message: err.message }, suppressed }, 'rate-limit counters unavailable in Redis: counting in this process')
+    suppressed = 0
+  }
+  const redis = createRedisClient({ url: config.CACHE_REDIS_URL, commandTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS, onError: warn })
+  fastify.addHook('onClose', async () => { await closeRedisClient(redis) })
+  return sharedRateLimitStore({ redis, prefix: config.CACHE_REDIS_PREFIX, onFailure: warn })
+}
+
 /** under-pressure's pressureHandler: let exempt routes through, refuse the rest with 503. */
 async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
   if (exempt(request)) return
@@ -99,7 +129,9 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
 
   const ipMax = ipRateLimitMax(config)
   if (config.RATE_LIMIT_MAX > 0 || ipMax > 0) {
+    const store = sharedStore(fastify, config)
     await fastify.register(rateLimit, {
+      ...(store === undefined ? {} : { store }),
       // Not per route (the plugin's default): one app-wide hook that runs
       // before the routes' own hooks, so a request is counted before its
       // token or body is even looked at, and 404s count too.

@@ -1,7 +1,7 @@
 /**
  * Rate-limit counters shared by the replicas, for @fastify/rate-limit's
- * `store` option: with `CACHE_REDIS_URL` set, every replica counts in the
- * same Redis, so `RATE_LIMIT_MAX` holds for a caller however a load
+ * `store` option: with `RATE_LIMIT_SHARED` on and `CACHE_REDIS_URL` set,
+ * every replica counts in the same Redis, so `RATE_LIMIT_MAX` holds for a caller however a load
  * balancer spreads its requests (with per-process counters, N replicas let
  * it through N times).
  *

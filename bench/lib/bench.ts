@@ -21,6 +21,7 @@ import type { Budget, Mode } from './modes.js'
 import { NAIVE_PATH } from './naive-graphql.js'
 import { budgetOf, checkFanout, checkListBodies, checkSameBody, fetchBody, fetchSpec, type HttpSpec } from './requests.js'
 import { flushRedis, freePort } from './services.js'
+import { warmUp } from './warmup.js'
 import { median } from './stats.js'
 import { judgeTargets, type TargetResult } from './targets.js'
 
@@ -75,6 +76,8 @@ export interface Measurement {
   loadCpuPct: number
   /** Throughput of each run. */
   runsRps: number[]
+  /** How long the scenario warmed up before its runs, ms. */
+  warmupMs: number
 }
 
 export interface BenchResult {
@@ -214,13 +217,21 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
      * (`spec`), count upstream calls exactly over a few sequential requests
      * afterwards.
      */
+    /** Processes that have had their first warm-up. */
+    const warmedUp = new Set<Child>()
     async function measure (id: string, label: string, measured: Measurement['measured'], proc: Child, connections: number,
       run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec): Promise<Measurement | undefined> {
       if (!selected(id)) return undefined
       log(`${id}: ${label} (c=${connections})`)
-      if (mode.warmup.ms !== 0) {
+      let warmupMs = 0
+      if (mode.warmup.ms !== undefined && mode.warmup.ms > 0) {
         await quiesce()
-        await run(mode.warmup, connections)
+        // The first scenario on a process warms its code up; the process's later ones find it warm.
+        const first = warmedUp.has(proc) ? undefined : mode.firstWarmup
+        warmedUp.add(proc)
+        const warmed = await warmUp(async (ms) => (await run({ ms }, connections)).completed, mode.warmup.ms, first)
+        warmupMs = warmed.ms
+        if (first !== undefined) log(`   first warm-up on ${proc.name}: ${(warmed.ms / 1000).toFixed(0)} s, ${warmed.requests} requests`)
       }
       const runs: Array<LoadRun & { cpuMs: number, simCpuMs: number, rss: number }> = []
       for (let i = 0; i < mode.runs; i++) {
@@ -259,6 +270,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
         failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
         loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
         runsRps: runs.map((r) => r.rps),
+        warmupMs,
         ...(callsPerReq === undefined ? {} : { callsPerReq })
       }
       rows.push(m)

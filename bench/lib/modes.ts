@@ -6,6 +6,8 @@
  * not counted: autocannon's `amount` mode ends on a one-second tick.
  */
 
+import type { FirstWarmup } from './warmup.js'
+
 export type ModeName = 'full' | 'quick' | 'smoke'
 
 /** Durations and counts of one mode. */
@@ -15,6 +17,8 @@ export interface Mode {
   connections: number
   /** One warm-up per scenario (none when 0 ms), then `runs` measured runs; the median is reported. */
   warmup: Budget
+  /** A process's first scenario warms up longer, by requests served (bench/lib/warmup.ts); none without. */
+  firstWarmup?: FirstWarmup
   run: Budget
   runs: number
   /** Sequential requests over which upstream calls per request are counted. */
@@ -31,6 +35,7 @@ export const MODES: Record<ModeName, Mode> = {
     name: 'full',
     connections: 10,
     warmup: { ms: 2_000 },
+    firstWarmup: { sliceMs: 1_000, requests: 6_000, maxMs: 10_000 },
     run: { ms: 4_000 },
     runs: 3,
     exactRequests: 10,

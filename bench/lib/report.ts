@@ -44,7 +44,11 @@ export function renderReport (r: BenchResult): string {
     return floor === undefined ? '—' : `${num(row.rps / floor.rps, 2)}x`
   }
   const lines: string[] = []
-  const runs = r.mode === 'smoke' ? 'smoke: a few hundred requests per scenario' : `${r.mode}: warm-up, then ${r.mode === 'full' ? '3 runs, medians' : '1 short run'}`
+  const warm = r.rows.map((m) => m.warmupMs).filter((ms) => ms > 0)
+  const warmSpan = warm.length === 0 ? '' : ` (${num(Math.min(...warm) / 1000, 0)}-${num(Math.max(...warm) / 1000, 0)} s)`
+  const runs = r.mode === 'smoke'
+    ? 'smoke: a few hundred requests per scenario'
+    : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario (until 6000 requests, at most 10 s), then 3 runs, medians` : 'quick: warm-up, then 1 short run'
   lines.push(`Machine: ${r.machine.nproc} CPUs, ${r.machine.cpuModel}; Node ${r.machine.node}; commit ${r.machine.commit}; ` +
     `load average at start ${r.machine.loadavg}.`)
   const env = Object.entries(r.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ')

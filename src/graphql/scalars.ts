@@ -33,11 +33,32 @@ export function timestampMs (ts: Timestamp): number {
 const MIN_ISO_MS = -62167219200000
 const MAX_ISO_MS = 253402300799999
 
-function toIso (ms: number): string {
+/**
+ * Formatted instants, by epoch ms, oldest first out: a list's timestamps
+ * come back on every read of it, and formatting one costs about 0.5 µs
+ * against 0.02 µs to look it up (40 per 20-backup list).
+ */
+const isoStrings = new Map<number, string>()
+/** Most formatted instants kept (about 100 bytes each). */
+export const MAX_ISO_STRINGS = 4096
+
+/** RFC 3339 in UTC of epoch ms, e.g. 2026-05-11T09:30:00.000Z. */
+export function toIso (ms: number): string {
   // Outside years 0000-9999 toISOString is not RFC 3339; such a value is an upstream bug.
   // Compared as numbers: this runs for every timestamp of every list.
   if (!(ms >= MIN_ISO_MS && ms <= MAX_ISO_MS)) throw new TypeError('DateTime cannot represent this value')
-  return new Date(ms).toISOString()
+  let iso = isoStrings.get(ms)
+  if (iso === undefined) {
+    iso = new Date(ms).toISOString()
+    if (isoStrings.size >= MAX_ISO_STRINGS) isoStrings.delete(isoStrings.keys().next().value as number)
+    isoStrings.set(ms, iso)
+  }
+  return iso
+}
+
+/** How many formatted instants are kept now (for tests of the bound). */
+export function isoStringsHeld (): number {
+  return isoStrings.size
 }
 
 function parseDateTime (value: unknown): Date {

@@ -12,7 +12,7 @@ import { isIntrospectionOnly, wantsGraphqlResponse } from '../../src/graphql/htt
 import type { BackupNode } from '../../src/graphql/model.js'
 import { argName, inputName } from '../../src/graphql/names.js'
 import { SCHEMA_FILE } from '../../src/graphql/plugin.js'
-import { DateTime, Int64 } from '../../src/graphql/scalars.js'
+import { DateTime, Int64, isoStringsHeld, MAX_ISO_STRINGS, toIso } from '../../src/graphql/scalars.js'
 
 function backup (name: string, seconds: number, status: BackupNode['status'] = 'COMPLETED', serviceId = 'svc'): BackupNode {
   return { name, serviceId, organizationId: 'org', dbName: 'db', collectionNames: ['c'], status, createdAt: { seconds: String(seconds), nanos: 0 }, completedAt: null, sizeBytes: '1', policyId: null, errorMessage: null }
@@ -67,6 +67,19 @@ t.test('backupConnection: bad arguments are BAD_USER_INPUT naming the argument',
   t.throws(() => backupConnection(ALL, { after: nameCursor }), { code: 'VBGW_INVALID_ARGUMENT', field: 'after', message: /another orderBy/ })
   t.throws(() => backupConnection(ALL, { first: -1 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'first' })
   t.throws(() => backupConnection(ALL, { last: -3 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'last' })
+})
+
+t.test('formatted instants are remembered, within a bound, and always right', async (t) => {
+  // Spread over years and milliseconds, so a wrong lookup would show.
+  const instants = Array.from({ length: MAX_ISO_STRINGS + 500 }, (_, i) => 1_000_000_000_000 + i * 86_400_123 + (i % 1000))
+  for (const round of [1, 2]) {
+    for (const ms of instants) {
+      if (toIso(ms) !== new Date(ms).toISOString()) { t.fail(`${ms} in round ${round}`); return }
+    }
+  }
+  t.equal(isoStringsHeld(), MAX_ISO_STRINGS, 'no more than the bound, however many instants')
+  t.equal(toIso(instants[0] as number), new Date(instants[0] as number).toISOString(), 'an evicted instant is formatted again')
+  t.throws(() => toIso(253402300800000), TypeError, 'the range check comes before any lookup')
 })
 
 t.test('DateTime serializes RFC 3339 UTC and parses only RFC 3339', async (t) => {

@@ -212,13 +212,13 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const gqlPost = (port: number, urlPath: string, body: object, headers: Record<string, string>): HttpSpec => (b) =>
       ({ port, method: 'POST', path: urlPath, headers: { ...json, ...headers }, body: JSON.stringify(body), ...budgetOf(b) })
 
+    /** Processes that have had their first warm-up. */
+    const warmedUp = new Set<Child>()
     /**
      * Warm up, run, take medians. For a gateway with a fixed request
      * (`spec`), count upstream calls exactly over a few sequential requests
      * afterwards.
      */
-    /** Processes that have had their first warm-up. */
-    const warmedUp = new Set<Child>()
     async function measure (id: string, label: string, measured: Measurement['measured'], proc: Child, connections: number,
       run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec): Promise<Measurement | undefined> {
       if (!selected(id)) return undefined

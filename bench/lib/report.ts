@@ -5,6 +5,11 @@
  * bench/RESULTS.md.
  */
 import type { BenchResult, Measurement } from './bench.js'
+import { MODES } from './modes.js'
+import type { FirstWarmup } from './warmup.js'
+
+/** How a process's first warm-up ends, in words. */
+const firstWarmup = (w: FirstWarmup | undefined): string => w === undefined ? '' : ` (until ${w.requests} requests, at most ${w.maxMs / 1000} s)`
 
 /** Which floor rows a row is compared with. */
 function floorsOf (row: Measurement): { direct?: string, bare?: string } {
@@ -45,10 +50,11 @@ export function renderReport (r: BenchResult): string {
   }
   const lines: string[] = []
   const warm = r.rows.map((m) => m.warmupMs).filter((ms) => ms > 0)
-  const warmSpan = warm.length === 0 ? '' : ` (${num(Math.min(...warm) / 1000, 0)}-${num(Math.max(...warm) / 1000, 0)} s)`
+  const [shortest, longest] = [num(Math.min(...warm) / 1000, 0), num(Math.max(...warm) / 1000, 0)]
+  const warmSpan = warm.length === 0 ? '' : ` (${shortest === longest ? shortest : `${shortest}-${longest}`} s)`
   const runs = r.mode === 'smoke'
     ? 'smoke: a few hundred requests per scenario'
-    : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario (until 6000 requests, at most 10 s), then 3 runs, medians` : 'quick: warm-up, then 1 short run'
+    : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario${firstWarmup(MODES.full.firstWarmup)}, then 3 runs, medians` : 'quick: warm-up, then 1 short run'
   lines.push(`Machine: ${r.machine.nproc} CPUs, ${r.machine.cpuModel}; Node ${r.machine.node}; commit ${r.machine.commit}; ` +
     `load average at start ${r.machine.loadavg}.`)
   const env = Object.entries(r.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ')

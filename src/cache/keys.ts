@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto'
 import type { MethodInfo } from '../upstream/contract.js'
+import { BoundedMap } from '../bounded-map.js'
 
 /** Hex sha256: crypto.hash makes no Hash object (Node >= 20.12); createHash before that. */
 const sha256Hex: (text: string) => string = typeof crypto.hash === 'function'
@@ -59,8 +60,8 @@ export function entryKey (method: MethodInfo, request: object, principal: string
  * the reads have: ids), whose JSON says everything canonicalRequest reads.
  * Shared by the process: requests hold ids, never credentials.
  */
-const canonicalHashes = new Map<string, string>()
 export const MAX_CANONICAL_HASHES = 1024
+const canonicalHashes = new BoundedMap<string, string>(MAX_CANONICAL_HASHES)
 /** Longer requests are hashed every time, so the memo stays small in bytes too. */
 export const MAX_MEMO_REQUEST_CHARS = 512
 
@@ -77,7 +78,6 @@ function canonicalHash (method: MethodInfo, request: object): string {
   let hash = canonicalHashes.get(raw)
   if (hash === undefined) {
     hash = shortHash(canonicalRequest(method, request))
-    if (canonicalHashes.size >= MAX_CANONICAL_HASHES) canonicalHashes.delete(canonicalHashes.keys().next().value as string)
     canonicalHashes.set(raw, hash)
   }
   return hash

@@ -17,6 +17,7 @@
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { Redis } from 'ioredis'
+import { BoundedMap } from '../bounded-map.js'
 
 /** What @fastify/rate-limit expects of a counter update. */
 export interface Counted { current: number, ttl: number }
@@ -51,8 +52,10 @@ type ScriptedRedis = Redis & { vbgwRateLimit?: (key: string, windowMs: number) =
 
 /** Fixed-window counters in this process, bounded: the fallback while Redis fails. */
 export class LocalCounters {
-  private readonly counts = new Map<string, { current: number, endsAt: number }>()
-  constructor (private readonly maxKeys: number, private readonly now: () => number) {}
+  private readonly counts: BoundedMap<string, { current: number, endsAt: number }>
+  constructor (maxKeys: number, private readonly now: () => number) {
+    this.counts = new BoundedMap(maxKeys)
+  }
 
   incr (key: string, windowMs: number): Counted {
     const at = this.now()
@@ -60,8 +63,7 @@ export class LocalCounters {
     if (entry === undefined || entry.endsAt <= at) {
       this.counts.delete(key)
       entry = { current: 0, endsAt: at + windowMs }
-      // Insertion order is age: past the bound, the oldest window goes.
-      if (this.counts.size >= this.maxKeys) this.counts.delete(this.counts.keys().next().value as string)
+      // Insertion order is age (an ended window was deleted above): past the bound, the oldest window goes.
       this.counts.set(key, entry)
     }
     entry.current++

@@ -41,6 +41,12 @@ export const MAX_RSS_MB = 150
 export const MAX_RSS_DRIFT = 0.10
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`
+/**
+ * Digits to show a value judged against a goal: two, or three when the two
+ * are within 0.005 of each other, so a miss never reads "0.70x, short by
+ * 0.00x" and a value on the line shows which side it is on.
+ */
+export const digitsNear = (value: number, goal: number): number => Math.abs(value - goal) < 0.005 ? 3 : 2
 
 function judge (check: Check, rows: Map<string, Measurement>): TargetResult {
   const base = { id: check.id, text: check.text }
@@ -56,15 +62,17 @@ function judge (check: Check, rows: Map<string, Measurement>): TargetResult {
     const gap = of.p50 - over.p50
     if (!Number.isFinite(gap)) return { ...base, measured: 'not measured', met: undefined }
     const met = gap <= check.goalMs
-    return { ...base, measured: `${gap >= 0 ? '+' : ''}${gap.toFixed(2)} ms (${of.p50.toFixed(2)} vs ${over.p50.toFixed(2)})`, met, ...(met ? {} : { miss: `${(gap - check.goalMs).toFixed(2)} ms over` }) }
+    const d = digitsNear(gap, check.goalMs)
+    return { ...base, measured: `${gap >= 0 ? '+' : ''}${gap.toFixed(d)} ms (${of.p50.toFixed(2)} vs ${over.p50.toFixed(2)})`, met, ...(met ? {} : { miss: `${(gap - check.goalMs).toFixed(d)} ms over` }) }
   }
   const ratio = of.rps / over.rps
   const met = ratio >= check.goal
+  const d = digitsNear(ratio, check.goal)
   return {
     ...base,
-    measured: `${ratio.toFixed(2)}x`,
+    measured: `${ratio.toFixed(d)}x`,
     met,
-    ...(met ? {} : { miss: `short by ${(check.goal - ratio).toFixed(2)}x (${pct(1 - ratio / check.goal)} below the target)` })
+    ...(met ? {} : { miss: `short by ${(check.goal - ratio).toFixed(d)}x (${d === 3 ? `${((1 - ratio / check.goal) * 100).toFixed(1)}%` : pct(1 - ratio / check.goal)} below the target)` })
   }
 }
 

@@ -4,7 +4,7 @@
  * the table in bench/RESULTS.md. See bench/RESULTS.md for what each
  * scenario does and how processes are pinned.
  *
- *   npm run bench                 full run (~4.5 min on 2 cores), updates bench/RESULTS.md
+ *   npm run bench                 full run (~5 min on 2 cores), updates bench/RESULTS.md
  *   npm run bench -- --quick      one short run of each scenario (~1 min)
  *   npm run bench -- --smoke      a few hundred requests per scenario
  *

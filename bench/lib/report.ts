@@ -50,8 +50,9 @@ export function renderReport (r: BenchResult): string {
   }
   const lines: string[] = []
   const warm = r.rows.map((m) => m.warmupMs).filter((ms) => ms > 0)
-  const [shortest, longest] = [num(Math.min(...warm) / 1000, 0), num(Math.max(...warm) / 1000, 0)]
-  const warmSpan = warm.length === 0 ? '' : ` (${shortest === longest ? shortest : `${shortest}-${longest}`} s)`
+  const seconds = (ms: number): string => num(ms / 1000, 0)
+  const [shortest, longest] = warm.length === 0 ? [] : [seconds(Math.min(...warm)), seconds(Math.max(...warm))]
+  const warmSpan = shortest === undefined ? '' : ` (${shortest === longest ? shortest : `${shortest}-${longest}`} s)`
   const runs = r.mode === 'smoke'
     ? 'smoke: a few hundred requests per scenario'
     : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario${firstWarmup(MODES.full.firstWarmup)}, then 3 runs, medians` : 'quick: warm-up, then 1 short run'

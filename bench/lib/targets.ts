@@ -40,7 +40,7 @@ export const MAX_RSS_MB = 150
 /** Largest RSS change between E's early and final samples. */
 export const MAX_RSS_DRIFT = 0.10
 
-const pct = (x: number): string => `${(x * 100).toFixed(0)}%`
+const pct = (x: number, digits = 0): string => `${(x * 100).toFixed(digits)}%`
 /**
  * Digits to show a value judged against a goal: two, or three when the two
  * are within 0.005 of each other, so a miss never reads "0.70x, short by
@@ -72,7 +72,7 @@ function judge (check: Check, rows: Map<string, Measurement>): TargetResult {
     ...base,
     measured: `${ratio.toFixed(d)}x`,
     met,
-    ...(met ? {} : { miss: `short by ${(check.goal - ratio).toFixed(d)}x (${d === 3 ? `${((1 - ratio / check.goal) * 100).toFixed(1)}%` : pct(1 - ratio / check.goal)} below the target)` })
+    ...(met ? {} : { miss: `short by ${(check.goal - ratio).toFixed(d)}x (${pct(1 - ratio / check.goal, d === 3 ? 1 : 0)} below the target)` })
   }
 }
 

@@ -34,13 +34,13 @@ export function timestampMs (ts: Timestamp): number {
 const MIN_ISO_MS = -62167219200000
 const MAX_ISO_MS = 253402300799999
 
+/** Most formatted instants kept (about 100 bytes each). */
+export const MAX_ISO_STRINGS = 4096
 /**
  * Formatted instants, by epoch ms, oldest first out: a list's timestamps
  * come back on every read of it, and formatting one costs about 0.5 µs
  * against 0.02 µs to look it up (40 per 20-backup list).
  */
-/** Most formatted instants kept (about 100 bytes each). */
-export const MAX_ISO_STRINGS = 4096
 const isoStrings = new BoundedMap<number, string>(MAX_ISO_STRINGS)
 
 /** RFC 3339 in UTC of epoch ms, e.g. 2026-05-11T09:30:00.000Z. */

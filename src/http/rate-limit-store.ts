@@ -1,9 +1,9 @@
 /**
  * Rate-limit counters shared by the replicas, for @fastify/rate-limit's
  * `store` option: with `RATE_LIMIT_SHARED` on and `CACHE_REDIS_URL` set,
- * every replica counts in the same Redis, so `RATE_LIMIT_MAX` holds for a caller however a load
- * balancer spreads its requests (with per-process counters, N replicas let
- * it through N times).
+ * every replica counts in the same Redis, so `RATE_LIMIT_MAX` holds for a
+ * caller however a load balancer spreads its requests (with per-process
+ * counters, N replicas let it through N times).
  *
  * A window is fixed: the first request of a key starts it (INCR, then
  * PEXPIRE, in one script), and it ends when the key expires. Keys are
@@ -48,7 +48,9 @@ end
 return {current, ttl}
 `
 
-type ScriptedRedis = Redis & { vbgwRateLimit?: (key: string, windowMs: number) => Promise<[number, number]> }
+/** The script's command, once defined on a client. */
+type RateLimitScript = { vbgwRateLimit: (key: string, windowMs: number) => Promise<[number, number]> }
+type ScriptedRedis = Redis & Partial<RateLimitScript>
 
 /** Fixed-window counters in this process, bounded: the fallback while Redis fails. */
 export class LocalCounters {
@@ -76,7 +78,7 @@ export class LocalCounters {
 /** Counts in Redis under `keyPrefix`, in `local` while Redis fails. */
 class SharedRateLimitStore implements FastifyRateLimitStore {
   constructor (
-    private readonly redis: Required<Pick<ScriptedRedis, 'vbgwRateLimit'>>,
+    private readonly redis: RateLimitScript,
     private readonly local: LocalCounters,
     private readonly keyPrefix: string,
     private readonly onFailure: (err: Error) => void
@@ -111,7 +113,7 @@ class SharedRateLimitStore implements FastifyRateLimitStore {
 export function sharedRateLimitStore (opts: SharedStoreOptions): FastifyRateLimitStoreCtor {
   const redis = opts.redis as ScriptedRedis
   if (typeof redis.vbgwRateLimit !== 'function') redis.defineCommand('vbgwRateLimit', { numberOfKeys: 1, lua: INCR_WINDOW })
-  const scripted = redis as Required<Pick<ScriptedRedis, 'vbgwRateLimit'>>
+  const scripted = redis as RateLimitScript
   const local = new LocalCounters(opts.maxLocalKeys ?? 10_000, opts.now ?? Date.now)
   const root = `${opts.prefix}rl:`
   return class extends SharedRateLimitStore {

@@ -1,7 +1,7 @@
 /**
  * Rate limits across replicas: with CACHE_REDIS_URL and RATE_LIMIT_SHARED
- * set, the counters live in Redis, so two gateways in front of the same Redis give a caller one
- * budget, not one each. While Redis is down or hangs, each replica counts
+ * set, the counters live in Redis, so two gateways in front of the same
+ * Redis give a caller one budget, not one each. While Redis is down or hangs, each replica counts
  * alone (never unlimited, never an error), and counting is shared again once
  * Redis is back. Keys name the principal's hash, never the token.
  */

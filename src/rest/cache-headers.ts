@@ -16,7 +16,7 @@ export interface ReadHeaders {
 }
 
 /** A strong entity tag for a body: a truncated SHA-256, quoted. */
-export function etagOf (body: string): string {
+export function etagOf (body: string | Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
 }
 
@@ -26,7 +26,7 @@ function quoted (etag: string): string {
 }
 
 /** Headers for a read, from the facade's meta, or from the body and the TTL when meta has none. */
-export function readHeaders (meta: CallMeta, body: string, ttlMs: number): ReadHeaders {
+export function readHeaders (meta: CallMeta, body: string | Buffer, ttlMs: number): ReadHeaders {
   const maxAge = Math.max(0, Math.floor((meta.maxAgeMs ?? ttlMs) / 1000))
   const headers: ReadHeaders = {
     etag: meta.etag !== undefined && meta.etag !== '' ? quoted(meta.etag) : etagOf(body),

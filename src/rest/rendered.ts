@@ -3,7 +3,8 @@
  * hash of the upstream answer's bytes, so the same method and ETag always
  * render to the same JSON: a cache hit is served from here without parsing
  * the entry, mapping it and serializing it again (a quarter of a cached
- * read's CPU). Two callers share an entry only when their own answers are
+ * read's CPU). Kept as UTF-8 bytes, so a hit is written to the socket as
+ * is: a string body is measured and encoded again on every send. Two callers share an entry only when their own answers are
  * byte for byte the same, so nobody gets a body that is not theirs. Bounded
  * by total bytes (keys and a per-entry overhead counted too, so many small
  * bodies stay within it), least recently used out first; one per app
@@ -14,7 +15,7 @@
 export const RENDERED_MAX_BYTES = 8 * 1024 * 1024
 
 export class RenderedBodies {
-  readonly #bodies = new Map<string, string>()
+  readonly #bodies = new Map<string, Buffer>()
   readonly #maxBytes: number
   #bytes = 0
 
@@ -23,7 +24,7 @@ export class RenderedBodies {
   }
 
   /** The body rendered for `key`, refreshed as most recently used. */
-  get (key: string): string | undefined {
+  get (key: string): Buffer | undefined {
     const body = this.#bodies.get(key)
     if (body !== undefined) {
       this.#bodies.delete(key)
@@ -33,7 +34,7 @@ export class RenderedBodies {
   }
 
   /** Keep `body` for `key` (unless it alone exceeds the bound) and return it. */
-  set (key: string, body: string): string {
+  set (key: string, body: Buffer): Buffer {
     const old = this.#bodies.get(key)
     if (old !== undefined) {
       this.#bodies.delete(key)
@@ -63,7 +64,7 @@ export class RenderedBodies {
 /** Bytes counted for an entry beyond its strings: the Map's slot and the string headers. */
 export const ENTRY_OVERHEAD_BYTES = 64
 
-/** An entry's weight: both strings at two bytes a character, and the overhead. */
-function cost (key: string, body: string): number {
-  return 2 * (key.length + body.length) + ENTRY_OVERHEAD_BYTES
+/** An entry's weight: the key at two bytes a character, the body's bytes, and the overhead. */
+function cost (key: string, body: Buffer): number {
+  return 2 * key.length + body.length + ENTRY_OVERHEAD_BYTES
 }

@@ -111,12 +111,12 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
         const meta = result.meta
         const render = (): string => JSON.stringify(toJson(method.responseType, result.value as object as Record<string, unknown>, opts.names))
         if (!method.read) return reply.type(JSON_TYPE).send(render())
-        let body: string
+        let body: string | Buffer
         if (meta.etag === undefined) {
           body = render()
         } else {
           const key = `${method.name} ${meta.etag}`
-          body = rendered.get(key) ?? rendered.set(key, render())
+          body = rendered.get(key) ?? rendered.set(key, Buffer.from(render()))
         }
 
         const headers = readHeaders(meta, body, opts.cacheTtlMs)

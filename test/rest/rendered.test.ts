@@ -18,33 +18,40 @@ const auth = { authorization: `Bearer ${DEV_TOKEN}` }
 const LIST = '/v1/vbase/svc-demo-catalog/backup'
 
 t.test('bounded by bytes, keys and a per-entry overhead counted, least recently used out first', async (t) => {
-  // One-letter keys and 10-character bodies: 2 x (1 + 10) + overhead bytes each; room for three.
-  const each = 2 * 11 + ENTRY_OVERHEAD_BYTES
+  // One-letter keys (two bytes a character) and 10-byte bodies: 2 + 10 + overhead bytes each; room for three.
+  const each = 2 + 10 + ENTRY_OVERHEAD_BYTES
   const bodies = new RenderedBodies(3 * each)
-  const body = (c: string): string => c.repeat(10)
-  t.equal(bodies.set('a', body('a')), body('a'), 'set returns the body')
+  const body = (c: string): Buffer => Buffer.from(c.repeat(10))
+  t.same(bodies.set('a', body('a')), body('a'), 'set returns the body')
   bodies.set('b', body('b'))
   bodies.set('c', body('c'))
   t.equal(bodies.size, 3)
   t.equal(bodies.bytes, 3 * each)
-  t.equal(bodies.get('a'), body('a'), 'a read refreshes a')
+  t.same(bodies.get('a'), body('a'), 'a read refreshes a')
   bodies.set('d', body('d'))
   t.equal(bodies.get('b'), undefined, 'b, the least recently used, went first')
   t.same([bodies.get('a'), bodies.get('c'), bodies.get('d')], [body('a'), body('c'), body('d')])
   t.equal(bodies.bytes, 3 * each)
 
-  bodies.set('a', 'x')
-  t.equal(bodies.get('a'), 'x', 'a key set again holds the new body')
-  t.equal(bodies.bytes, 2 * each + 2 * 2 + ENTRY_OVERHEAD_BYTES, 'and counts its bytes once')
+  bodies.set('a', Buffer.from('x'))
+  t.same(bodies.get('a'), Buffer.from('x'), 'a key set again holds the new body')
+  t.equal(bodies.bytes, 2 * each + 2 + 1 + ENTRY_OVERHEAD_BYTES, 'and counts its bytes once')
 
-  const huge = 'h'.repeat(3 * each)
+  // Bytes, not characters: 'é' is two bytes in UTF-8.
+  const accented = new RenderedBodies(2 + 20 + ENTRY_OVERHEAD_BYTES)
+  accented.set('e', Buffer.from('é'.repeat(10)))
+  t.equal(accented.bytes, 2 + 20 + ENTRY_OVERHEAD_BYTES, 'a body counts its UTF-8 bytes')
+  accented.set('f', Buffer.from('f'))
+  t.equal(accented.get('e'), undefined, 'and the bound holds by them')
+
+  const huge = Buffer.alloc(3 * each, 'h')
   t.equal(bodies.set('huge', huge), huge, 'a body over the bound is returned')
   t.equal(bodies.get('huge'), undefined, 'but not kept')
   t.equal(bodies.size, 3, 'nor does it evict anything')
 
   // Many tiny bodies: the overhead, not the bodies, is what fills the bound.
   const tiny = new RenderedBodies(100 * (ENTRY_OVERHEAD_BYTES + 4))
-  for (let i = 0; i < 1000; i++) tiny.set(String(i % 10) + String.fromCharCode(65 + (i % 26)) + i, '{}')
+  for (let i = 0; i < 1000; i++) tiny.set(String(i % 10) + String.fromCharCode(65 + (i % 26)) + i, Buffer.from('{}'))
   t.ok(tiny.size < 100, `${tiny.size} tiny entries kept`)
 })
 
@@ -111,4 +118,31 @@ t.test('two callers on the same URL with different answers each get their own re
     t.match(b, /only-for-b/, `b, ${round}`)
     t.notMatch(b, /only-for-a/, `b never sees a's list, ${round}`)
   }
+})
+
+t.test('a rendered body is sent as its UTF-8 bytes: non-ASCII names, Content-Length in bytes, HEAD too', async (t) => {
+  const value = { backups: [{ name: 'sauvegarde-été-日本', service_id: 'svc-utf8' }] }
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.decorate('vbase', {
+    async callWithMeta () {
+      return { value, meta: { cache: 'hit', etag: etagOf(JSON.stringify(value)), maxAgeMs: 10_000 } }
+    }
+  } as unknown as Vbase)
+  registerRoutes(app, restRoutes(), { names: 'proto', cacheTtlMs: 30_000 })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/vbase/svc-utf8/backup`
+  let length = 0
+  for (const round of ['rendered', 'from the rendered bodies']) {
+    const res = await fetch(url, { headers: auth })
+    const bytes = Buffer.from(await res.arrayBuffer())
+    length = bytes.length
+    t.equal(res.status, 200)
+    t.equal(res.headers.get('content-length'), String(bytes.length), `Content-Length counts bytes, ${round}`)
+    t.equal((JSON.parse(bytes.toString('utf8')) as typeof value).backups[0]?.name, 'sauvegarde-été-日本', `the name intact, ${round}`)
+  }
+  const head = await fetch(url, { method: 'HEAD', headers: auth })
+  t.equal(head.status, 200)
+  t.equal(head.headers.get('content-length'), String(length), 'HEAD announces the same length')
+  t.equal((await head.arrayBuffer()).byteLength, 0, 'and sends no body')
 })

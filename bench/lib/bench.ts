@@ -315,7 +315,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
     await measure('D-mixed', 'D. mixed 95% reads / 5% writes, REST, memory', 'gateway', gw, c, async (b, connections) => {
       mixed.resetStats()
-      const r = await runLoad({ port: gw.info.port, path: '/', requests: mixed.requests(), connections, ...budgetOf(b) })
+      const r = await runLoad({ port: gw.info.port, path: '/', requests: mixed.requests(), connections, ...budgetOf(mode.mixedRun ?? b) })
       for (const k of ['reads', 'writes', 'failedWrites', 'checked', 'stale', 'ambiguous'] as const) mixedTotals[k] += mixed.stats[k]
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r

@@ -23,6 +23,12 @@ export interface Mode {
   runs: number
   /** Sequential requests over which upstream calls per request are counted. */
   exactRequests: number
+  /**
+   * Scenario D's runs, when not `run`: the smoke mode counts requests, so
+   * that D writes and judges reads however slow or busy the host is (timed,
+   * a run of a loaded CI host did neither).
+   */
+  mixedRun?: Budget
   /** Scenario E: how long B runs, when RSS is compared, and whether on a fresh gateway. */
   memory: { total: Budget, earlyAtMs: number, freshGateway: boolean }
 }
@@ -55,6 +61,8 @@ export const MODES: Record<ModeName, Mode> = {
     connections: 4,
     warmup: { ms: 0 },
     run: { ms: 250 },
+    // 20 writes, one per service, each followed by judged reads of its list.
+    mixedRun: { amount: 400 },
     runs: 1,
     exactRequests: 1,
     memory: { total: { ms: 600 }, earlyAtMs: 200, freshGateway: false }

@@ -29,6 +29,8 @@ export interface Config {
   CACHE_PENDING_TTL_MS: number
   /** Most entries of the in-memory cache (LRU). */
   CACHE_MAX_ENTRIES: number
+  /** Most bytes of the in-memory cache (LRU; strings counted at two bytes a character); a larger answer is served, not kept. */
+  CACHE_MAX_BYTES: number
   /** Shared cache in Redis instead of memory; a database index in the URL is honored. */
   CACHE_REDIS_URL?: string
   /** Prefix of every Redis key the cache writes. */
@@ -126,6 +128,7 @@ const schema = {
     CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
     CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },
     CACHE_MAX_ENTRIES: { type: 'integer', default: 10000, minimum: 1 },
+    CACHE_MAX_BYTES: { type: 'integer', default: 67108864, minimum: 1 },
     CACHE_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     CACHE_REDIS_PREFIX: { type: 'string', default: 'vbgw:', pattern: '^\\S*$' },
     CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1 },

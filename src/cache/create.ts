@@ -13,7 +13,7 @@ import { StatsRecorder, type CacheHooks } from './stats.js'
 import type { CacheStorage } from './storage.js'
 
 /** The cache variables of the configuration. */
-export type CacheConfig = Pick<Config, 'CACHE_TTL_MS' | 'CACHE_PENDING_TTL_MS' | 'CACHE_MAX_ENTRIES' | 'CACHE_REDIS_URL' |
+export type CacheConfig = Pick<Config, 'CACHE_TTL_MS' | 'CACHE_PENDING_TTL_MS' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_REDIS_URL' |
 'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS' | 'CACHE_STATS_LOG_MS'>
 
 /** What the cache logs through (pino's shape). */
@@ -64,7 +64,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
       versionTtlMs: Math.max(config.CACHE_TTL_MS, config.CACHE_PENDING_TTL_MS) + 10 * MAX_READ_AGE_MS
     })
   } else {
-    inner = createMemoryStorage({ maxEntries: config.CACHE_MAX_ENTRIES, now })
+    inner = createMemoryStorage({ maxEntries: config.CACHE_MAX_ENTRIES, maxBytes: config.CACHE_MAX_BYTES, now })
   }
   const guarded = guardStorage(inner, {
     // The explicit race sits a little above the client's own command timeout;

@@ -136,6 +136,7 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
         throw err
       }
     },
-    close: () => inner.close()
+    close: () => inner.close(),
+    ...(inner.held === undefined ? {} : { held: () => inner.held?.() ?? { entries: 0, bytes: 0 } })
   }
 }

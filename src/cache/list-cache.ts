@@ -173,7 +173,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       return value
     },
 
-    stats: () => stats.snapshot(storage.kind, storage.available()),
+    stats: () => stats.snapshot(storage.kind, storage.available(), storage.held?.()),
 
     close: () => storage.close()
   }

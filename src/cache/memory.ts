@@ -1,25 +1,50 @@
 /**
  * In-process storage: a Map used as an LRU (insertion order, refreshed on
- * read), bounded by CACHE_MAX_ENTRIES. One per app instance, never shared
- * at module level.
+ * read), bounded by CACHE_MAX_ENTRIES and by CACHE_MAX_BYTES: lists differ
+ * in size by orders of magnitude (a service's 20 backups are 8 KB of JSON,
+ * an organization's thousands several MB), and entries are per principal,
+ * so a count alone bounds nothing. One per app instance, never shared at
+ * module level.
  */
-import type { CacheStorage, StoredEntry } from './storage.js'
+import type { CacheStorage, HeldEntries, StoredEntry } from './storage.js'
 
 /** Options of the memory storage. */
 export interface MemoryStorageOptions {
   /** Most entries kept; the least recently used goes first. */
   maxEntries: number
+  /**
+   * Most bytes kept, as `entryBytes` counts them; the least recently used
+   * goes first, and an entry larger than this is not stored at all.
+   * Unbounded when absent.
+   */
+  maxBytes?: number
   /** Most reference versions kept; see `floor` below. Defaults to max(maxEntries, 1024). */
   maxVersions?: number
   /** Cache clock, for dropping expired entries. */
   now?: () => number
 }
 
+/** Bytes counted for an entry beyond its strings: the Map's slot, the entry object, the refs array. */
+export const ENTRY_OVERHEAD_BYTES = 160
+
+/**
+ * What an entry weighs against the byte bound: its key and strings at two
+ * bytes a character (V8 keeps a string with any non-Latin-1 character at
+ * two; JSON of ASCII text takes one, so this errs high), and the overhead.
+ */
+export function entryBytes (key: string, entry: StoredEntry): number {
+  let chars = key.length + entry.body.length + entry.etag.length
+  for (const ref of entry.refs) chars += ref.length
+  return 2 * chars + ENTRY_OVERHEAD_BYTES
+}
+
 /** Build a memory storage. */
-export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage {
+export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage & { held (): HeldEntries } {
   const now = opts.now ?? Date.now
   const maxVersions = opts.maxVersions ?? Math.max(opts.maxEntries, 1024)
-  const entries = new Map<string, StoredEntry>()
+  const maxBytes = opts.maxBytes ?? Infinity
+  const entries = new Map<string, { entry: StoredEntry, bytes: number }>()
+  let bytes = 0
   const versions = new Map<string, number>()
   let sequence = 0
   // Versions are bounded too. A forgotten reference reads as `floor`, the
@@ -30,12 +55,24 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage {
   const version = (ref: string): number => versions.get(ref) ?? floor
   const current = (e: StoredEntry): boolean => e.refs.every((r) => version(r) <= e.stamp)
 
-  function peek (key: string): StoredEntry | undefined {
-    const entry = entries.get(key)
-    if (entry === undefined) return undefined
+  function remove (key: string): void {
+    const held = entries.get(key)
+    if (held === undefined) return
     entries.delete(key)
-    if (entry.expiresAt <= now() || !current(entry)) return undefined
-    entries.set(key, entry)
+    bytes -= held.bytes
+  }
+
+  function peek (key: string): StoredEntry | undefined {
+    const held = entries.get(key)
+    if (held === undefined) return undefined
+    const { entry } = held
+    if (entry.expiresAt <= now() || !current(entry)) {
+      remove(key)
+      return undefined
+    }
+    // Refreshed as most recently used.
+    entries.delete(key)
+    entries.set(key, held)
     return entry
   }
 
@@ -50,11 +87,15 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage {
     peek,
     async set (key, entry) {
       if (!current(entry)) return false
-      entries.delete(key)
-      entries.set(key, entry)
+      remove(key)
+      const weight = entryBytes(key, entry)
+      // Served to its caller, not kept: it would push out everything else.
+      if (weight > maxBytes) return false
+      entries.set(key, { entry, bytes: weight })
+      bytes += weight
       for (const oldest of entries.keys()) {
-        if (entries.size <= opts.maxEntries) break
-        entries.delete(oldest)
+        if (entries.size <= opts.maxEntries && bytes <= maxBytes) break
+        remove(oldest)
       }
       return true
     },
@@ -73,7 +114,9 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage {
     },
     async close () {
       entries.clear()
+      bytes = 0
       versions.clear()
-    }
+    },
+    held: () => ({ entries: entries.size, bytes })
   }
 }

@@ -4,6 +4,8 @@
  * counters is off by default now that /metrics has them.
  */
 
+import type { HeldEntries } from './storage.js'
+
 /** Counters of one method. */
 export interface MethodCacheStats {
   /** Reads served from a stored entry. */
@@ -26,6 +28,8 @@ export interface CacheStats {
   /** Storage operations that failed or timed out. */
   storageErrors: number
   methods: Record<string, MethodCacheStats>
+  /** Entries held and their weight (memory storage only; see CACHE_MAX_BYTES). */
+  held?: HeldEntries
 }
 
 /** Callbacks on cache events, e.g. for prom-client counters. Errors thrown here are ignored. */
@@ -70,10 +74,10 @@ export class StatsRecorder {
     try { this.hooks.onStorageError?.(err) } catch { /* see count() */ }
   }
 
-  snapshot (storage: CacheStats['storage'], available: boolean): CacheStats {
+  snapshot (storage: CacheStats['storage'], available: boolean, held?: HeldEntries): CacheStats {
     const methods: Record<string, MethodCacheStats> = {}
     for (const [name, m] of this.methods) methods[name] = { ...m }
-    return { storage, available, storageErrors: this.storageErrors, methods }
+    return { storage, available, storageErrors: this.storageErrors, methods, ...(held === undefined ? {} : { held }) }
   }
 
   /** True once since the last call if anything was counted: quiet intervals log nothing. */

@@ -40,12 +40,21 @@ export interface CacheStorage {
   peek? (key: string): StoredEntry | undefined
   /**
    * Store `entry` for `ttlMs`, atomically checking that none of its references
-   * was invalidated after `entry.stamp`. Resolves false when it was.
+   * was invalidated after `entry.stamp`. Resolves false when it was, or when
+   * the storage would not keep an entry that large.
    */
   set (key: string, entry: StoredEntry, ttlMs: number): Promise<boolean>
   /** Invalidate references for every principal (on every replica sharing the storage). */
   invalidate (refs: string[]): Promise<void>
   close (): Promise<void>
+  /** What the storage holds now, for a storage that keeps it in process (memory). */
+  held? (): HeldEntries
+}
+
+/** Entries held in process, and their weight against the byte bound. */
+export interface HeldEntries {
+  entries: number
+  bytes: number
 }
 
 /** Serialized form shared by storages that keep strings: a header line, then the body. */

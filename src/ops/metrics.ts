@@ -14,6 +14,7 @@ import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { CacheHooks } from '../cache/stats.js'
+import type { HeldEntries } from '../cache/storage.js'
 import type { Config } from '../config.js'
 import { grpcStatusName } from '../errors.js'
 import type { BatchObserver } from '../graphql/loaders.js'
@@ -51,6 +52,8 @@ export interface GatewayMetrics {
   readonly cache: CacheHooks
   /** For observedLoaders: the size of each GraphQL loader batch. */
   readonly loaderBatch: BatchObserver
+  /** For the memory cache: report what it holds, as `read` says at each scrape. */
+  cacheHeld (read: () => HeldEntries | undefined): void
   /** A mercurius preExecution hook: labels the HTTP request with the operation it runs. */
   readonly graphqlOperation: (schema: unknown, document: DocumentNode, context: MercuriusContext) => void
   /** Count one finished HTTP request. */
@@ -158,6 +161,11 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       onStorageError: () => { cacheStorageErrors.inc() }
     },
     loaderBatch: (type, field, size) => { loaderBatchSize.observe({ type, field }, size) },
+    cacheHeld (read) {
+      // Made only for a memory cache: with Redis, a gauge stuck at 0 would mislead.
+      new Gauge({ name: 'vbgw_cache_memory_entries', help: 'Entries held by the in-memory list cache', registers, collect () { this.set(read()?.entries ?? 0) } })
+      new Gauge({ name: 'vbgw_cache_memory_bytes', help: 'Bytes held by the in-memory list cache, as CACHE_MAX_BYTES counts them', registers, collect () { this.set(read()?.bytes ?? 0) } })
+    },
     graphqlOperation (_schema, document, context) {
       const request = context.reply?.request
       if (request === undefined) return

@@ -38,6 +38,8 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
   const cache = setupCache(config, fastify.log.child({ component: 'cache' }), { hooks: fastify.metrics?.cache })
   // Not fatal: with Redis down the gateway boots and serves without the cache.
   await cache.ready()
+  // The memory storage's size, read at each scrape (Redis reports its own).
+  if (cache.cache.stats().held !== undefined) fastify.metrics?.cacheHeld(() => cache.cache.stats().held)
   // A cap on calls in flight, below the cache: beyond it calls queue briefly, then fail with 503.
   const limit = createConcurrencyLimit({ max: config.UPSTREAM_MAX_CONCURRENCY, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS })
   const vbase = createVbase({ client: limitUpstreamConcurrency(client, limit), cache: cache.cache })

@@ -71,6 +71,8 @@ t.test('Redis at a closed port: the app boots and serves from the upstream, logg
   t.equal(sim.callCount('ListBackups'), 5, 'every read went upstream')
   t.equal(unavailable(logs.map((l) => JSON.parse(l) as { msg: string })), 1, 'one log line for the whole outage')
   t.match(app.vbase.cacheStats(), { storage: 'redis', available: false })
+  t.equal(app.vbase.cacheStats()?.held, undefined, 'no in-process size: Redis holds the entries')
+  t.notMatch((await app.inject({ url: '/metrics' })).body, /vbgw_cache_memory_/, 'nor a memory gauge that would read 0')
 })
 
 t.test('the outage is logged at most once per interval', async (t) => {

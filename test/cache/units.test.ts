@@ -1,14 +1,14 @@
 /**
  * The small pure parts: canonical keys and principals, the invalidation
  * table against the contract, the unfinished-job check, the memory storage's
- * LRU bound and version rule, the guard's replay of failed invalidations,
+ * LRU bounds (entries and bytes) and version rule, the guard's replay of failed invalidations,
  * and the periodic stats line.
  */
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
 import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalOf, shortHash, stableStringify } from '../../src/cache/keys.js'
 import { guardStorage } from '../../src/cache/guard.js'
-import { createMemoryStorage } from '../../src/cache/memory.js'
+import { createMemoryStorage, ENTRY_OVERHEAD_BYTES, entryBytes } from '../../src/cache/memory.js'
 import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
 import { decodeEntry, encodeEntry, type StoredEntry } from '../../src/cache/storage.js'
 import { loadConfig } from '../../src/config.js'
@@ -102,6 +102,54 @@ t.test('memory storage: LRU bound and the version rule', async (t) => {
   await m.invalidate(['r:y'])
   await m.invalidate(['r:z']) // r:x's version is forgotten here
   t.equal(await m.set('x', entry(old, ['r:x']), 1000), false, 'a forgotten reference reads as the highest forgotten version')
+})
+
+t.test('memory storage: bounded by bytes too, least recently used first; a larger entry is not kept', async (t) => {
+  // Key 'k1' + body of 100 characters + etag '"e"' + ref 'r:k1': (2 + 100 + 3 + 4) x 2 + overhead.
+  const sized = (stamp: number, n: number, key: string): StoredEntry => entry(stamp, [`r:${key}`], 'x'.repeat(n))
+  const each = entryBytes('k1', sized(0, 100, 'k1'))
+  t.equal(each, 2 * (2 + 100 + 3 + 4) + ENTRY_OVERHEAD_BYTES, 'two bytes a character of key, body, etag and refs, and the overhead')
+
+  const m = createMemoryStorage({ maxEntries: 100, maxBytes: 3 * each })
+  for (const key of ['k1', 'k2', 'k3']) t.equal(await m.set(key, sized(0, 100, key), 1000), true)
+  t.same(m.held(), { entries: 3, bytes: 3 * each }, 'three fill the bound exactly')
+  await m.get('k1') // k1 is now the most recent
+  await m.set('k4', sized(0, 100, 'k4'), 1000)
+  t.notOk(await m.get('k2'), 'the least recently used went first')
+  t.ok(await m.get('k1'))
+  t.same(m.held(), { entries: 3, bytes: 3 * each })
+
+  // One entry as heavy as two: two go, the least recently used first.
+  const double = sized(0, 100 + each / 2, 'k5')
+  t.equal(entryBytes('k5', double), 2 * each)
+  await m.set('k5', double, 1000)
+  t.notOk(await m.get('k3'))
+  t.notOk(await m.get('k4'))
+  t.ok(await m.get('k1'), 'the recently read one stays')
+  t.same(m.held(), { entries: 2, bytes: 3 * each })
+
+  t.equal(await m.set('k1', sized(0, 10, 'k1'), 1000), true, 'a key set again')
+  t.equal(m.held().bytes, 2 * each + entryBytes('k1', sized(0, 10, 'k1')), 'counts its new weight only')
+
+  t.equal(await m.set('huge', sized(0, 2 * each, 'huge'), 1000), false, 'an entry larger than the bound is refused')
+  t.notOk(await m.get('huge'))
+  t.equal(m.held().entries, 2, 'and pushes nothing out')
+
+  await m.close()
+  t.same(m.held(), { entries: 0, bytes: 0 })
+})
+
+t.test('memory storage: an expired or invalidated entry gives its bytes back when found', async (t) => {
+  let now = 0
+  const m = createMemoryStorage({ maxEntries: 100, maxBytes: 1e6, now: () => now })
+  await m.set('old', { ...entry(0, ['r:old']), expiresAt: 10 }, 10)
+  await m.set('hidden', entry(0, ['r:hidden']), 1000)
+  t.equal(m.held().entries, 2)
+  now = 11
+  t.notOk(m.peek?.('old'), 'expired')
+  await m.invalidate(['r:hidden'])
+  t.notOk(await m.get('hidden'), 'invalidated')
+  t.same(m.held(), { entries: 0, bytes: 0 })
 })
 
 t.test('the periodic stats line', async (t) => {

@@ -45,6 +45,7 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
   // flapping storage writes at most two lines per interval.
   let announced = false
   const pending = new Set<string>()
+  const held = inner.held
 
   function report (err: Error): void {
     opts.onFailure?.(err)
@@ -137,6 +138,6 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
       }
     },
     close: () => inner.close(),
-    ...(inner.held === undefined ? {} : { held: () => inner.held?.() ?? { entries: 0, bytes: 0 } })
+    ...(held === undefined ? {} : { held: () => held.call(inner) })
   }
 }

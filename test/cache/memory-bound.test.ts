@@ -3,10 +3,11 @@
  * it fits the byte bound, serves one that does not fit all the same (a miss
  * with max-age=0, every time), and /metrics shows what it holds.
  */
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
+import { loadConfig } from '../../src/config.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
-import type { FastifyInstance } from 'fastify'
 
 const auth = { authorization: `Bearer ${DEV_TOKEN}` }
 const BACKUPS = '/v1/vbase/svc-demo-analytics/backup'
@@ -58,7 +59,6 @@ t.test('an answer larger than CACHE_MAX_BYTES is served, not kept; one that fits
 })
 
 t.test('the setting: a default of 64 MiB, and a bad value stops the boot', async (t) => {
-  const { loadConfig } = await import('../../src/config.js')
   t.equal(loadConfig({}).CACHE_MAX_BYTES, 64 * 1024 * 1024)
   t.throws(() => loadConfig({ CACHE_MAX_BYTES: '0' }), /CACHE_MAX_BYTES/)
   t.throws(() => loadConfig({ CACHE_MAX_BYTES: 'lots' }), /CACHE_MAX_BYTES/)

@@ -1,11 +1,12 @@
 /**
- * In-process storage: a Map used as an LRU (insertion order, refreshed on
- * read), bounded by CACHE_MAX_ENTRIES and by CACHE_MAX_BYTES: lists differ
+ * In-process storage: an LRU (src/weighted-lru.ts, refreshed on read),
+ * bounded by CACHE_MAX_ENTRIES and by CACHE_MAX_BYTES: lists differ
  * in size by orders of magnitude (a service's 20 backups are 8 KB of JSON,
  * an organization's thousands several MB), and entries are per principal,
  * so a count alone bounds nothing. One per app instance, never shared at
  * module level.
  */
+import { WeightedLru } from '../weighted-lru.js'
 import type { CacheStorage, HeldEntries, StoredEntry } from './storage.js'
 
 /** Options of the memory storage. */
@@ -42,9 +43,7 @@ export function entryBytes (key: string, entry: StoredEntry): number {
 export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage & { held (): HeldEntries } {
   const now = opts.now ?? Date.now
   const maxVersions = opts.maxVersions ?? Math.max(opts.maxEntries, 1024)
-  const maxBytes = opts.maxBytes ?? Infinity
-  const entries = new Map<string, { entry: StoredEntry, bytes: number }>()
-  let bytes = 0
+  const entries = new WeightedLru<string, StoredEntry>(opts.maxBytes ?? Infinity, opts.maxEntries)
   const versions = new Map<string, number>()
   let sequence = 0
   // Versions are bounded too. A forgotten reference reads as `floor`, the
@@ -55,24 +54,12 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage &
   const version = (ref: string): number => versions.get(ref) ?? floor
   const current = (e: StoredEntry): boolean => e.refs.every((r) => version(r) <= e.stamp)
 
-  function remove (key: string): void {
-    const held = entries.get(key)
-    if (held === undefined) return
-    entries.delete(key)
-    bytes -= held.bytes
-  }
-
   function peek (key: string): StoredEntry | undefined {
-    const held = entries.get(key)
-    if (held === undefined) return undefined
-    const { entry } = held
-    if (entry.expiresAt <= now() || !current(entry)) {
-      remove(key)
+    const entry = entries.get(key)
+    if (entry !== undefined && (entry.expiresAt <= now() || !current(entry))) {
+      entries.delete(key)
       return undefined
     }
-    // Refreshed as most recently used.
-    entries.delete(key)
-    entries.set(key, held)
     return entry
   }
 
@@ -87,17 +74,8 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage &
     peek,
     async set (key, entry) {
       if (!current(entry)) return false
-      remove(key)
-      const weight = entryBytes(key, entry)
-      // Served to its caller, not kept: it would push out everything else.
-      if (weight > maxBytes) return false
-      entries.set(key, { entry, bytes: weight })
-      bytes += weight
-      for (const oldest of entries.keys()) {
-        if (entries.size <= opts.maxEntries && bytes <= maxBytes) break
-        remove(oldest)
-      }
-      return true
+      // An entry heavier than the whole bound is served to its caller, not kept.
+      return entries.set(key, entry, entryBytes(key, entry))
     },
     async invalidate (refs) {
       if (refs.length === 0) return
@@ -114,9 +92,8 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage &
     },
     async close () {
       entries.clear()
-      bytes = 0
       versions.clear()
     },
-    held: () => ({ entries: entries.size, bytes })
+    held: () => ({ entries: entries.size, bytes: entries.weight })
   }
 }

@@ -124,7 +124,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
   const selected = (id: string): boolean => opts.only === undefined || opts.only.includes(id)
   const children: Child[] = []
 
-  const gatewayEnv = (extra: Record<string, string> = {}): string => JSON.stringify({ ...GATEWAY_ENV, LOG_LEVEL: opts.logLevel, ...opts.env, ...extra })
+  const gatewayEnv = (extra: Record<string, string> = {}): string => JSON.stringify({ ...GATEWAY_ENV, ...mode.gatewayEnv, LOG_LEVEL: opts.logLevel, ...opts.env, ...extra })
   // One directory per child: a process writes one profile per thread (the main one is the largest).
   const profileFlags = (name: string): string[] => opts.profileDir === undefined
     ? []
@@ -343,7 +343,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       machine,
       plan,
       logLevel: opts.logLevel,
-      gatewayEnv: { ...GATEWAY_ENV, ...opts.env },
+      gatewayEnv: { ...GATEWAY_ENV, ...mode.gatewayEnv, ...opts.env },
       // As the gateway reports them: a flag that did not reach it is not claimed.
       gatewayNodeFlags: (opts.nodeFlags ?? []).filter((flag) => gw.info.execArgv.includes(flag)),
       exactRequests: mode.exactRequests,

@@ -8,6 +8,7 @@ import type { EventEmitter } from 'node:events'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
+import { LogThrottle } from './log-throttle.js'
 
 /** Header names (lower case, as Node gives them) whose values are credentials. */
 const SECRET_KEYS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie']
@@ -98,13 +99,11 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
  */
 function reportDrops (stream: EventEmitter): void {
   let dropped = 0
-  let reportedAt = -Infinity
+  const throttle = new LogThrottle(LOG_DROP_REPORT_MS)
   stream.on('drop', () => {
     dropped++
-    const t = Date.now()
-    if (t - reportedAt < LOG_DROP_REPORT_MS) return
-    reportedAt = t
-    process.stderr.write(`${JSON.stringify({ level: 40, time: t, pid: process.pid, dropped, msg: 'stdout is not draining: log lines dropped' })}\n`)
+    if (throttle.pass() === undefined) return
+    process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, dropped, msg: 'stdout is not draining: log lines dropped' })}\n`)
   })
 }
 

@@ -7,6 +7,7 @@
  * write made during it.
  */
 import { errors } from '../errors.js'
+import { LogThrottle } from '../log-throttle.js'
 import type { CacheStorage, StoredEntry } from './storage.js'
 
 /** Options of the guard. */
@@ -39,8 +40,7 @@ export interface GuardedStorage extends CacheStorage {
 export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedStorage {
   let downUntil = 0
   let down = false
-  let lastLog = -Infinity
-  let suppressed = 0
+  const throttle = new LogThrottle(opts.logIntervalMs, opts.now)
   // Recovery is announced only after an outage that was announced, so a
   // flapping storage writes at most two lines per interval.
   let announced = false
@@ -51,14 +51,12 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     opts.onFailure?.(err)
     downUntil = opts.now() + opts.retryAfterMs
     down = true
-    const t = opts.now()
-    if (t - lastLog < opts.logIntervalMs) { suppressed++; return }
-    lastLog = t
+    const suppressed = throttle.pass()
+    if (suppressed === undefined) return
     announced = true
     // The message of a Redis error names host and port, never credentials or keys.
     opts.logger.warn({ storage: inner.kind, err: { message: err.message }, suppressed },
       'cache storage unavailable: serving from the upstream without the cache')
-    suppressed = 0
   }
 
   /** Keep references for the next replay, up to the bound. */

@@ -35,6 +35,7 @@ import { principalOf } from '../cache/keys.js'
 import { closeRedisClient, createRedisClient } from '../cache/redis.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
+import { LogThrottle } from '../log-throttle.js'
 import { OVERLOADED_RETRY_AFTER_S } from './errors.js'
 import { sharedRateLimitStore } from './rate-limit-store.js'
 
@@ -96,14 +97,11 @@ export function heapLimitBytes (ratio: number, heapSizeLimit = getHeapStatistics
  */
 function sharedStore (fastify: FastifyInstance, config: LoadSheddingOptions['config']): FastifyRateLimitStoreCtor | undefined {
   if (!config.RATE_LIMIT_SHARED || config.CACHE_REDIS_URL === undefined) return undefined
-  let lastLog = -Infinity
-  let suppressed = 0
+  const throttle = new LogThrottle(config.CACHE_ERROR_LOG_MS)
   const warn = (err: Error): void => {
-    const now = Date.now()
-    if (now - lastLog < config.CACHE_ERROR_LOG_MS) { suppressed++; return }
-    lastLog = now
+    const suppressed = throttle.pass()
+    if (suppressed === undefined) return
     fastify.log.warn({ err: { message: err.message }, suppressed }, 'rate-limit counters unavailable in Redis: counting in this process')
-    suppressed = 0
   }
   const redis = createRedisClient({ url: config.CACHE_REDIS_URL, commandTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS, onError: warn })
   fastify.addHook('onClose', async () => { await closeRedisClient(redis) })

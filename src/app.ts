@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { ChildLoggerOptions, Logger } from 'pino'
+import { principalHasher } from './cache/keys.js'
 import type { Config } from './config.js'
 import { AccessLog, requestChildLogger } from './logger.js'
 import errorHandling from './http/errors.js'
@@ -26,6 +27,13 @@ export interface BuildAppOptions {
 
 /** Longest accepted incoming x-request-id; longer ones are replaced. */
 const MAX_REQUEST_ID = 128
+
+/**
+ * Logged at boot when Redis holds principals (cache keys, and rate-limit
+ * keys with RATE_LIMIT_SHARED) and no secret keys them.
+ */
+export const UNKEYED_PRINCIPALS_WARNING = 'PRINCIPAL_HASH_SECRET is unset: principals in Redis keys are unkeyed hashes of the Authorization value, ' +
+  'so whoever can read Redis can test guessed tokens offline; set PRINCIPAL_HASH_SECRET (the same value on every replica)'
 
 export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts
@@ -49,15 +57,19 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
     done()
   })
 
+  // Who a caller is, for the rate limit and the cache alike: one function, its HMAC key imported once.
+  const principal = principalHasher(config.PRINCIPAL_HASH_SECRET)
+  if (config.CACHE_REDIS_URL !== undefined && config.PRINCIPAL_HASH_SECRET === undefined) app.log.warn(UNKEYED_PRINCIPALS_WARNING)
+
   // cross-cutting HTTP behavior; metrics first, so the services and surfaces registered after it can feed it
   await app.register(metrics, { config })
   await app.register(errorHandling)
   // edge protections: headers and CORS on every answer, then shedding and rate limits, then input checks
   await app.register(security, { config })
-  await app.register(loadShedding, { config })
+  await app.register(loadShedding, { config, principal })
   await app.register(inputHygiene)
   // services
-  await app.register(upstream, { config, address: opts.upstream })
+  await app.register(upstream, { config, address: opts.upstream, principal })
   // surfaces and ops routes
   await app.register(rest, { config })
   await app.register(graphql, { config })

@@ -37,6 +37,14 @@ export interface Config {
   CACHE_REDIS_PREFIX: string
   /** Longest wait for one Redis command before the read bypasses the cache. */
   CACHE_REDIS_TIMEOUT_MS: number
+  /**
+   * Key of the HMAC-SHA256 that turns an Authorization value into the
+   * principal in cache and rate-limit keys (src/cache/keys.ts), so whoever
+   * reads Redis cannot test guessed tokens offline. Unset: an unkeyed
+   * SHA-256. The same value on every replica sharing a Redis. A secret:
+   * never logged.
+   */
+  PRINCIPAL_HASH_SECRET?: string
   /** At most one "cache storage unavailable" log line per this many ms. */
   CACHE_ERROR_LOG_MS: number
   /** Interval of the "cache stats" log line; 0 (the default) turns it off: /metrics has the same counters. */
@@ -84,7 +92,7 @@ export interface Config {
   REQUEST_TIMEOUT_MS: number
   /** Proxies in front of the gateway whose X-Forwarded-For is trusted, in hops; 0 trusts none. */
   TRUST_PROXY: number
-  /** Requests per principal (or per IP without a token) per window; 0 turns rate limiting off. */
+  /** Requests per principal (see PRINCIPAL_HASH_SECRET), or per IP without a token, per window; 0 turns rate limiting off. */
   RATE_LIMIT_MAX: number
   /**
    * Requests per client IP per window, whatever Authorization values it sends
@@ -132,6 +140,8 @@ const schema = {
     CACHE_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     CACHE_REDIS_PREFIX: { type: 'string', default: 'vbgw:', pattern: '^\\S*$' },
     CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1 },
+    // No default: a default secret would be a public one. The message of a bad value names the variable, not the value.
+    PRINCIPAL_HASH_SECRET: { type: 'string', minLength: 16 },
     CACHE_ERROR_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
     CACHE_STATS_LOG_MS: { type: 'integer', default: 0, minimum: 0 },
     // operations

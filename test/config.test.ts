@@ -38,3 +38,15 @@ t.test('an empty value means unset', async (t) => {
   t.equal(c.VBASE_UPSTREAM, undefined)
   t.equal(c.PORT, 4000)
 })
+
+t.test('PRINCIPAL_HASH_SECRET: optional; shorter than 16 characters stops the boot, naming the variable, never quoting the value', async (t) => {
+  t.equal(loadConfig({}).PRINCIPAL_HASH_SECRET, undefined, 'unset is allowed: the unkeyed hash')
+  t.equal(loadConfig({ PRINCIPAL_HASH_SECRET: '' }).PRINCIPAL_HASH_SECRET, undefined, 'empty is unset, as compose writes ${VAR:-}')
+  t.equal(loadConfig({ PRINCIPAL_HASH_SECRET: '0123456789abcdef' }).PRINCIPAL_HASH_SECRET, '0123456789abcdef', '16 characters are enough')
+  const short = 'tooshort-secret'
+  t.equal(short.length, 15)
+  t.throws(() => loadConfig({ PRINCIPAL_HASH_SECRET: short }), {
+    code: 'VBGW_INVALID_CONFIG',
+    message: 'invalid configuration: PRINCIPAL_HASH_SECRET must NOT have fewer than 16 characters'
+  }, 'a clear error, without the value')
+})

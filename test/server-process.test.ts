@@ -33,3 +33,18 @@ t.test('npm start: embedded simulator, health, readiness, SIGTERM exits 0', asyn
   const [code] = await once(child, 'exit')
   t.equal(code, 0, 'exits 0 on SIGTERM')
 })
+
+t.test('a PRINCIPAL_HASH_SECRET too short stops the boot: exit 1, the variable named, the value never printed', async (t) => {
+  const secret = 'short-s3cret'
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PRINCIPAL_HASH_SECRET: secret }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
+  child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
+  const [code] = await once(child, 'exit')
+  t.equal(code, 1, 'the process does not start')
+  t.match(output, /invalid configuration: PRINCIPAL_HASH_SECRET must NOT have fewer than 16 characters/)
+  t.notMatch(output, secret, 'the value is not printed')
+  t.notMatch(output, /Server listening/)
+})

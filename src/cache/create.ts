@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { guardStorage } from './guard.js'
+import type { PrincipalOf } from './keys.js'
 import { createListCache, MAX_READ_AGE_MS, type ListCache } from './list-cache.js'
 import { createMemoryStorage } from './memory.js'
 import { closeRedisClient, createRedisClient, createRedisStorage } from './redis.js'
@@ -22,8 +23,10 @@ export interface CacheLogger {
   warn (obj: object, msg: string): void
 }
 
-/** Extra options, mostly for tests. */
+/** What the cache is built with besides its variables; all but `principal` mostly for tests. */
 export interface CacheSetupOptions {
+  /** The app's principal function (principalHasher), made once per app and shared with the rate limit. */
+  principal: PrincipalOf
   /** Cache clock (TTL, retry window, log interval); Date.now by default. */
   now?: () => number
   hooks?: CacheHooks
@@ -46,7 +49,7 @@ export interface CacheSetup {
 }
 
 /** Create the cache for one app instance. */
-export function setupCache (config: CacheConfig, logger: CacheLogger, opts: CacheSetupOptions = {}): CacheSetup {
+export function setupCache (config: CacheConfig, logger: CacheLogger, opts: CacheSetupOptions): CacheSetup {
   const now = opts.now ?? Date.now
   const stats = new StatsRecorder(opts.hooks)
   let redis: Redis | undefined
@@ -78,6 +81,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
   })
   const cache = createListCache({
     storage: guarded,
+    principal: opts.principal,
     ttlMs: config.CACHE_TTL_MS,
     pendingTtlMs: config.CACHE_PENDING_TTL_MS,
     now,

@@ -1,7 +1,8 @@
 /**
  * Cache keys. An entry is keyed by method, canonical request and principal;
- * the principal is a hash of the Authorization value, so a raw token is never
- * held in a key, in memory or in Redis.
+ * the principal is a hash of the Authorization value (an HMAC keyed with
+ * PRINCIPAL_HASH_SECRET when it is set), so a raw token is never held in a
+ * key, in memory or in Redis.
  */
 import crypto from 'node:crypto'
 import type { MethodInfo } from '../upstream/contract.js'
@@ -17,13 +18,37 @@ export function shortHash (text: string, hexChars = 32): string {
   return sha256Hex(text).slice(0, hexChars)
 }
 
+/** Who is asking: the principal of an Authorization value (see principalHasher). */
+export type PrincipalOf = (authorization: string | undefined) => string
+
+/** The principal of callers without an Authorization value. */
+const ANONYMOUS_PRINCIPAL = 'anonymous'
+
+/** Hex characters kept of a principal hash: 128 bits, as for every other key part. */
+const PRINCIPAL_HEX_CHARS = 32
+
+/** The unkeyed principal: sha256 of `authorization:<value>`, as every release before the secret computed it. */
+function unkeyedPrincipal (authorization: string | undefined): string {
+  return authorization === undefined || authorization === '' ? ANONYMOUS_PRINCIPAL : shortHash(`authorization:${authorization}`, PRINCIPAL_HEX_CHARS)
+}
+
 /**
- * Who is asking, as a hash of the Authorization value. Callers without one
+ * The principal function of one app. With a secret (PRINCIPAL_HASH_SECRET),
+ * HMAC-SHA256 of the Authorization value under it: whoever reads the keys in
+ * Redis cannot test guessed tokens against them without the secret. Without
+ * one, the unkeyed hash, unchanged, so replicas and entries already in Redis
+ * keep matching. Either way it is deterministic: replicas sharing Redis must
+ * derive the same principal for the same caller. Callers without a value
  * share the `anonymous` principal: the upstream refuses them and errors are
  * never cached, so nothing is ever stored under it.
  */
-export function principalOf (authorization: string | undefined): string {
-  return authorization === undefined || authorization === '' ? 'anonymous' : shortHash(`authorization:${authorization}`)
+export function principalHasher (secret?: string): PrincipalOf {
+  if (secret === undefined) return unkeyedPrincipal
+  // Imported once here, not per request: each call only makes the Hmac itself.
+  const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'))
+  return (authorization) => authorization === undefined || authorization === ''
+    ? ANONYMOUS_PRINCIPAL
+    : crypto.createHmac('sha256', key).update(authorization).digest('hex').slice(0, PRINCIPAL_HEX_CHARS)
 }
 
 /** JSON with object keys sorted at every level, so equal requests serialize equally. */

@@ -10,7 +10,7 @@ import { safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import type { GuardedStorage } from './guard.js'
-import { entryKey, etagOf, principalOf } from './keys.js'
+import { entryKey, etagOf, type PrincipalOf } from './keys.js'
 import { holdsUnfinishedJob, readReferences, writeInvalidates } from './references.js'
 import { StatsRecorder, type CacheHooks, type CacheStats } from './stats.js'
 
@@ -29,6 +29,8 @@ export interface CachedRead {
 /** Options of the list cache. */
 export interface ListCacheOptions {
   storage: GuardedStorage
+  /** The app's principal function (principalHasher): entries are per principal. */
+  principal: PrincipalOf
   ttlMs: number
   /** TTL of a list holding a PENDING or RUNNING job (capped by ttlMs). */
   pendingTtlMs: number
@@ -67,7 +69,7 @@ export interface ListCache {
 
 /** Build a list cache over a guarded storage. */
 export function createListCache (opts: ListCacheOptions): ListCache {
-  const { storage } = opts
+  const { storage, principal } = opts
   const now = opts.now ?? Date.now
   const stats = opts.stats ?? new StatsRecorder(opts.hooks)
   const inflight = new Map<string, Promise<Shared>>()
@@ -124,7 +126,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     async read (method, request, ctx, fetch) {
       let key: string
       try {
-        key = entryKey(method, request, principalOf(ctx.headers.authorization))
+        key = entryKey(method, request, principal(ctx.headers.authorization))
       } catch {
         // A request the proto cannot even normalize: the upstream judges it, uncached.
         stats.count(method.name, 'bypasses')

@@ -9,7 +9,8 @@
  *   work it cannot finish in time.
  * - Rate limit (@fastify/rate-limit): RATE_LIMIT_MAX requests per
  *   RATE_LIMIT_WINDOW_MS per principal (the hash of the Authorization
- *   value, as the cache keys it: never the raw token), or per client IP when
+ *   value, keyed with PRINCIPAL_HASH_SECRET when it is set, as the cache
+ *   keys it: never the raw token), or per client IP when
  *   there is no Authorization header. Beyond it, 429 RESOURCE_EXHAUSTED with
  *   Retry-After. Counters are per process, unless RATE_LIMIT_SHARED is on
  *   with CACHE_REDIS_URL set: then they live in that Redis, so the limit
@@ -31,7 +32,7 @@ import fp from 'fastify-plugin'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { principalOf } from '../cache/keys.js'
+import type { PrincipalOf } from '../cache/keys.js'
 import { closeRedisClient, createRedisClient } from '../cache/redis.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
@@ -44,6 +45,8 @@ export interface LoadSheddingOptions {
   config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_IP_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'RATE_LIMIT_SHARED' |
   'PRESSURE_MAX_EVENT_LOOP_DELAY_MS' | 'PRESSURE_MAX_HEAP_RATIO' |
   'CACHE_REDIS_URL' | 'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS'>
+  /** The app's principal function (src/cache/keys.ts principalHasher), the same the cache keys by. */
+  principal: PrincipalOf
 }
 
 /** The per-IP cap when RATE_LIMIT_IP_MAX is unset, as a multiple of RATE_LIMIT_MAX. */
@@ -78,10 +81,12 @@ function exempt (request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' || EXEMPT_ROUTES.has(request.routeOptions.url ?? '')
 }
 
-/** The rate limit's key: the caller's principal when it sends a credential, else its IP. */
-export function rateLimitKey (request: FastifyRequest): string {
-  const authorization = request.headers.authorization
-  return authorization !== undefined && authorization !== '' ? `principal:${principalOf(authorization)}` : `ip:${request.ip}`
+/** The rate limit's key generator: the caller's principal when it sends a credential, else its IP. */
+export function rateLimitKey (principal: PrincipalOf): (request: FastifyRequest) => string {
+  return (request) => {
+    const authorization = request.headers.authorization
+    return authorization !== undefined && authorization !== '' ? `principal:${principal(authorization)}` : `ip:${request.ip}`
+  }
 }
 
 /** The heap limit in bytes for a fraction of V8's; 0 (off) for 0, at least 1 byte otherwise. */
@@ -117,7 +122,7 @@ async function shed (request: FastifyRequest, reply: FastifyReply, type: string,
   throw new errors.Overloaded()
 }
 
-export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { config }) {
+export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { config, principal }) {
   const maxEventLoopDelay = config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS
   const maxHeapUsedBytes = heapLimitBytes(config.PRESSURE_MAX_HEAP_RATIO)
   if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
@@ -135,7 +140,7 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
       global: false,
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      keyGenerator: rateLimitKey,
+      keyGenerator: rateLimitKey(principal),
       allowList: exempt,
       errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after)
     })

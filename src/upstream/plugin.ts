@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin'
 import { setupCache } from '../cache/create.js'
+import type { PrincipalOf } from '../cache/keys.js'
 import type { Config } from '../config.js'
 import { createUpstreamClient, readCa } from './client.js'
 import { createConcurrencyLimit, limitUpstreamConcurrency } from './concurrency.js'
@@ -21,9 +22,11 @@ export interface UpstreamPluginOptions {
   config: Config
   /** `host:port` of the upstream (the embedded simulator's when VBASE_UPSTREAM is unset). */
   address: string
+  /** The app's principal function (src/cache/keys.ts principalHasher), which the list cache keys entries by. */
+  principal: PrincipalOf
 }
 
-export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify, { config, address }) {
+export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify, { config, address, principal }) {
   const client = createUpstreamClient({
     address,
     tls: config.VBASE_TLS,
@@ -35,7 +38,7 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
     // Metrics are optional: present when src/ops/metrics.ts was registered first.
     observer: fastify.metrics?.upstream
   })
-  const cache = setupCache(config, fastify.log.child({ component: 'cache' }), { hooks: fastify.metrics?.cache })
+  const cache = setupCache(config, fastify.log.child({ component: 'cache' }), { principal, hooks: fastify.metrics?.cache })
   // Not fatal: with Redis down the gateway boots and serves without the cache.
   await cache.ready()
   // The memory storage's size, read at each scrape (Redis reports its own).

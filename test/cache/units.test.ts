@@ -1,12 +1,14 @@
 /**
- * The small pure parts: canonical keys and principals, the invalidation
+ * The small pure parts: canonical keys and principals (unkeyed, and keyed
+ * with a secret), the invalidation
  * table against the contract, the unfinished-job check, the memory storage's
  * LRU bounds (entries and bytes) and version rule, the guard's replay of failed invalidations,
  * and the periodic stats line.
  */
+import { createHash, createHmac } from 'node:crypto'
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
-import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalOf, shortHash, stableStringify } from '../../src/cache/keys.js'
+import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalHasher, shortHash, stableStringify } from '../../src/cache/keys.js'
 import { guardStorage } from '../../src/cache/guard.js'
 import { createMemoryStorage, ENTRY_OVERHEAD_BYTES, entryBytes } from '../../src/cache/memory.js'
 import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
@@ -21,6 +23,7 @@ t.test('keys: canonical request, hashed principal', async (t) => {
   const list = contract.method('ListBackups')
   t.equal(canonicalRequest(list, {}), canonicalRequest(list, { service_id: '' }), 'defaults filled in')
   t.equal(canonicalRequest(list, { service_id: 's' }), canonicalRequest(list, { service_id: 's', unknown: 1 } as object), 'unknown fields dropped')
+  const principalOf = principalHasher()
   const p = principalOf('Bearer secret-token')
   t.match(p, /^[0-9a-f]{32}$/)
   t.not(p, principalOf('Bearer other-token'))
@@ -28,6 +31,33 @@ t.test('keys: canonical request, hashed principal', async (t) => {
   const key = entryKey(list, { service_id: 's' }, p)
   t.notOk(key.includes('secret-token'))
   t.not(key, entryKey(contract.method('ListBackupPolicies'), { service_id: 's' }, p), 'the method is part of the key')
+})
+
+t.test('principals: unkeyed without a secret, exactly as before; HMAC-SHA256 under the secret with one', async (t) => {
+  const token = 'Bearer vbase-dev-token'
+  const [secret, other] = ['principal-secret-0123456789', 'another-principal-secret-42']
+  const unkeyed = principalHasher()
+  // Computed apart from the code under test: the release before the secret
+  // stored sha256("authorization:" + value), first 32 hex characters. The
+  // literal is `printf 'authorization:Bearer vbase-dev-token' | sha256sum`.
+  t.equal(unkeyed(token), '79b62df7fcc8e2291ae68ed44066648d', 'the unkeyed principal is the one already in Redis')
+  t.equal(unkeyed(token), createHash('sha256').update(`authorization:${token}`).digest('hex').slice(0, 32))
+  t.equal(principalHasher(undefined)(token), unkeyed(token), 'an explicit undefined is no secret')
+
+  const keyed = principalHasher(secret)
+  // `printf 'Bearer vbase-dev-token' | openssl dgst -sha256 -hmac principal-secret-0123456789`
+  t.equal(keyed(token), '45c3ed47a4edba2bafdd3c01abf503e1', 'HMAC-SHA256 of the raw value under the secret, truncated')
+  t.equal(keyed(token), createHmac('sha256', secret).update(token).digest('hex').slice(0, 32))
+  t.match(keyed(token), /^[0-9a-f]{32}$/, 'the same length as the unkeyed one')
+  t.not(keyed(token), unkeyed(token), 'keyed differs from unkeyed for the same token')
+  t.equal(keyed(token), keyed(token), 'stable across calls')
+  t.equal(principalHasher(secret)(token), keyed(token), 'the same secret in another app (a replica) gives the same principal')
+  t.not(principalHasher(other)(token), keyed(token), 'another secret gives another principal')
+  t.not(keyed('Bearer other-token'), keyed(token), 'another token gives another principal')
+  for (const principalOf of [unkeyed, keyed]) {
+    t.equal(principalOf(undefined), 'anonymous', 'no Authorization: anonymous')
+    t.equal(principalOf(''), 'anonymous', 'an empty Authorization: anonymous')
+  }
 })
 
 t.test('keys: the canonical hash of a request asked again is remembered, and is the same hash', async (t) => {
@@ -156,7 +186,7 @@ t.test('the periodic stats line', async (t) => {
   const lines: string[] = []
   const logger = { info: (_o: object, msg: string) => { lines.push(msg) }, warn: (_o: object, msg: string) => { lines.push(msg) } }
   const hits: string[] = []
-  const setup = setupCache(loadConfig({ CACHE_STATS_LOG_MS: '10' }), logger, { hooks: { onMiss: (m) => { hits.push(m); throw new Error('a hook failing is ignored') } } })
+  const setup = setupCache(loadConfig({ CACHE_STATS_LOG_MS: '10' }), logger, { principal: principalHasher(), hooks: { onMiss: (m) => { hits.push(m); throw new Error('a hook failing is ignored') } } })
   t.teardown(() => setup.close())
   const read = await setup.cache.read(contract.method('ListBackups'), { service_id: 's' }, { headers: {} }, async () => ({ backups: [] }))
   t.equal(read.cache, 'miss')

@@ -5,6 +5,7 @@
  * of the way: upstream call counts then measure the GraphQL layer alone.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import { principalHasher } from '../../src/cache/keys.js'
 import { loadConfig } from '../../src/config.js'
 import graphql from '../../src/graphql/plugin.js'
 import { DEV_TOKEN, type Simulator } from '../../src/simulator/index.js'
@@ -67,7 +68,7 @@ export function codes (body: GqlBody): string[] {
 export async function buildClockedGraphqlApp (t: Teardownable, sim: Simulator, now: () => number): Promise<FastifyInstance> {
   const config = loadConfig({ LOG_LEVEL: 'silent' })
   const app = Fastify()
-  await app.register(upstream, { config, address: sim.address })
+  await app.register(upstream, { config, address: sim.address, principal: principalHasher(config.PRINCIPAL_HASH_SECRET) })
   await app.register(graphql, { config, now })
   t.teardown(() => app.close())
   await app.ready()

@@ -1,12 +1,14 @@
 /**
  * Rate limiting and load shedding. Per principal (the hash of the
- * Authorization value) or per IP without one: past RATE_LIMIT_MAX, 429 with
- * Retry-After and a RESOURCE_EXHAUSTED body, before any upstream call; the
- * ops routes and CORS preflights are exempt. Under pressure (event-loop
+ * Authorization value, keyed with PRINCIPAL_HASH_SECRET when set) or per IP
+ * without one: past RATE_LIMIT_MAX, 429 with Retry-After and a
+ * RESOURCE_EXHAUSTED body, before any upstream call; the ops routes and CORS
+ * preflights are exempt. Under pressure (event-loop
  * delay or heap over their limits) every request but the ops routes gets a
  * 503 with Retry-After at once.
  */
 import t from 'tap'
+import { principalHasher } from '../../src/cache/keys.js'
 import { heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn } from '../../src/http/load-shedding.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
@@ -99,14 +101,22 @@ t.test('RATE_LIMIT_MAX=0 turns rate limiting off', async (t) => {
   t.equal(res.headers['x-ratelimit-limit'], undefined)
 })
 
-t.test('the key is a hash of the credential, never the credential', async (t) => {
-  const request = (headers: Record<string, string>, ip = '192.0.2.7'): Parameters<typeof rateLimitKey>[0] => ({ headers, ip }) as Parameters<typeof rateLimitKey>[0]
-  const key = rateLimitKey(request({ authorization: 'Bearer s3cr3t-token' }))
-  t.match(key, /^principal:[0-9a-f]{32}$/)
-  t.notMatch(key, /s3cr3t/)
-  t.equal(rateLimitKey(request({ authorization: 'Bearer s3cr3t-token' }, '192.0.2.8')), key, 'the same principal from anywhere')
-  t.not(rateLimitKey(request({ authorization: 'Bearer other' })), key)
-  t.equal(rateLimitKey(request({})), 'ip:192.0.2.7')
+t.test('the key is a hash of the credential, never the credential; keyed with the secret when set', async (t) => {
+  type Request = Parameters<ReturnType<typeof rateLimitKey>>[0]
+  const request = (headers: Record<string, string>, ip = '192.0.2.7'): Request => ({ headers, ip }) as Request
+  for (const secret of [undefined, 'rate-limit-key-secret-0123']) {
+    const principal = principalHasher(secret)
+    const keyOf = rateLimitKey(principal)
+    const key = keyOf(request({ authorization: 'Bearer s3cr3t-token' }))
+    t.equal(key, `principal:${principal('Bearer s3cr3t-token')}`, `the app's principal (${secret === undefined ? 'unkeyed' : 'keyed'})`)
+    t.match(key, /^principal:[0-9a-f]{32}$/)
+    t.notMatch(key, /s3cr3t/)
+    t.equal(keyOf(request({ authorization: 'Bearer s3cr3t-token' }, '192.0.2.8')), key, 'the same principal from anywhere')
+    t.not(keyOf(request({ authorization: 'Bearer other' })), key)
+    t.equal(keyOf(request({})), 'ip:192.0.2.7')
+  }
+  t.not(rateLimitKey(principalHasher('rate-limit-key-secret-0123'))(request({ authorization: 'Bearer s3cr3t-token' })),
+    rateLimitKey(principalHasher())(request({ authorization: 'Bearer s3cr3t-token' })), 'the secret changes the key')
 })
 
 t.test('load shedding on heap pressure', async (t) => {

@@ -3,11 +3,12 @@
  * set, the counters live in Redis, so two gateways in front of the same
  * Redis give a caller one budget, not one each. While Redis is down or hangs, each replica counts
  * alone (never unlimited, never an error), and counting is shared again once
- * Redis is back. Keys name the principal's hash, never the token.
+ * Redis is back. Keys name the principal's hash, never the token; with
+ * PRINCIPAL_HASH_SECRET set, the keyed hash.
  */
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { principalOf } from '../../src/cache/keys.js'
+import { principalHasher } from '../../src/cache/keys.js'
 import { LocalCounters, sharedRateLimitStore } from '../../src/http/rate-limit-store.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor, type Teardownable, type TestApp } from '../helpers/app.js'
@@ -55,6 +56,22 @@ t.test('two replicas on one Redis give a caller one budget', gate, async (t) => 
   t.equal(unavailable(a.logs) + unavailable(b.logs), 0, 'nothing to warn about')
 })
 
+t.test('with PRINCIPAL_HASH_SECRET the shared counter is keyed by the HMAC principal, the same on both replicas', gate, async (t) => {
+  const redis = await useRedis(t, REDIS_DB)
+  const secret = 'rate-limit-shared-secret-5e1b'
+  const [a, b] = await replicas(t, { RATE_LIMIT_MAX: '2', RATE_LIMIT_SHARED: 'true', CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix, PRINCIPAL_HASH_SECRET: secret })
+  t.same(await ask(a), { status: 200, remaining: '1' })
+  t.same(await ask(b), { status: 200, remaining: '0' }, 'one budget: both replicas derive the same principal')
+  t.equal((await ask(a)).status, 429)
+
+  const keyed = `${redis.prefix}rl:principal:${principalHasher(secret)(`Bearer ${TOKEN}`)}`
+  const unkeyed = principalHasher()(`Bearer ${TOKEN}`)
+  const counters = (await redis.keys()).filter((k) => k.startsWith(`${redis.prefix}rl:`))
+  t.ok(counters.includes(keyed), `the counter is under the keyed principal (${counters.join(', ')})`)
+  t.same(counters.filter((k) => k.includes(unkeyed)), [], 'no key holds the unkeyed principal')
+  t.ok(a.logs.concat(b.logs).every((l) => !l.includes(secret)), 'the secret is in no log line')
+})
+
 t.test('by default, and with RATE_LIMIT_SHARED=false, each replica counts alone and nothing goes to Redis', gate, async (t) => {
   for (const shared of [undefined, 'false']) {
     const redis = await useRedis(t, REDIS_DB)
@@ -84,7 +101,7 @@ t.test('while Redis is down each replica counts alone; shared again once it is b
   await proxy.start()
   // ioredis reconnects on its own: a fresh caller's counter shows up in Redis once each replica has.
   for (const [app, token] of [[a, 'probe-a'], [b, 'probe-b']] as const) {
-    const key = `${redis.prefix}rl:principal:${principalOf(`Bearer ${token}`)}`
+    const key = `${redis.prefix}rl:principal:${principalHasher()(`Bearer ${token}`)}`
     await waitFor(async () => {
       await ask(app, token)
       return await redis.client.exists(key) === 1

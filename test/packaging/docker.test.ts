@@ -11,6 +11,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
+import { loadConfig } from '../../src/config.js'
 import { GRAPHIQL_VENDOR_FILES } from '../../src/graphql/graphiql.js'
 import { GOOGLE_PROTOS_DIR } from '../../src/upstream/contract.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -55,6 +56,14 @@ t.test('docker-compose.yml agrees with the Dockerfile and the config schema', as
   t.equal(gateway?.env.CACHE_REDIS_URL, 'redis://redis:6379/0')
   t.same(facts.services.get('gateway-2')?.profiles, ['replicas'])
   t.same(facts.services.get('simulator')?.command, ['node', 'dist/simulator/main.js'])
+  // Both replicas take the host's secret; with none on the host the value is
+  // empty, which the config reads as unset, so `docker compose up` still boots.
+  for (const name of ['gateway', 'gateway-2']) {
+    const raw = (facts.services.get(name)?.raw.environment as Record<string, unknown> | undefined)?.PRINCIPAL_HASH_SECRET
+    t.equal(raw, '${PRINCIPAL_HASH_SECRET:-}', `${name} passes PRINCIPAL_HASH_SECRET through from the host`)
+    t.equal(facts.services.get(name)?.env.PRINCIPAL_HASH_SECRET, '', 'empty when the host has none')
+  }
+  t.equal(loadConfig({ PRINCIPAL_HASH_SECRET: '' }).PRINCIPAL_HASH_SECRET, undefined, 'and empty is unset')
 })
 
 t.test('every package src/ loads at run time is a production dependency', async (t) => {

@@ -6,6 +6,7 @@
  */
 import type { BenchResult, Measurement } from './bench.js'
 import { MODES } from './modes.js'
+import { CHECKS } from './targets.js'
 import type { FirstWarmup } from './warmup.js'
 
 /** How a process's first warm-up ends, in words. */
@@ -39,6 +40,45 @@ function proxyLine (rows: Map<string, Measurement>): string | undefined {
     `${direct === undefined ? '' : ` ran at ${num(proxy.rps / direct.rps, 2)}x direct`}; ` +
     `the gateway's uncached REST read ran at ${num(gateway.rps / proxy.rps, 2)}x the proxy's throughput, ` +
     `for ${num(gateway.cpuMsPerReq / proxy.cpuMsPerReq, 2)}x its CPU per request (${num(gateway.cpuMsPerReq, 3)} against ${num(proxy.cpuMsPerReq, 3)} ms).`
+}
+
+/** The uncached rows the turn-taking line reads, at c=10, and the target each is judged by. */
+const TURN_ROWS: ReadonlyArray<{ id: string, name: string, target?: string }> = [
+  { id: 'direct', name: 'direct' },
+  { id: 'proxy-rest', name: 'proxy' },
+  { id: 'A-rest', name: 'A REST', target: 'A2' },
+  { id: 'A-graphql', name: 'A GraphQL', target: 'A1' }
+]
+
+/**
+ * Uncached throughput against the CPU per call of the measured process and
+ * the simulator. On loopback at c=10 the two mostly take turns: req/s times
+ * their summed CPU seconds per call stays near 1.1 whatever the process
+ * (1.06-1.14 over 20 rows of five runs). So a throughput target is a CPU
+ * budget: at a row's own product and simulator cost, `goal x direct` req/s
+ * allows `product / (goal x direct) - simulator` ms of gateway CPU per call.
+ */
+export function turnTakingLine (rows: Map<string, Measurement>): string | undefined {
+  const direct = rows.get('direct')
+  const usable = (m: Measurement | undefined): m is Measurement => m !== undefined && m.rps > 0 && m.cpuMsPerReq > 0 && m.simCpuMsPerReq > 0
+  if (!usable(direct)) return undefined
+  const product = (m: Measurement): number => m.rps * (m.cpuMsPerReq + m.simCpuMsPerReq) / 1000
+  const present = TURN_ROWS.flatMap((r) => {
+    const m = rows.get(r.id)
+    return usable(m) ? [{ ...r, m }] : []
+  })
+  const products = present.map((r) => `${num(product(r.m), 2)} ${r.name}`).join(', ')
+  const budgets = present.flatMap((r) => {
+    const check = CHECKS.find((c) => c.id === r.target)
+    if (check?.kind !== 'min-ratio') return []
+    const goalRps = check.goal * direct.rps
+    const budget = product(r.m) / goalRps * 1000 - r.m.simCpuMsPerReq
+    return [`${check.id} (${check.goal}x direct, ${num(goalRps, 0)} req/s) allows ${num(budget, 3)} ms of gateway CPU per ${r.name} read ` +
+      `(${num(r.m.cpuMsPerReq, 3)} measured, simulator ${num(r.m.simCpuMsPerReq, 3)})`]
+  })
+  return 'Turn-taking (uncached, c=10): req/s x (CPU ms per call of the measured process + the simulator\'s) / 1000 = ' +
+    `${products}. Where these agree, the two processes take turns more than they overlap, and uncached throughput is set by the CPU both spend per call` +
+    (budgets.length === 0 ? '.' : `. At each row's own product and simulator cost, ${budgets.join('; ')}.`)
 }
 
 /** Render the result as markdown. */
@@ -83,6 +123,8 @@ export function renderReport (r: BenchResult): string {
     `Upstream calls per request: counted by the simulator over ${r.exactRequests} sequential requests after the runs, by their x-request-id.`)
   const proxy = proxyLine(rows)
   if (proxy !== undefined) lines.push('', proxy)
+  const turns = turnTakingLine(rows)
+  if (turns !== undefined) lines.push('', turns)
   lines.push('')
   lines.push('| | target | measured | verdict |')
   lines.push('|---|---|---|---|')

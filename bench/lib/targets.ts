@@ -17,12 +17,14 @@ export interface TargetResult {
   miss?: string
 }
 
-type Check =
+/** A target judged from the rows of one run. */
+export type Check =
   | { kind: 'min-ratio', id: string, text: string, of: string, over: string, goal: number }
   | { kind: 'max-p50-gap', id: string, text: string, of: string, over: string, goalMs: number }
   | { kind: 'max-calls', id: string, text: string, of: string, goal: number }
 
-const CHECKS: Check[] = [
+/** The targets judged from rows of one run. */
+export const CHECKS: readonly Check[] = [
   { kind: 'min-ratio', id: 'A1', text: 'A. GraphQL uncached throughput >= 0.6x direct', of: 'A-graphql', over: 'direct', goal: 0.6 },
   { kind: 'min-ratio', id: 'A2', text: 'A. REST uncached throughput >= 0.75x direct', of: 'A-rest', over: 'direct', goal: 0.75 },
   { kind: 'max-p50-gap', id: 'A3', text: 'A. GraphQL p50 at c=1 within 0.5 ms of direct', of: 'A-graphql-c1', over: 'direct-c1', goalMs: 0.5 },

@@ -61,6 +61,8 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.match(report, /^Proxy \(a reference, not a target\): .* ran at \d+\.\d\dx direct; the gateway's uncached REST read ran at \d+\.\d\dx the proxy's throughput, for \d+\.\d\dx its CPU per request/m,
     'the proxy set beside the gateway')
   t.match(report, /^Run: .*, node flags --max-semi-space-size=8;/m, 'the flag reached the gateway, as it reported')
+  t.match(report, /^Turn-taking \(uncached, c=10\): .*\d\.\d\d direct, \d\.\d\d proxy, \d\.\d\d A REST, \d\.\d\d A GraphQL\..* A2 \(0\.75x direct, \d+ req\/s\) allows -?\d\.\d{3} ms/m,
+    'the turn-taking line, from the simulator\'s CPU counted beside each process\'s')
   t.match(report, /^\| E\. memory/m)
 })
 

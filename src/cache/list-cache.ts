@@ -55,7 +55,21 @@ export const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set<number>([GrpcStatus.
  * upstream answer on a fetch: the first waiter takes it, the others parse
  * `body` (each caller owns what it receives).
  */
-interface Shared { body: string, etag: string, expiresAt: number, cache: CacheOutcome, value?: object }
+interface Shared {
+  body: string
+  etag: string
+  expiresAt: number
+  cache: CacheOutcome
+  value?: object
+  /**
+   * A write invalidated what this answer depends on while it was fetched,
+   * or the storage could not say it did not. The write may have completed
+   * before a caller joined this read (on another replica, whose
+   * invalidation reaches this one only through the storage): a caller that
+   * joined must ask again.
+   */
+  superseded?: true
+}
 
 /** The list cache of one app instance. */
 export interface ListCache {
@@ -101,8 +115,10 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     const expiresAt = now() + ttl
     if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
     const refs = readReferences(method.name, request, value)
-    const stored = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => false)
-    return { body, etag, expiresAt: stored ? expiresAt : 0, cache, value }
+    const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => undefined)
+    const shared: Shared = { body, etag, expiresAt: outcome === 'stored' ? expiresAt : 0, cache, value }
+    if (outcome === 'superseded' || outcome === undefined) shared.superseded = true
+    return shared
   }
 
   async function lookup (method: MethodInfo, request: object, key: string, ctx: CallContext,
@@ -151,16 +167,25 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         // Not shared with anyone: the caller's own signal may cancel it.
         return answer(await load(method, request, key, ctx, fetch, 'bypass'))
       }
-      let pending = inflight.get(key)
-      if (pending === undefined) {
+      const share = (): Promise<Shared> => {
         const started = lookup(method, request, key, shared, fetch)
-        pending = started
         inflight.set(key, started)
         started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === started) inflight.delete(key) })
-      } else {
-        stats.count(method.name, 'dedupes')
+        return started
       }
-      return answer(await ownTerms(pending, signal, timeoutMs))
+      const asked = performance.now()
+      let pending = inflight.get(key)
+      if (pending === undefined) return answer(await ownTerms(share(), signal, timeoutMs))
+      stats.count(method.name, 'dedupes')
+      const joined = await ownTerms(pending, signal, timeoutMs)
+      if (joined.superseded !== true) return answer(joined)
+      // Ask again. Whatever read of this key is in flight now began after
+      // the superseded one ended, so after this caller asked, and after any
+      // write that had completed by then.
+      const left = timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (performance.now() - asked))
+      const current = inflight.get(key)
+      pending = current === undefined || current === pending ? share() : current
+      return answer(await ownTerms(pending, signal, left))
     },
 
     async write (method, request, send) {

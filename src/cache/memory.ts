@@ -73,9 +73,9 @@ export function createMemoryStorage (opts: MemoryStorageOptions): CacheStorage &
     },
     peek,
     async set (key, entry) {
-      if (!current(entry)) return false
+      if (!current(entry)) return 'superseded'
       // An entry heavier than the whole bound is served to its caller, not kept.
-      return entries.set(key, entry, entryBytes(key, entry))
+      return entries.set(key, entry, entryBytes(key, entry)) ? 'stored' : 'refused'
     },
     async invalidate (refs) {
       if (refs.length === 0) return

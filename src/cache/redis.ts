@@ -105,7 +105,7 @@ export function createRedisStorage (opts: RedisStorageOptions): CacheStorage {
     async set (key, entry, ttlMs) {
       const keys = [opts.prefix + key, ...entry.refs.map((r) => versionPrefix + r)]
       const ok = await client.vbgwSet(keys.length, ...keys, entry.stamp, Math.max(1, Math.ceil(ttlMs)), encodeEntry(entry))
-      return ok === 1
+      return ok === 1 ? 'stored' : 'superseded'
     },
     async invalidate (refs) {
       if (refs.length === 0) return

@@ -25,6 +25,9 @@ export interface StoredEntry {
   refs: string[]
 }
 
+/** What became of an entry offered to the storage. */
+export type SetOutcome = 'stored' | 'superseded' | 'refused'
+
 /** A storage for the list cache. Any method may reject; the guard turns that into a bypass. */
 export interface CacheStorage {
   readonly kind: 'memory' | 'redis'
@@ -40,10 +43,10 @@ export interface CacheStorage {
   peek? (key: string): StoredEntry | undefined
   /**
    * Store `entry` for `ttlMs`, atomically checking that none of its references
-   * was invalidated after `entry.stamp`. Resolves false when it was, or when
-   * the storage would not keep an entry that large.
+   * was invalidated after `entry.stamp`: `superseded` when one was, `refused`
+   * when the storage would not keep an entry that large.
    */
-  set (key: string, entry: StoredEntry, ttlMs: number): Promise<boolean>
+  set (key: string, entry: StoredEntry, ttlMs: number): Promise<SetOutcome>
   /** Invalidate references for every principal (on every replica sharing the storage). */
   invalidate (refs: string[]): Promise<void>
   close (): Promise<void>

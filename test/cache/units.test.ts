@@ -122,8 +122,8 @@ t.test('memory storage: LRU bound and the version rule', async (t) => {
   await m.invalidate(['r:a'])
   t.notOk(await m.get('a'), 'an invalidated reference hides the entry')
   t.ok(await m.get('c'))
-  t.equal(await m.set('a', entry(stamp, ['r:a']), 1000), false, 'an answer read before the invalidation is refused')
-  t.equal(await m.set('a', entry(await m.sequence(), ['r:a']), 1000), true)
+  t.equal(await m.set('a', entry(stamp, ['r:a']), 1000), 'superseded', 'an answer read before the invalidation is refused')
+  t.equal(await m.set('a', entry(await m.sequence(), ['r:a']), 1000), 'stored')
 
   // Forgetting a version must never revive what it hid.
   const old = await m.sequence()
@@ -131,7 +131,7 @@ t.test('memory storage: LRU bound and the version rule', async (t) => {
   await m.invalidate(['r:x'])
   await m.invalidate(['r:y'])
   await m.invalidate(['r:z']) // r:x's version is forgotten here
-  t.equal(await m.set('x', entry(old, ['r:x']), 1000), false, 'a forgotten reference reads as the highest forgotten version')
+  t.equal(await m.set('x', entry(old, ['r:x']), 1000), 'superseded', 'a forgotten reference reads as the highest forgotten version')
 })
 
 t.test('memory storage: bounded by bytes too, least recently used first; a larger entry is not kept', async (t) => {
@@ -141,7 +141,7 @@ t.test('memory storage: bounded by bytes too, least recently used first; a large
   t.equal(each, 2 * (2 + 100 + 3 + 4) + ENTRY_OVERHEAD_BYTES, 'two bytes a character of key, body, etag and refs, and the overhead')
 
   const m = createMemoryStorage({ maxEntries: 100, maxBytes: 3 * each })
-  for (const key of ['k1', 'k2', 'k3']) t.equal(await m.set(key, sized(0, 100, key), 1000), true)
+  for (const key of ['k1', 'k2', 'k3']) t.equal(await m.set(key, sized(0, 100, key), 1000), 'stored')
   t.same(m.held(), { entries: 3, bytes: 3 * each }, 'three fill the bound exactly')
   await m.get('k1') // k1 is now the most recent
   await m.set('k4', sized(0, 100, 'k4'), 1000)
@@ -158,10 +158,10 @@ t.test('memory storage: bounded by bytes too, least recently used first; a large
   t.ok(await m.get('k1'), 'the recently read one stays')
   t.same(m.held(), { entries: 2, bytes: 3 * each })
 
-  t.equal(await m.set('k1', sized(0, 10, 'k1'), 1000), true, 'a key set again')
+  t.equal(await m.set('k1', sized(0, 10, 'k1'), 1000), 'stored', 'a key set again')
   t.equal(m.held().bytes, 2 * each + entryBytes('k1', sized(0, 10, 'k1')), 'counts its new weight only')
 
-  t.equal(await m.set('huge', sized(0, 2 * each, 'huge'), 1000), false, 'an entry larger than the bound is refused')
+  t.equal(await m.set('huge', sized(0, 2 * each, 'huge'), 1000), 'refused', 'an entry larger than the bound is refused')
   t.notOk(await m.get('huge'))
   t.equal(m.held().entries, 2, 'and pushes nothing out')
 
@@ -256,7 +256,7 @@ t.test('guard: each operation races a timer, except with timeoutMs 0 (the memory
     let timers = 0
     globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => { timers++; return realSetTimeout(...args) }) as typeof setTimeout
     try {
-      t.equal(await guard.set('k', entry(0, ['svc:a']), 1000), true)
+      t.equal(await guard.set('k', entry(0, ['svc:a']), 1000), 'stored')
       t.equal((await guard.get('k'))?.body, '{}', 'served all the same')
     } finally {
       globalThis.setTimeout = realSetTimeout

@@ -9,6 +9,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { describeError, type ErrorView } from '../errors.js'
+import { scrubCredentials } from '../logger.js'
 
 /** A formatted error as it goes on the wire. */
 export interface WireError {
@@ -82,7 +83,8 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
     for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
       const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)
       if (view.serverFault) logger.error({ err: (error as GraphQLError).originalError ?? error, grpcCode: view.grpcStatus }, 'graphql field failed')
-      else logger.info({ code: view.grpcStatus, message: view.message }, 'graphql error')
+      // Scrubbed like the `err` serializer scrubs the line above: an upstream's message may quote a credential.
+      else logger.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'graphql error')
       if (!executed && statusCode === 200) statusCode = view.httpStatus
       wire.push(toWire(error, view))
     }

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { describeError, type ErrorView } from '../errors.js'
+import { scrubCredentials } from '../logger.js'
 
 /** The REST error body, like google.rpc.Status (code is the numeric gRPC code). */
 export interface StatusBody {
@@ -46,7 +47,8 @@ export default fp(async function errorHandling (fastify) {
   fastify.setErrorHandler(function (err, request, reply) {
     const view = describeError(err)
     if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
-    else request.log.info({ code: view.grpcStatus, message: view.message }, 'request rejected')
+    // The message may be an upstream's words, which can quote a credential; the `err` serializer scrubs only the 5xx line.
+    else request.log.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'request rejected')
     if ((err as { code?: unknown }).code === 'VBGW_OVERLOADED' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
     return sendStatus(reply, view)
   })

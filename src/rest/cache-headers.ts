@@ -2,7 +2,9 @@
  * HTTP caching headers on reads. The facade's meta (from the list cache's
  * entry, once it exists) wins; until then the ETag is a hash of the response
  * bytes and max-age is the configured cache TTL. `private`: every response
- * depends on the caller's bearer token, so no shared cache may keep it.
+ * depends on the caller's bearer token, so no shared cache may keep it; and
+ * `Vary: Authorization`, so the browser's own cache, which keys on the URL,
+ * does not answer the next caller (another token, same browser) with it.
  */
 import { createHash } from 'node:crypto'
 import type { CallMeta } from '../upstream/vbase.js'
@@ -35,6 +37,21 @@ export function readHeaders (meta: CallMeta, body: string | Buffer, ttlMs: numbe
   if (meta.cache === 'hit') headers.xCache = 'hit'
   else if (meta.cache === 'miss' || meta.cache === 'bypass') headers.xCache = 'miss'
   return headers
+}
+
+/** What a read response varies on: the caller's credential. */
+export const READ_VARY = 'Authorization'
+
+/**
+ * A `Vary` value with `field` added, as @fastify/cors adds `Origin`: appended
+ * to what is set (another plugin's `Origin` stays), unchanged when `field`
+ * is listed already (in any case) or the value is `*`.
+ */
+export function appendVary (current: string | number | string[] | undefined, field: string): string {
+  const value = Array.isArray(current) ? current.join(', ') : current === undefined ? '' : String(current)
+  if (value.trim() === '') return field
+  const listed = value.split(',').map((name) => name.trim().toLowerCase())
+  return listed.includes('*') || listed.includes(field.toLowerCase()) ? value : `${value}, ${field}`
 }
 
 /**

@@ -14,14 +14,14 @@ import { registerRoutes, restRoutes } from './routes.js'
 
 /** Options of the REST plugin. */
 export interface RestPluginOptions {
-  config: Pick<Config, 'REST_JSON_NAMES' | 'CACHE_TTL_MS' | 'CSRF_PREVENTION'>
+  config: Pick<Config, 'REST_JSON_NAMES' | 'CACHE_TTL_MS' | 'CSRF_PREVENTION' | 'UPSTREAM_TIMEOUT_MS'>
 }
 
 export default fp<RestPluginOptions>(async function rest (fastify, { config }) {
   // Compiled at registration: an unsupported HTTP rule fails the boot, not a request.
   const routes = restRoutes()
   const names = config.REST_JSON_NAMES
-  registerRoutes(fastify, routes, { names, cacheTtlMs: config.CACHE_TTL_MS, csrf: config.CSRF_PREVENTION })
+  registerRoutes(fastify, routes, { names, cacheTtlMs: config.CACHE_TTL_MS, upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS, csrf: config.CSRF_PREVENTION })
   await registerMethodNotAllowed(fastify, routes)
 
   const document = buildOpenApi(routes, { names })

@@ -157,6 +157,7 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
     ok.headers = {
       ETag: { description: 'Validator of this response; send it back in If-None-Match.', schema: { type: 'string' } },
       'Cache-Control': { description: '`private, max-age=N`: the response may be reused by this caller for N seconds.', schema: { type: 'string' } },
+      Vary: { description: '`Authorization` (after `Origin` with CORS): a stored copy answers only a request with the same token.', schema: { type: 'string' } },
       'X-Cache': { description: 'hit or miss, when the gateway\'s list cache served the read.', schema: { type: 'string', enum: ['hit', 'miss'] } }
     }
     if (method.http.verb === 'GET') responses[304] = { description: 'Not modified: If-None-Match matched the current ETag.' }

@@ -12,7 +12,7 @@ import { contract, type MethodInfo } from '../upstream/contract.js'
 import { contextFromHeaders, type CallContext } from '../upstream/metadata.js'
 import { validateRequest } from '../upstream/validate.js'
 import { bindRequest, checkBindings } from './bind.js'
-import { ifNoneMatch, readHeaders } from './cache-headers.js'
+import { appendVary, ifNoneMatch, READ_VARY, readHeaders } from './cache-headers.js'
 import { parseGrpcTimeout } from './grpc-timeout.js'
 import { toJson, type JsonNames } from './json-mapping.js'
 import { compileTemplate, type PathTemplate } from './path-template.js'
@@ -41,6 +41,8 @@ export interface RouteOptions {
   names: JsonNames
   /** max-age of reads when the facade gives none (CACHE_TTL_MS). */
   cacheTtlMs: number
+  /** The longest deadline of a call (UPSTREAM_TIMEOUT_MS): a longer Grpc-Timeout is cut to it. */
+  upstreamTimeoutMs: number
   /** Refuse simple cross-site requests to writes (CSRF_PREVENTION); reads change nothing. */
   csrf?: boolean
 }
@@ -96,7 +98,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
       // DELETE always makes a browser preflight: only POST writes need the check.
       onRequest: opts.csrf === true && !method.read && SIMPLE_METHODS.has(method.http.verb) ? [preventCsrf, requireAuthorization] : requireAuthorization,
       handler: async function restHandler (request, reply) {
-        const timeoutMs = parseGrpcTimeout(request.headers['grpc-timeout'])
+        const timeoutMs = parseGrpcTimeout(request.headers['grpc-timeout'], opts.upstreamTimeoutMs)
         const input = bindRequest(method, {
           params: request.params as Record<string, string>,
           query: request.query as Record<string, string | string[]>,
@@ -121,6 +123,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
 
         const headers = readHeaders(meta, body, opts.cacheTtlMs)
         reply.header('etag', headers.etag).header('cache-control', headers.cacheControl)
+          .header('vary', appendVary(reply.getHeader('vary'), READ_VARY))
         if (headers.xCache !== undefined) reply.header('x-cache', headers.xCache)
         // 304 is defined for GET and HEAD only (RFC 9110 §13.1.2); the
         // read-only POST (ListBackupByOrg) always answers with the body.

@@ -176,6 +176,14 @@ t.test('CORS', async (t) => {
     t.equal(denied.statusCode, 401)
     t.equal(denied.headers['access-control-allow-origin'], 'http://localhost:3000')
     t.match(denied.headers['access-control-expose-headers'], /WWW-Authenticate/)
+
+    // A read varies on the origin (CORS) and on the caller (its list): both stay, neither is overwritten.
+    const read = await app.inject({ method: 'GET', url: '/v1/vbase/svc-demo-catalog/backup', headers: { origin: 'http://localhost:3000', authorization: `Bearer ${DEV_TOKEN}` } })
+    t.equal(read.statusCode, 200)
+    t.equal(read.headers.vary, 'Origin, Authorization')
+    const notModified = await app.inject({ method: 'GET', url: '/v1/vbase/svc-demo-catalog/backup', headers: { origin: 'http://localhost:3000', authorization: `Bearer ${DEV_TOKEN}`, 'if-none-match': String(read.headers.etag) } })
+    t.equal(notModified.statusCode, 304)
+    t.equal(notModified.headers.vary, 'Origin, Authorization')
   })
 
   t.test('* allows any origin', async (t) => {

@@ -112,6 +112,17 @@ async function scenario (app: FastifyInstance, sim: Awaited<ReturnType<typeof st
     sim.faults.failNext(1, status.DATA_LOSS, `token=${token} lost`)
     t.match((await gql(token, LIST.replace('svc-a', svc(token)))).json(), { errors: [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }] })
   }
+  // upstream rejections (4xx) whose message quotes the credential: logged on the info line, not through the err serializer
+  for (const [code, message] of [
+    [status.UNAUTHENTICATED, `token expired: Bearer ${TOKEN_A}`],
+    [status.PERMISSION_DENIED, `token=${TOKEN_A} lacks scope`],
+    [status.INVALID_ARGUMENT, `bad authorization header "Bearer ${TOKEN_A}"`]
+  ] as const) {
+    sim.faults.failNext(1, code, message)
+    t.equal((await rest(TOKEN_A)).statusCode, code === status.UNAUTHENTICATED ? 401 : code === status.PERMISSION_DENIED ? 403 : 400, status[code])
+    sim.faults.failNext(1, code, message)
+    t.match((await gql(TOKEN_A, LIST)).json(), { errors: [{ extensions: { grpcStatus: status[code] } }] }, `${status[code]} over GraphQL`)
+  }
   sim.faults.failNext(1, status.UNKNOWN, `write by Bearer ${TOKEN_A} failed`)
   t.equal((await create(TOKEN_A, ORG_A, 'b-3')).statusCode, 500)
   // retries, then success; retries exhausted
@@ -140,6 +151,10 @@ for (const level of ['trace', 'debug'] as const) {
     t.ok(lines.filter((l) => l.level >= 50).length >= 5, 'error lines were written')
     t.ok(lines.some((l) => l.msg === 'upstream unavailable, retrying read'), 'retries were logged')
     t.ok(all.some((l) => l.includes('Bearer [redacted]')), "an upstream's details quoting a token were scrubbed, not dropped")
+    for (const msg of ['request rejected', 'graphql error']) {
+      const scrubbed = lines.filter((l) => l.msg === msg && String(l.message).includes('[redacted]'))
+      t.equal(scrubbed.length, 3, `"${msg}": the three upstream rejections quoting a token, scrubbed`)
+    }
     t.ok(lines.filter((l) => l.msg === 'incoming request').every((l) => (l.req as { headers?: unknown }).headers === undefined), 'request lines hold no headers')
     for (const secret of SECRETS) {
       const leaks = all.filter((l) => l.includes(secret))

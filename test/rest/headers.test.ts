@@ -1,5 +1,5 @@
 import t from 'tap'
-import { etagOf, ifNoneMatch, readHeaders } from '../../src/rest/cache-headers.js'
+import { appendVary, etagOf, ifNoneMatch, readHeaders } from '../../src/rest/cache-headers.js'
 import { parseGrpcTimeout } from '../../src/rest/grpc-timeout.js'
 
 // The headers the REST layer reads (Grpc-Timeout, If-None-Match) and writes (ETag, Cache-Control, X-Cache).
@@ -22,6 +22,13 @@ for (const [header, ms] of good) {
     t.equal(parseGrpcTimeout(header), ms)
   })
 }
+
+t.test('Grpc-Timeout is capped at the longest deadline, never lengthens it', async (t) => {
+  t.equal(parseGrpcTimeout('99999999H', 5_000), 5_000, '3.6e11 ms would overflow a timer')
+  t.equal(parseGrpcTimeout('5001m', 5_000), 5_000)
+  t.equal(parseGrpcTimeout('50m', 5_000), 50, 'a shorter one stands')
+  t.equal(parseGrpcTimeout(undefined, 5_000), undefined, 'absent stays absent: the default deadline')
+})
 
 t.test('no header, no timeout', async (t) => {
   t.equal(parseGrpcTimeout(undefined), undefined)
@@ -62,5 +69,21 @@ const matches: Array<[string | undefined, boolean]> = [
 for (const [header, expected] of matches) {
   t.test(`If-None-Match ${String(header)} ${expected ? 'matches' : 'does not match'} "abc"`, async (t) => {
     t.equal(ifNoneMatch(header, '"abc"'), expected)
+  })
+}
+
+// Vary: Authorization appended to what another plugin set (@fastify/cors' Origin), like @fastify/cors appends.
+const varies: Array<[string | string[] | undefined, string]> = [
+  [undefined, 'Authorization'],
+  ['', 'Authorization'],
+  ['Origin', 'Origin, Authorization'],
+  [['Origin', 'Accept-Encoding'], 'Origin, Accept-Encoding, Authorization'],
+  ['Origin, authorization', 'Origin, authorization'],
+  ['*', '*'],
+  ['Origin, *', 'Origin, *']
+]
+for (const [current, expected] of varies) {
+  t.test(`Vary ${JSON.stringify(current)} with Authorization is ${JSON.stringify(expected)}`, async (t) => {
+    t.equal(appendVary(current, 'Authorization'), expected)
   })
 }

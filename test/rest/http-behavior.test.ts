@@ -136,6 +136,8 @@ t.test('reads carry Cache-Control and an ETag; If-None-Match gets a 304', async 
   const maxAge = Number(/^private, max-age=(\d+)$/.exec(first.headers['cache-control'] as string)?.[1])
   t.ok(maxAge > 0 && maxAge <= config.CACHE_TTL_MS / 1000, `max-age ${maxAge} within the TTL`)
   t.equal(first.headers['x-cache'], 'miss')
+  // A browser's cache keys on the URL: without this the next token in the same browser gets this list.
+  t.equal(first.headers.vary, 'Authorization', 'the answer varies on the caller')
 
   const second = await app.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': etag } })
   t.equal(second.statusCode, 304)
@@ -143,9 +145,14 @@ t.test('reads carry Cache-Control and an ETag; If-None-Match gets a 304', async 
   t.equal(second.headers.etag, etag)
   t.equal(second.headers['x-cache'], 'hit')
   t.match(second.headers['cache-control'], /^private, max-age=\d+$/)
+  t.equal(second.headers.vary, 'Authorization', 'a 304 too: it refreshes the stored answer')
 
   const weak = await app.inject({ method: 'HEAD', url, headers: { ...auth, 'if-none-match': `"other", W/${etag}` } })
   t.equal(weak.statusCode, 304, 'HEAD, a list and a weak form match too')
+  t.equal(weak.headers.vary, 'Authorization')
+  const head = await app.inject({ method: 'HEAD', url, headers: auth })
+  t.equal(head.statusCode, 200)
+  t.equal(head.headers.vary, 'Authorization', 'HEAD 200')
   const stale = await app.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': '"other"' } })
   t.equal(stale.statusCode, 200)
   t.same(stale.json(), first.json())
@@ -157,16 +164,33 @@ t.test('reads carry Cache-Control and an ETag; If-None-Match gets a 304', async 
   t.equal(write.statusCode, 200)
   t.equal(write.headers.etag, undefined, 'writes carry no validator')
   t.equal(write.headers['cache-control'], undefined)
+  t.equal(write.headers.vary, undefined)
 })
 
 t.test('the read-only POST answers If-None-Match with its body (304 is for GET and HEAD)', async (t) => {
   const { app } = await buildTestApp(t)
   const url = `/v1/vbase/backup/org/${DEMO_ORG_ID}`
   const first = await app.inject({ method: 'POST', url, headers: auth, payload: {} })
-  t.match(first.headers, { etag: /^"/, 'cache-control': /^private, max-age=\d+$/ })
+  t.match(first.headers, { etag: /^"/, 'cache-control': /^private, max-age=\d+$/, vary: 'Authorization' })
   const again = await app.inject({ method: 'POST', url, headers: { ...auth, 'if-none-match': first.headers.etag as string }, payload: {} })
   t.equal(again.statusCode, 200)
   t.equal(again.headers['x-cache'], 'hit')
+})
+
+t.test('a Grpc-Timeout past UPSTREAM_TIMEOUT_MS is cut to it: 99999999H neither fails at once nor overflows a timer', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const overflows: string[] = []
+  const onWarning = (warning: Error): void => { if (warning.name === 'TimeoutOverflowWarning') overflows.push(warning.message) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  // A cache miss waits on the pending read under the caller's own deadline; the latency outlasts a 1 ms timer.
+  sim.faults.latencyMs = 50
+  const res = await app.inject({ url: `/v1/vbase/${SVC}/backup`, headers: { ...auth, 'grpc-timeout': '99999999H' } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['x-cache'], 'miss')
+  // process.emitWarning emits on the next tick.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(overflows, [], 'no TimeoutOverflowWarning')
 })
 
 t.test('Grpc-Timeout shortens the deadline', async (t) => {

@@ -109,7 +109,7 @@ t.test('two callers on the same URL with different answers each get their own re
       return { value, meta: { cache: 'hit', etag: etagOf(JSON.stringify(value)), maxAgeMs: 10_000 } }
     }
   } as unknown as Vbase)
-  registerRoutes(app, restRoutes(), { names: 'proto', cacheTtlMs: 30_000 })
+  registerRoutes(app, restRoutes(), { names: 'proto', cacheTtlMs: 30_000, upstreamTimeoutMs: 5_000 })
   const get = async (token: string): Promise<string> =>
     (await app.inject({ url: '/v1/vbase/svc-shared/backup', headers: { authorization: `Bearer ${token}` } })).body
   for (const round of ['first', 'again (rendered bodies kept)']) {
@@ -129,7 +129,7 @@ t.test('a rendered body is sent as its UTF-8 bytes: non-ASCII names, Content-Len
       return { value, meta: { cache: 'hit', etag: etagOf(JSON.stringify(value)), maxAgeMs: 10_000 } }
     }
   } as unknown as Vbase)
-  registerRoutes(app, restRoutes(), { names: 'proto', cacheTtlMs: 30_000 })
+  registerRoutes(app, restRoutes(), { names: 'proto', cacheTtlMs: 30_000, upstreamTimeoutMs: 5_000 })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/vbase/svc-utf8/backup`
   let length = 0

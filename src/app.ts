@@ -17,6 +17,7 @@ import healthRoutes from './ops/health.js'
 import metrics from './ops/metrics.js'
 import rest from './rest/index.js'
 import upstream from './upstream/plugin.js'
+import { MAX_NAME_LENGTH } from './upstream/validate.js'
 
 export interface BuildAppOptions {
   config: Config
@@ -27,6 +28,16 @@ export interface BuildAppOptions {
 
 /** Longest accepted incoming x-request-id; longer ones are replaced. */
 const MAX_REQUEST_ID = 128
+
+/**
+ * Longest path value the router matches: a name at MAX_NAME_LENGTH still
+ * percent-encoded in the worst case (every UTF-16 unit 3 UTF-8 bytes, each
+ * written `%XX`). find-my-way 9 measures the decoded value, but this holds
+ * however it measures. Its default, 100, answered 414 to names the API
+ * accepts in a body and on GraphQL; now a name past the limit reaches the
+ * route and gets the validation's 400 naming the field.
+ */
+export const MAX_PARAM_LENGTH = MAX_NAME_LENGTH * 3 * 3
 
 /**
  * Logged at boot when Redis holds principals (cache keys, and rate-limit
@@ -47,6 +58,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && incoming.length <= MAX_REQUEST_ID && /^[\w.:-]+$/.test(incoming) ? incoming : crypto.randomUUID()
     },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // body and header size limits, trusted proxies (src/http/limits.ts)
     ...edgeServerOptions(config)
   })

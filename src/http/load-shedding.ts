@@ -10,7 +10,7 @@
  * - Rate limit (@fastify/rate-limit): RATE_LIMIT_MAX requests per
  *   RATE_LIMIT_WINDOW_MS per principal (the hash of the Authorization
  *   value, keyed with PRINCIPAL_HASH_SECRET when it is set, as the cache
- *   keys it: never the raw token), or per client IP when
+ *   keys it: never the raw token), or per client address when
  *   there is no Authorization header. Beyond it, 429 RESOURCE_EXHAUSTED with
  *   Retry-After. Counters are per process, unless RATE_LIMIT_SHARED is on
  *   with CACHE_REDIS_URL set: then they live in that Redis, so the limit
@@ -21,6 +21,9 @@
  *   made-up token with each request gets a fresh budget each time, and every
  *   such request reaches the upstream. It is looser than the per-principal
  *   one, since many callers may share an address (NAT, an office proxy).
+ * - A client address is an IPv4 address, or an IPv6 address's /64: an IPv6
+ *   client owns a whole /64 at least (the smallest prefix a site is given),
+ *   so keying by the full address would give it 2^64 fresh budgets.
  *
  * The ops routes are exempt from both: a probe or a scrape must tell the
  * truth about an overloaded process, not be refused by it. CORS preflights
@@ -29,7 +32,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import fp from 'fastify-plugin'
-import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import rateLimit, { normalizeIP, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { PrincipalOf } from '../cache/keys.js'
@@ -57,9 +60,22 @@ export function ipRateLimitMax (config: Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LI
   return config.RATE_LIMIT_IP_MAX ?? IP_LIMIT_FACTOR * config.RATE_LIMIT_MAX
 }
 
-/** The per-IP limit's key: the client address alone, whatever credential it sends. */
+/**
+ * The rate-limit key of a client address: an IPv4 address as is; an IPv6
+ * address by its /64, lower-cased and compressed, its zone id dropped; an
+ * IPv4-mapped one (`::ffff:192.0.2.7`) as its IPv4 address. It is
+ * @fastify/rate-limit's own normalizeIP, what its default key uses, so the
+ * grouping is the plugin's, not a second reading of IPv6 to keep in step.
+ */
+export function clientAddressKey (ip: string | undefined): string {
+  // Fastify types request.ip as a string, but it is the socket's remoteAddress,
+  // undefined once a client has reset the connection; normalizeIP would throw.
+  return ip === undefined ? 'ip:unknown' : `ip:${normalizeIP(ip)}`
+}
+
+/** The per-IP limit's key: the client address alone (clientAddressKey), whatever credential it sends. */
 export function ipRateLimitKey (request: FastifyRequest): string {
-  return `ip:${request.ip}`
+  return clientAddressKey(request.ip)
 }
 
 /** "1 minute", "30 seconds": how @fastify/rate-limit words the wait, for the per-IP limit's answer. */
@@ -81,11 +97,11 @@ function exempt (request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' || EXEMPT_ROUTES.has(request.routeOptions.url ?? '')
 }
 
-/** The rate limit's key generator: the caller's principal when it sends a credential, else its IP. */
+/** The rate limit's key generator: the caller's principal when it sends a credential, else its address (clientAddressKey). */
 export function rateLimitKey (principal: PrincipalOf): (request: FastifyRequest) => string {
   return (request) => {
     const authorization = request.headers.authorization
-    return authorization !== undefined && authorization !== '' ? `principal:${principal(authorization)}` : `ip:${request.ip}`
+    return authorization !== undefined && authorization !== '' ? `principal:${principal(authorization)}` : clientAddressKey(request.ip)
   }
 }
 

@@ -4,7 +4,8 @@
  * five-field cron, a non-empty collection list, retention of at least 1.
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
- * upstream call on it. Service ids are free-form: only required. The value
+ * upstream call on it. Service ids and the other names are free-form: only
+ * required, and at most MAX_NAME_LENGTH long. The value
  * checks they are built from (ids, the cron reading, RFC 3339 timestamps)
  * are exported for lookups that are no method's request, and the simulator
  * reads UUIDs and crons with the same functions.
@@ -101,6 +102,29 @@ function requiredAs (value: unknown, shown: string): void {
   if (typeof value !== 'string') failAs(shown, 'must be a string')
 }
 
+/**
+ * Longest accepted id or name (service_id, backup_name, db_name, each of
+ * collection_names), in UTF-16 code units (a string's `length`; a character
+ * outside the BMP counts two). The contract sets none; 256 is above the usual
+ * caps on such names (DNS and Kubernetes names 253, MongoDB namespaces and
+ * Milvus collection names 255), so no real name is refused. It bounds what a
+ * caller can make the gateway hold per id (cache keys and references embed
+ * them) and the REST paths they are written in: src/app.ts lets a path
+ * value this long reach the routes even percent-encoded. UUID fields are
+ * bounded by their form.
+ */
+export const MAX_NAME_LENGTH = 256
+
+/** A required name: non-blank and at most MAX_NAME_LENGTH long. */
+function nameAs (value: unknown, shown: string): void {
+  requiredAs(value, shown)
+  boundedAs(value as string, shown)
+}
+
+function boundedAs (value: string, shown: string): void {
+  if (value.length > MAX_NAME_LENGTH) failAs(shown, `must be at most ${MAX_NAME_LENGTH} characters long`)
+}
+
 function uuidAs (value: unknown, shown: string): void {
   requiredAs(value, shown)
   if (!isUuid(value as string)) failAs(shown, 'must be a UUID')
@@ -108,16 +132,16 @@ function uuidAs (value: unknown, shown: string): void {
 
 /**
  * Check a service id on its own, for lookups that are no method's request
- * (GraphQL's `backup(serviceId, name)`): required, free-form. Throws
- * VBGW_INVALID_ARGUMENT naming the field as `shown`.
+ * (GraphQL's `backup(serviceId, name)`): required, free-form, at most
+ * MAX_NAME_LENGTH long. Throws VBGW_INVALID_ARGUMENT naming the field as `shown`.
  */
 export function checkServiceId (value: unknown, shown = 'service_id'): void {
-  requiredAs(value, shown)
+  nameAs(value, shown)
 }
 
-/** Check a backup name on its own: required. */
+/** Check a backup name on its own: required, at most MAX_NAME_LENGTH long. */
 export function checkBackupName (value: unknown, shown = 'backup_name'): void {
-  requiredAs(value, shown)
+  nameAs(value, shown)
 }
 
 /** Check a policy id on its own: a UUID, so an id that can match no policy is an error, not a miss. */
@@ -127,6 +151,10 @@ export function checkPolicyId (value: unknown, shown = 'policy_id'): void {
 
 function required (req: Request, field: string, name: (f: string) => string): void {
   requiredAs(req[field], name(field))
+}
+
+function requiredName (req: Request, field: string, name: (f: string) => string): void {
+  nameAs(req[field], name(field))
 }
 
 function uuid (req: Request, field: string, name: (f: string) => string): void {
@@ -140,11 +168,13 @@ function optionalUuid (req: Request, field: string, name: (f: string) => string)
   if (typeof value !== 'string' || !isUuid(value)) fail(name, field, 'must be a UUID')
 }
 
-function optionalNonEmpty (req: Request, field: string, name: (f: string) => string, hint: string): void {
+/** An optional name: absent, or non-blank and at most MAX_NAME_LENGTH long. */
+function optionalName (req: Request, field: string, name: (f: string) => string, hint: string): void {
   const value = req[field]
   if (!present(value)) return
   if (typeof value !== 'string') fail(name, field, 'must be a string')
   if (value.trim() === '') fail(name, field, `must not be empty; ${hint}`)
+  boundedAs(value, name(field))
 }
 
 function collections (req: Request, name: (f: string) => string): void {
@@ -154,6 +184,7 @@ function collections (req: Request, name: (f: string) => string): void {
   if (value.length === 0) fail(name, 'collection_names', 'must name at least one collection')
   value.forEach((c, i) => {
     if (typeof c !== 'string' || c.trim() === '') fail(name, `collection_names[${i}]`, 'must not be empty')
+    boundedAs(c, name(`collection_names[${i}]`))
   })
 }
 
@@ -187,9 +218,9 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
   CreateBackup (req, name) {
     checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
-    required(req, 'db_name', name)
+    requiredName(req, 'db_name', name)
     collections(req, name)
-    optionalNonEmpty(req, 'backup_name', name, 'omit it to get a generated name')
+    optionalName(req, 'backup_name', name, 'omit it to get a generated name')
   },
   ListBackups (req, name) {
     checkServiceId(req.service_id, name('service_id'))
@@ -201,7 +232,7 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
     checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     checkBackupName(req.backup_name, name('backup_name'))
-    required(req, 'db_name', name)
+    requiredName(req, 'db_name', name)
     collections(req, name)
   },
   DeleteBackup (req, name) {

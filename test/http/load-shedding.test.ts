@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { principalHasher } from '../../src/cache/keys.js'
-import { heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn } from '../../src/http/load-shedding.js'
+import { clientAddressKey, heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn } from '../../src/http/load-shedding.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 
@@ -73,6 +73,53 @@ t.test('rotating made-up tokens does not escape the per-IP limit', async (t) => 
   t.match(limited.headers['retry-after'], /^\d+$/)
   t.same(limited.json(), { code: 8, message: 'rate limit exceeded, retry in 1 minute', details: [] })
   for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 429, `${url} is exempt`)
+})
+
+t.test('an IPv6 client is one client per /64: new addresses in it get no fresh budget', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_IP_MAX: '3' } })
+  // A made-up token per request, so only the per-IP limit can hold.
+  let token = 0
+  const from = async (remoteAddress: string): Promise<number> =>
+    (await app.inject({ url: LIST, remoteAddress, headers: { authorization: `Bearer made-up-${++token}` } })).statusCode
+  const codes: number[] = []
+  for (let i = 1; i <= 5; i++) codes.push(await from(`2001:db8:1:2::${i.toString(16)}`))
+  t.same(codes, [401, 401, 401, 429, 429], 'five addresses of 2001:db8:1:2::/64 share one budget of 3')
+  t.equal(sim.callCount(), 3, 'the limited ones never reached the upstream')
+  t.equal(await from('2001:db8:1:2:ffff:ffff:ffff:ffff'), 429, 'the last address of the /64 too')
+  t.equal(await from('2001:DB8:1:2:0:0:0:7'), 429, 'written uncompressed, upper case')
+  t.equal(await from('2001:db8:1:3::1'), 401, 'the next /64 has its own budget')
+
+  const v4: number[] = []
+  for (let i = 0; i < 4; i++) v4.push(await from('192.0.2.7'))
+  t.same(v4, [401, 401, 401, 429], 'an IPv4 address has its budget of 3')
+  t.equal(await from('::ffff:192.0.2.7'), 429, 'the same address, IPv4-mapped, shares it')
+  t.equal(await from('192.0.2.8'), 401, 'the next IPv4 address has its own')
+
+  // Without a token the per-principal limit (2) keys by the same /64.
+  const anonymous: number[] = []
+  for (let i = 1; i <= 3; i++) anonymous.push((await app.inject({ url: '/openapi.json', remoteAddress: `2001:db8:9:9::${i}` })).statusCode)
+  t.same(anonymous, [200, 200, 429], 'anonymous callers of one /64 share the per-principal budget')
+})
+
+t.test('the client address key: IPv4 as is, IPv6 by its /64', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    ['192.0.2.7', 'ip:192.0.2.7', 'IPv4 as is'],
+    ['2001:db8:1:2::1', 'ip:2001:db8:1:2::', 'IPv6: its /64'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', 'ip:2001:db8:1:2::', 'the host half dropped'],
+    ['2001:0DB8:0001:0002:0000:0000:0000:0001', 'ip:2001:db8:1:2::', 'uncompressed, upper case'],
+    ['2001:db8:1:3::1', 'ip:2001:db8:1:3::', 'the next /64'],
+    ['2001:db8::1', 'ip:2001:db8::', ':: spanning the prefix'],
+    ['::1', 'ip:::', 'loopback'],
+    ['::ffff:192.0.2.7', 'ip:192.0.2.7', 'IPv4-mapped: the IPv4 address'],
+    ['::ffff:c000:207', 'ip:192.0.2.7', 'IPv4-mapped, in hex'],
+    ['fe80::1%eth0', 'ip:fe80::', 'zone id dropped'],
+    ['fe80::abcd%1', 'ip:fe80::', 'numeric zone id dropped']
+  ]
+  for (const [ip, key, why] of cases) t.equal(clientAddressKey(ip), key, `${ip}: ${why}`)
+  t.equal(clientAddressKey(undefined), 'ip:unknown', 'no address (the socket is gone): no throw')
+  type Request = Parameters<ReturnType<typeof rateLimitKey>>[0]
+  t.equal(rateLimitKey(principalHasher())({ headers: {}, ip: '2001:db8:1:2::99' } as unknown as Request), 'ip:2001:db8:1:2::',
+    'the per-principal limit keys anonymous callers the same way')
 })
 
 t.test('RATE_LIMIT_IP_MAX sets the per-IP cap; 0 turns it off', async (t) => {

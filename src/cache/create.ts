@@ -1,7 +1,8 @@
 /**
  * Builds the list cache from the configuration at boot: memory storage by
  * default, Redis when CACHE_REDIS_URL is set, behind the failure guard, with
- * the periodic stats line. `close` stops the timer and closes Redis.
+ * the periodic stats line. `close` stops the timer, lets the guard write the
+ * invalidations it still keeps, then closes Redis.
  */
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
@@ -61,6 +62,10 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
       commandTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
       onError: (err) => { guarded.report(err) }
     })
+    // ioredis says 'ready' after every reconnection: write the invalidations
+    // kept during the outage now, not on this replica's next request, since
+    // the other replicas see them only once they are in Redis.
+    redis.on('ready', () => { void guarded.replay() })
     inner = createRedisStorage({
       client: redis,
       prefix: config.CACHE_REDIS_PREFIX,

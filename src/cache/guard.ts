@@ -4,7 +4,11 @@
  * moment and the failure is logged at most once per interval. Invalidations
  * that could not be written are kept and replayed before the storage is
  * trusted again, so an entry cached before an outage is not served after a
- * write made during it.
+ * write made during it. Other replicas sharing the storage only learn of
+ * those invalidations from the replay, so it does not wait for this
+ * process's next request: it is retried on a timer while any are kept, at
+ * once when the storage says it is back (`replay`), and one last time at
+ * `close`.
  */
 import { errors } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
@@ -14,7 +18,7 @@ import type { CacheStorage, StoredEntry } from './storage.js'
 export interface GuardOptions {
   /** Longest wait for one storage operation; 0 for none, for a storage that cannot hang (memory). */
   timeoutMs: number
-  /** After a failure, the storage is not tried again for this long. */
+  /** After a failure, the storage is not tried again for this long; kept invalidations are retried as often. */
   retryAfterMs: number
   /** At most one "unavailable" log line per this many ms. */
   logIntervalMs: number
@@ -34,6 +38,12 @@ export interface GuardedStorage extends CacheStorage {
   available (): boolean
   /** Report a failure seen outside an operation (e.g. a Redis connection error). */
   report (err: Error): void
+  /**
+   * The storage says it is usable again (e.g. Redis reconnected): end the
+   * bypass now and write the kept invalidations. Never rejects; a failure is
+   * reported like any other.
+   */
+  replay (): Promise<void>
 }
 
 /** Wrap a storage. */
@@ -46,6 +56,13 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
   let announced = false
   const pending = new Set<string>()
   const held = inner.held
+  // Armed only while references are kept; unref'd, so it never holds the process open.
+  let retryTimer: NodeJS.Timeout | undefined
+  // Replays under way, so `close` can wait for them before its last one.
+  const replaying = new Set<Promise<void>>()
+  let closed = false
+
+  const coolingDown = (): boolean => down && opts.now() < downUntil
 
   function report (err: Error): void {
     opts.onFailure?.(err)
@@ -59,9 +76,26 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
       'cache storage unavailable: serving from the upstream without the cache')
   }
 
+  function recovered (): void {
+    if (!down) return
+    down = false
+    if (announced) opts.logger.info({ storage: inner.kind }, 'cache storage available again')
+    announced = false
+  }
+
+  function schedule (): void {
+    if (closed || retryTimer !== undefined || pending.size === 0) return
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined
+      void replayKept()
+    }, opts.retryAfterMs)
+    retryTimer.unref()
+  }
+
   /** Keep references for the next replay, up to the bound. */
   function keep (refs: Iterable<string>): void {
     for (const r of refs) if (pending.size < MAX_PENDING_REFS) pending.add(r)
+    schedule()
   }
 
   async function bounded<T> (op: () => Promise<T>): Promise<T> {
@@ -78,27 +112,55 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     }
   }
 
-  async function run<T> (op: () => Promise<T>): Promise<T> {
-    if (down && opts.now() < downUntil) throw new errors.CacheUnavailable()
+  /** Write the kept invalidations; on a failure they are kept again and the error rethrown. */
+  async function flush (): Promise<void> {
+    if (pending.size === 0) return
+    // Taken out before the replay: an invalidation failing meanwhile
+    // re-adds its references, and they must stay for the next replay.
+    const refs = [...pending]
+    pending.clear()
+    const attempt = (async () => {
+      try {
+        await bounded(() => inner.invalidate(refs))
+      } catch (err) {
+        keep(refs)
+        throw err
+      }
+    })()
+    // Settles only once a failed attempt has kept its references again.
+    const settled = attempt.then(() => {}, () => {})
+    replaying.add(settled)
+    void settled.then(() => replaying.delete(settled))
+    await attempt
+    if (pending.size === 0) {
+      clearTimeout(retryTimer)
+      retryTimer = undefined
+    }
+  }
+
+  /** A replay outside any operation (timer, `replay`): failures are reported, never thrown. */
+  async function replayKept (): Promise<void> {
+    if (closed || pending.size === 0) return
+    // Still in the bypass window: not a failure, just not yet.
+    if (coolingDown()) {
+      schedule()
+      return
+    }
     try {
-      if (pending.size > 0) {
-        // Taken out before the replay: an invalidation failing meanwhile
-        // re-adds its references, and they must stay for the next replay.
-        const refs = [...pending]
-        pending.clear()
-        try {
-          await bounded(() => inner.invalidate(refs))
-        } catch (err) {
-          keep(refs)
-          throw err
-        }
-      }
+      await flush()
+      recovered()
+    } catch (err) {
+      report(err as Error)
+    }
+  }
+
+  async function run<T> (op: () => Promise<T>): Promise<T> {
+    if (coolingDown()) throw new errors.CacheUnavailable()
+    try {
+      // Not even an await when nothing is kept: this is every operation's path.
+      if (pending.size > 0) await flush()
       const result = await bounded(op)
-      if (down) {
-        down = false
-        if (announced) opts.logger.info({ storage: inner.kind }, 'cache storage available again')
-        announced = false
-      }
+      recovered()
       return result
     } catch (err) {
       report(err as Error)
@@ -108,8 +170,13 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
 
   return {
     kind: inner.kind,
-    available: () => !(down && opts.now() < downUntil),
+    available: () => !coolingDown(),
     report,
+    async replay () {
+      if (closed) return
+      downUntil = Math.min(downUntil, opts.now())
+      await replayKept()
+    },
     sequence: () => run(() => inner.sequence()),
     get: (key) => run(() => inner.get(key)),
     // Only while nothing is pending: invalidations to replay go first, through `get`.
@@ -117,7 +184,7 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
       ? {}
       : {
           peek (key: string): StoredEntry | undefined {
-            if ((down && opts.now() < downUntil) || pending.size > 0) return undefined
+            if (coolingDown() || pending.size > 0) return undefined
             try {
               return inner.peek?.(key)
             } catch (err) {
@@ -135,7 +202,23 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
         throw err
       }
     },
-    close: () => inner.close(),
+    async close () {
+      closed = true
+      clearTimeout(retryTimer)
+      retryTimer = undefined
+      // One last attempt, bypass window or not: after this process is gone
+      // nothing else would write these, and the other replicas would serve
+      // what they hide until it expires. Each attempt is bounded by timeoutMs.
+      try {
+        await Promise.all(replaying)
+        await flush()
+      } catch (err) {
+        opts.onFailure?.(err as Error)
+        opts.logger.warn({ storage: inner.kind, err: { message: (err as Error).message }, refs: pending.size },
+          'cache invalidations not written at shutdown: entries they hide may be served by other replicas until they expire')
+      }
+      await inner.close()
+    },
     ...(held === undefined ? {} : { held: () => held.call(inner) })
   }
 }

@@ -16,7 +16,7 @@ import type { CacheStorage } from './storage.js'
 
 /** The cache variables of the configuration. */
 export type CacheConfig = Pick<Config, 'CACHE_TTL_MS' | 'CACHE_PENDING_TTL_MS' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_REDIS_URL' |
-'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS' | 'CACHE_STATS_LOG_MS'>
+'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS' | 'CACHE_STATS_LOG_MS' | 'UPSTREAM_TIMEOUT_MS'>
 
 /** What the cache logs through (pino's shape). */
 export interface CacheLogger {
@@ -89,6 +89,8 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     principal: opts.principal,
     ttlMs: config.CACHE_TTL_MS,
     pendingTtlMs: config.CACHE_PENDING_TTL_MS,
+    // A write that timed out may still be applied: look again as long after as a call may last.
+    recheckUnknownMs: config.UPSTREAM_TIMEOUT_MS,
     now,
     stats
   })

@@ -34,6 +34,13 @@ export interface ListCacheOptions {
   ttlMs: number
   /** TTL of a list holding a PENDING or RUNNING job (capped by ttlMs). */
   pendingTtlMs: number
+  /**
+   * After a write whose outcome is unknown (it timed out, or the connection
+   * dropped), invalidate what it touches once more this long after: the
+   * upstream may apply it after the gateway gave up, and a read in between
+   * would cache the list without it. 0: only at once.
+   */
+  recheckUnknownMs?: number
   /** Cache clock; tests inject one to move time without sleeping. */
   now?: () => number
   hooks?: CacheHooks
@@ -87,6 +94,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const now = opts.now ?? Date.now
   const stats = opts.stats ?? new StatsRecorder(opts.hooks)
   const inflight = new Map<string, Promise<Shared>>()
+  const rechecks = new Set<NodeJS.Timeout>()
 
   function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
     // Each caller gets its own copy, since surfaces may decorate what they
@@ -193,7 +201,10 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       try {
         value = await send()
       } catch (err) {
-        if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) await invalidate(method, request, undefined)
+        if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) {
+          await invalidate(method, request, undefined)
+          recheck(method, request)
+        }
         throw err
       }
       await invalidate(method, request, value)
@@ -202,7 +213,23 @@ export function createListCache (opts: ListCacheOptions): ListCache {
 
     stats: () => stats.snapshot(storage.kind, storage.available(), storage.held?.()),
 
-    close: () => storage.close()
+    async close () {
+      for (const timer of rechecks) clearTimeout(timer)
+      rechecks.clear()
+      await storage.close()
+    }
+  }
+
+  /** Invalidate a write of unknown outcome again, in case the upstream applies it late. */
+  function recheck (method: MethodInfo, request: object): void {
+    const ms = opts.recheckUnknownMs ?? 0
+    if (ms <= 0) return
+    const timer = setTimeout(() => {
+      rechecks.delete(timer)
+      void invalidate(method, request, undefined)
+    }, ms)
+    timer.unref()
+    rechecks.add(timer)
   }
 
   async function invalidate (method: MethodInfo, request: object, response: object | undefined): Promise<void> {

@@ -85,7 +85,11 @@ const HEALTH_SERVING = 1
 export interface UpstreamClient {
   /** One unary call, retried on UNAVAILABLE when the method is a read. */
   unary (method: MethodInfo, request: object, ctx: CallContext): Promise<object>
-  /** True when the upstream's health service answers SERVING. */
+  /**
+   * True when the upstream's health service answers SERVING, or when the
+   * upstream answers but has no health service (UNIMPLEMENTED): it is up,
+   * and a VBase without grpc.health.v1 must not keep the gateway unready.
+   */
   healthy (timeoutMs?: number): Promise<boolean>
   close (): void
 }
@@ -177,7 +181,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
           (msg: { service: string }) => Buffer.from(HealthCheckRequest.encode(msg).finish()),
           (buf: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(buf)) as { status: number },
           { service: '' }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs },
-          (err, value) => resolve(err === null && value?.status === HEALTH_SERVING))
+          (err, value) => resolve(err === null ? value?.status === HEALTH_SERVING : err.code === grpc.status.UNIMPLEMENTED))
       })
     },
 

@@ -175,3 +175,24 @@ t.test('upstream errors carry code and message', async (t) => {
   t.type(err, UpstreamError)
   t.equal((err as UpstreamError).grpcCode, status.UNAUTHENTICATED)
 })
+
+t.test('readiness: an upstream without a health service is up; one NOT_SERVING is not', async (t) => {
+  const grpc = await import('@grpc/grpc-js')
+  const { HealthImplementation } = await import('grpc-health-check')
+  async function serve (withHealth?: 'SERVING' | 'NOT_SERVING'): Promise<string> {
+    const server = new grpc.Server()
+    if (withHealth !== undefined) new HealthImplementation({ '': withHealth }).addToServer(server)
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => { if (err === null) resolve(p); else reject(err) }))
+    t.teardown(() => { server.forceShutdown() })
+    return `127.0.0.1:${port}`
+  }
+  const healthyAt = async (address: string): Promise<boolean> => {
+    const client = createUpstreamClient({ address, timeoutMs: 2000, readAttempts: 1 })
+    t.teardown(() => { client.close() })
+    return await client.healthy()
+  }
+  t.equal(await healthyAt(await serve()), true, 'UNIMPLEMENTED: the upstream answered, it has no grpc.health.v1')
+  t.equal(await healthyAt(await serve('SERVING')), true)
+  t.equal(await healthyAt(await serve('NOT_SERVING')), false)
+})

@@ -13,7 +13,7 @@ import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
 import { checkPolicyId } from '../upstream/validate.js'
 import { backupConnection, type BackupListArgs } from './connection.js'
 import {
-  PRELOADED, serviceWithBackups, toBackupNode, toPolicyNode,
+  PRELOADED, preloadTag, serviceWithBackups, toBackupNode, toPolicyNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type RestoreJobNode, type ServiceRef
 } from './model.js'
 
@@ -67,7 +67,8 @@ function servicesIn (backups: BackupNode[]): ServiceRef[] {
     if (list === undefined) byService.set(b.serviceId, [b])
     else list.push(b)
   }
-  return [...byService.keys()].sort().map((id) => serviceWithBackups(id, byService.get(id) as BackupNode[]))
+  const from = preloadTag()
+  return [...byService.keys()].sort().map((id) => serviceWithBackups(id, byService.get(id) as BackupNode[], from))
 }
 
 /** The loaders, by type and field. */

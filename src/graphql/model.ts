@@ -64,13 +64,20 @@ export interface RestoreJobNode {
 /**
  * Backups a parent already holds for a service. A symbol key: mercurius
  * loaders key their batches by the JSON of the parent, which skips symbols,
- * so the key stays `{"id":...}` however long the list.
+ * so the key stays short however long the list.
  */
 export const PRELOADED = Symbol('preloaded backups')
 
 /** The schema's Service: a reference by id. */
 export interface ServiceRef {
   id: string
+  /**
+   * Which parent's list the preloaded backups come from, in the loaders'
+   * key: mercurius merges the loader queries of one tick by that key, and a
+   * preloaded reference must not answer for a bare one (which reads the
+   * service's own list, perhaps after a write the parent's list predates).
+   */
+  preloadedFrom?: number
   [PRELOADED]?: BackupNode[]
 }
 
@@ -128,7 +135,15 @@ export function toRestoreJobNode (r: RestoreJob__Output): RestoreJobNode {
   }
 }
 
-/** A service reference carrying the backups its parent already holds. */
-export function serviceWithBackups (id: string, backups: BackupNode[]): ServiceRef {
-  return { id, [PRELOADED]: backups }
+/** Tags of parents' lists: references from one list share one, any other differs. */
+let preloads = 0
+
+/** A tag for the service references made from one parent's list. */
+export function preloadTag (): number {
+  return ++preloads
+}
+
+/** A service reference carrying the backups its parent already holds (`from`: preloadTag of that list). */
+export function serviceWithBackups (id: string, backups: BackupNode[], from: number): ServiceRef {
+  return { id, preloadedFrom: from, [PRELOADED]: backups }
 }

@@ -13,7 +13,7 @@ import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
 import { checkPolicyId } from '../upstream/validate.js'
 import { backupConnection, type BackupListArgs } from './connection.js'
 import {
-  PRELOADED, preloadTag, serviceWithBackups, toBackupNode, toPolicyNode,
+  PRELOADED, preloadTag, SERVICE_OF, serviceWithBackups, toBackupNode, toPolicyNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type RestoreJobNode, type ServiceRef
 } from './model.js'
 
@@ -27,10 +27,17 @@ export async function backupsOf (ctx: MercuriusContext, service: ServiceRef): Pr
   return res.backups.map(toBackupNode)
 }
 
-/** The backups of an organization: one ListBackupByOrg call per request. */
+/**
+ * The backups of an organization: one ListBackupByOrg call per request.
+ * Each knows its service, holding that service's backups from this list:
+ * the organization's list serves its children without new calls.
+ */
 export async function backupsOfOrg (ctx: MercuriusContext, organizationId: string): Promise<BackupNode[]> {
   const res = await ctx.upstream.read('ListBackupByOrg', { organization_id: organizationId })
-  return res.backups.map(toBackupNode)
+  const backups = res.backups.map(toBackupNode)
+  const services = new Map(servicesIn(backups).map((s) => [s.id, s]))
+  for (const backup of backups) backup[SERVICE_OF] = services.get(backup.serviceId)
+  return backups
 }
 
 /** The policies of a service, newest first: one ListBackupPolicies call per request. */

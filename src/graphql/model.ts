@@ -22,6 +22,8 @@ function status (value: string): JobStatus {
 
 /** The schema's Backup. */
 export interface BackupNode {
+  /** Its service, holding the rest of the list it came from, for a backup read in an organization's list. */
+  [SERVICE_OF]?: ServiceRef
   name: string
   serviceId: string
   organizationId: string
@@ -67,6 +69,13 @@ export interface RestoreJobNode {
  * so the key stays short however long the list.
  */
 export const PRELOADED = Symbol('preloaded backups')
+
+/**
+ * The service reference of a backup read in an organization's list,
+ * carrying that service's backups from the same list, so `Backup.service`
+ * asks nothing more of the upstream. A symbol, kept out of loader keys.
+ */
+export const SERVICE_OF = Symbol('service of a listed backup')
 
 /** The schema's Service: a reference by id. */
 export interface ServiceRef {

@@ -10,7 +10,7 @@ import { errors } from '../errors.js'
 import { checkBackupName, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
 import { backupsOf } from './loaders.js'
 import {
-  toBackupNode, toPolicyNode, toRestoreJobNode,
+  SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type ServiceRef
 } from './model.js'
 import { argName, inputName } from './names.js'
@@ -137,7 +137,7 @@ export function buildResolvers (): IResolvers {
     },
 
     Backup: {
-      service: (backup: BackupNode): ServiceRef => service(backup.serviceId),
+      service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })
     },
 

@@ -65,3 +65,23 @@ t.test('a batch: the mutation payload lists what it created, whichever tick the 
     t.ok(names.includes(`new-${spin}`), `spin ${spin}: the payload lists new-${spin} (${names.join(', ')})`)
   }
 })
+
+t.test('the services of backups read in an organization\'s list ask the upstream nothing more', async (t) => {
+  const { app, sim } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
+  sim.resetCalls()
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: headersOf(),
+    payload: { query: `{ organization(id: "${DEMO_ORG_ID}") { backups { totalCount nodes { name service { id backups { totalCount nodes { name } } } } } } }` }
+  })
+  const body = res.json() as { errors?: unknown, data: { organization: { backups: { totalCount: number, nodes: Array<{ name: string, service: { id: string, backups: { totalCount: number, nodes: Array<{ name: string }> } } }> } } } }
+  t.equal(body.errors, undefined)
+  t.same(sim.calls.map((c) => c.method), ['ListBackupByOrg'], 'one call: the list holds every service\'s backups')
+  const nodes = body.data.organization.backups.nodes
+  t.ok(nodes.length > 1)
+  for (const node of nodes) {
+    const own = nodes.filter((n) => n.service.id === node.service.id).map((n) => n.name).sort()
+    t.same(node.service.backups.nodes.map((n) => n.name).sort(), own, `${node.name}: its service's backups are those of the list`)
+  }
+})

@@ -129,20 +129,33 @@ function sharedStore (fastify: FastifyInstance, config: LoadSheddingOptions['con
   return sharedRateLimitStore({ redis, prefix: config.CACHE_REDIS_PREFIX, onFailure: warn })
 }
 
-/** under-pressure's pressureHandler: let exempt routes through, refuse the rest with 503. */
-async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
-  if (exempt(request)) return
-  request.log.warn({ pressure: type, value }, 'shedding load')
-  // Set here too: a shed GraphQL request is answered by mercurius, not by the REST error handler.
-  reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
-  throw new errors.Overloaded()
+/** The line logged when a request is shed. */
+export const SHEDDING_MESSAGE = 'shedding load'
+/** At most one shedding line at warn per this many ms; the others go out at debug (each shed request still has its access line). */
+export const SHEDDING_LOG_INTERVAL_MS = 10_000
+
+/**
+ * under-pressure's pressureHandler: let exempt routes through, refuse the
+ * rest with 503. An overloaded process must not also write a warn line per
+ * refused request: one per interval, counting those held back.
+ */
+function shedder (lines: LogThrottle) {
+  return async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
+    if (exempt(request)) return
+    const suppressed = lines.pass()
+    if (suppressed === undefined) request.log.debug({ pressure: type, value }, SHEDDING_MESSAGE)
+    else request.log.warn({ pressure: type, value, suppressed }, SHEDDING_MESSAGE)
+    // Set here too: a shed GraphQL request is answered by mercurius, not by the REST error handler.
+    reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
+    throw new errors.Overloaded()
+  }
 }
 
 export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { config, principal }) {
   const maxEventLoopDelay = config.PRESSURE_MAX_EVENT_LOOP_DELAY_MS
   const maxHeapUsedBytes = heapLimitBytes(config.PRESSURE_MAX_HEAP_RATIO)
   if (maxEventLoopDelay > 0 || maxHeapUsedBytes > 0) {
-    await fastify.register(underPressure, { maxEventLoopDelay, maxHeapUsedBytes, pressureHandler: shed })
+    await fastify.register(underPressure, { maxEventLoopDelay, maxHeapUsedBytes, pressureHandler: shedder(new LogThrottle(SHEDDING_LOG_INTERVAL_MS)) })
   }
 
   const ipMax = ipRateLimitMax(config)

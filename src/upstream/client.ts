@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
 import { errors, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError } from '../errors.js'
+import { LogThrottle } from '../log-throttle.js'
 import type { MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
 
@@ -26,7 +27,10 @@ export interface UpstreamClientOptions {
   readAttempts: number
   /** Base of the exponential backoff between read attempts. */
   retryBaseMs?: number
-  logger?: { warn (obj: object, msg: string): void }
+  /** Retry lines: at warn at most once per `retryLogIntervalMs` (counting those held back), the others at debug. */
+  logger?: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+  /** Default RETRY_LOG_INTERVAL_MS. */
+  retryLogIntervalMs?: number
   /** Told about every call attempt, e.g. by the metrics plugin. */
   observer?: UpstreamObserver
 }
@@ -60,6 +64,11 @@ function credentials (opts: UpstreamClientOptions): grpc.ChannelCredentials {
   }
   return grpc.credentials.createSsl(opts.tlsCa ?? null)
 }
+
+/** The line logged when a read is retried on UNAVAILABLE. */
+export const RETRY_MESSAGE = 'upstream unavailable, retrying read'
+/** At most one retry line at warn per this many ms; the others go out at debug. */
+export const RETRY_LOG_INTERVAL_MS = 10_000
 
 /** Channel options: keepalive, and a short reconnect backoff so a returning upstream is picked up quickly. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -98,6 +107,8 @@ export interface UpstreamClient {
 export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClient {
   const client = new grpc.Client(opts.address, credentials(opts), CHANNEL_OPTIONS)
   const retryBaseMs = opts.retryBaseMs ?? 50
+  // While the upstream is down every read retries: one warn line per interval, not two per request.
+  const retryLines = new LogThrottle(opts.retryLogIntervalMs ?? RETRY_LOG_INTERVAL_MS)
 
   const observer = opts.observer
   const notify = (fn: () => void): void => {
@@ -168,7 +179,11 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
           const retry = failure.code === grpc.status.UNAVAILABLE && n < attempts &&
             Date.now() + backoff < deadline && !aborted()
           if (!retry) throw toUpstreamError(failure)
-          opts.logger?.warn({ method: method.name, attempt: n, code: 'UNAVAILABLE' }, 'upstream unavailable, retrying read')
+          // The request's id, as the gateway set it and forwards it: the line says which request it is about.
+          const line = { reqId: ctx.headers['x-request-id'], method: method.name, attempt: n, code: 'UNAVAILABLE' }
+          const suppressed = retryLines.pass()
+          if (suppressed === undefined) opts.logger?.debug(line, RETRY_MESSAGE)
+          else opts.logger?.warn({ ...line, suppressed }, RETRY_MESSAGE)
           // An abort ends the wait early; the check above then ends the call.
           await sleep(backoff, undefined, signal === undefined ? undefined : { signal }).catch(() => {})
         }

@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { principalHasher } from '../../src/cache/keys.js'
-import { clientAddressKey, heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn } from '../../src/http/load-shedding.js'
+import { clientAddressKey, heapLimitBytes, ipRateLimitMax, rateLimitKey, retryIn, SHEDDING_MESSAGE } from '../../src/http/load-shedding.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 
@@ -181,6 +181,17 @@ t.test('load shedding on heap pressure', async (t) => {
   t.equal(graphql.headers['retry-after'], '1')
   t.equal(graphql.json().errors[0].extensions.code, 'UPSTREAM_UNAVAILABLE')
   for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 503, `${url} still answers`)
+})
+
+t.test('shed requests: one warn line per interval, the others at debug, each with its access line', async (t) => {
+  const { app, logs } = await buildTestApp(t, { env: { PRESSURE_MAX_HEAP_RATIO: '0.000001', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', LOG_LEVEL: 'debug' } })
+  await waitFor(async () => (await app.inject({ url: LIST, headers: { authorization: BEARER } })).statusCode === 503)
+  for (let i = 0; i < 20; i++) t.equal((await app.inject({ url: LIST, headers: { authorization: BEARER } })).statusCode, 503)
+  const shed = logs.map((l) => JSON.parse(l) as { level: number, msg: string, suppressed?: number }).filter((l) => l.msg === SHEDDING_MESSAGE)
+  t.ok(shed.length >= 21, `every shed request has its line (${shed.length})`)
+  t.equal(shed.filter((l) => l.level === 40).length, 1, 'one at warn within the interval')
+  t.equal(shed.find((l) => l.level === 40)?.suppressed, 0)
+  t.ok(shed.filter((l) => l.level === 20).length >= 20, 'the others at debug')
 })
 
 t.test('load shedding on event-loop delay', async (t) => {

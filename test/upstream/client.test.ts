@@ -1,7 +1,7 @@
 import t from 'tap'
 import { status } from '@grpc/grpc-js'
 import { contract } from '../../src/upstream/contract.js'
-import { createUpstreamClient, type UpstreamClient } from '../../src/upstream/client.js'
+import { createUpstreamClient, RETRY_MESSAGE, type UpstreamClient } from '../../src/upstream/client.js'
 import { createConcurrencyLimit, limitUpstreamConcurrency } from '../../src/upstream/concurrency.js'
 import { createVbase } from '../../src/upstream/vbase.js'
 import { contextFromHeaders } from '../../src/upstream/metadata.js'
@@ -195,4 +195,25 @@ t.test('readiness: an upstream without a health service is up; one NOT_SERVING i
   t.equal(await healthyAt(await serve()), true, 'UNIMPLEMENTED: the upstream answered, it has no grpc.health.v1')
   t.equal(await healthyAt(await serve('SERVING')), true)
   t.equal(await healthyAt(await serve('NOT_SERVING')), false)
+})
+
+t.test('retry lines name their request; one per interval at warn, the rest at debug', async (t) => {
+  const sim = await startSimulator({ port: 0, seed: false })
+  const lines: Array<{ level: 'warn' | 'debug', obj: Record<string, unknown>, msg: string }> = []
+  const logger = {
+    warn: (obj: object, msg: string) => { lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }) },
+    debug: (obj: object, msg: string) => { lines.push({ level: 'debug', obj: obj as Record<string, unknown>, msg }) }
+  }
+  const client = createUpstreamClient({ address: sim.address, timeoutMs: 2000, readAttempts: 3, retryBaseMs: 5, logger, retryLogIntervalMs: 60_000 })
+  t.teardown(async () => { client.close(); await sim.close() })
+  for (const id of ['req-a', 'req-b', 'req-c']) {
+    sim.faults.failNext(1, status.UNAVAILABLE)
+    await client.unary(contract.method('ListBackups'), { service_id: SERVICE }, ctx({ 'x-request-id': id }))
+  }
+  t.same(lines.map((l) => [l.level, l.obj.reqId, l.msg]), [
+    ['warn', 'req-a', RETRY_MESSAGE],
+    ['debug', 'req-b', RETRY_MESSAGE],
+    ['debug', 'req-c', RETRY_MESSAGE]
+  ])
+  t.equal(lines[0]?.obj.suppressed, 0)
 })

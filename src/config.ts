@@ -3,6 +3,7 @@
  * schema, typed, with defaults. `.env.example` documents every variable.
  * No other module reads `process.env`.
  */
+import { readFileSync } from 'node:fs'
 import dotenv from 'dotenv'
 import envSchema from 'env-schema'
 import { errors } from './errors.js'
@@ -119,6 +120,10 @@ export interface Config {
   SECURITY_HEADERS: boolean
 }
 
+/** Node's longest timer delay: a longer one fires after 1 ms, with a TimeoutOverflowWarning. */
+const MAX_TIMER_MS = 2_147_483_647
+
+// Every *_MS that ends up in a timer has MAX_TIMER_MS as its maximum.
 const schema = {
   type: 'object',
   required: [],
@@ -126,33 +131,37 @@ const schema = {
     HOST: { type: 'string', default: '127.0.0.1', minLength: 1 },
     PORT: { type: 'integer', default: 4000, minimum: 0, maximum: 65535 },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-    VBASE_UPSTREAM: { type: 'string', pattern: '^[^\\s:]+:[0-9]{1,5}$' },
+    // host:port or [IPv6]:port; the port's range is checked in parseUpstream.
+    VBASE_UPSTREAM: { type: 'string', pattern: '^([^\\s:\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}$' },
     VBASE_TLS: { type: 'boolean', default: false },
     VBASE_TLS_INSECURE: { type: 'boolean', default: false },
     VBASE_TLS_CA: { type: 'string', minLength: 1 },
-    UPSTREAM_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 1 },
+    UPSTREAM_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 1, maximum: MAX_TIMER_MS },
     UPSTREAM_READ_ATTEMPTS: { type: 'integer', default: 3, minimum: 1, maximum: 10 },
     REST_JSON_NAMES: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
     CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
     CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },
     CACHE_MAX_ENTRIES: { type: 'integer', default: 10000, minimum: 1 },
     CACHE_MAX_BYTES: { type: 'integer', default: 67108864, minimum: 1 },
+    // Checked further in parseRedisUrl, as ioredis will parse it.
     CACHE_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     CACHE_REDIS_PREFIX: { type: 'string', default: 'vbgw:', pattern: '^\\S*$' },
-    CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1 },
+    // The Redis client's connect timeout is five times this (src/cache/redis.ts).
+    CACHE_REDIS_TIMEOUT_MS: { type: 'integer', default: 100, minimum: 1, maximum: Math.floor(MAX_TIMER_MS / 5) },
     // No default: a default secret would be a public one. The message of a bad value names the variable, not the value.
     PRINCIPAL_HASH_SECRET: { type: 'string', minLength: 16 },
     CACHE_ERROR_LOG_MS: { type: 'integer', default: 60000, minimum: 0 },
-    CACHE_STATS_LOG_MS: { type: 'integer', default: 0, minimum: 0 },
+    CACHE_STATS_LOG_MS: { type: 'integer', default: 0, minimum: 0, maximum: MAX_TIMER_MS },
     // operations
     METRICS_ENABLED: { type: 'boolean', default: true },
-    SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0 },
-    SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1 },
+    // Their sum is one timer too (src/server.ts): checked in loadConfig.
+    SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0, maximum: MAX_TIMER_MS },
+    SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1, maximum: MAX_TIMER_MS },
     HEAP_GROWING_PERCENT: { type: 'integer', default: 100, minimum: 0, maximum: 400 },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },
-    SIM_JOB_MS: { type: 'integer', default: 3000, minimum: 0 },
+    SIM_JOB_MS: { type: 'integer', default: 3000, minimum: 0, maximum: MAX_TIMER_MS },
     // production protections
     GRAPHQL_MAX_DEPTH: { type: 'integer', default: 10, minimum: 1 },
     GRAPHQL_MAX_ALIASES: { type: 'integer', default: 50, minimum: 0 },
@@ -175,7 +184,7 @@ const schema = {
     PRESSURE_MAX_EVENT_LOOP_DELAY_MS: { type: 'integer', default: 1000, minimum: 0 },
     PRESSURE_MAX_HEAP_RATIO: { type: 'number', default: 0.9, minimum: 0, maximum: 1 },
     UPSTREAM_MAX_CONCURRENCY: { type: 'integer', default: 64, minimum: 1 },
-    UPSTREAM_QUEUE_TIMEOUT_MS: { type: 'integer', default: 200, minimum: 0 },
+    UPSTREAM_QUEUE_TIMEOUT_MS: { type: 'integer', default: 200, minimum: 0, maximum: MAX_TIMER_MS },
     SECURITY_HEADERS: { type: 'boolean', default: true }
   }
 } as const
@@ -206,5 +215,78 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
   if (config.VBASE_TLS && config.VBASE_UPSTREAM === undefined) {
     throw new errors.InvalidConfig('VBASE_TLS needs VBASE_UPSTREAM (the embedded simulator speaks plaintext)')
   }
+  if (config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS > MAX_TIMER_MS) {
+    throw new errors.InvalidConfig(`SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS must not exceed ${MAX_TIMER_MS} (one timer waits for both)`)
+  }
+  if (config.VBASE_UPSTREAM !== undefined) parseUpstream(config.VBASE_UPSTREAM)
+  if (config.VBASE_TLS_CA !== undefined) parseTlsCa(config.VBASE_TLS_CA)
+  if (config.CACHE_REDIS_URL !== undefined) parseRedisUrl(config.CACHE_REDIS_URL)
   return config
+}
+
+/** A TCP port, 1 to 65535, from its digits. */
+function isPort (digits: string): boolean {
+  return /^[0-9]{1,5}$/.test(digits) && Number(digits) >= 1 && Number(digits) <= 65535
+}
+
+/** VBASE_UPSTREAM, already `host:port` or `[IPv6]:port` by the schema: grpc-js would keep retrying an impossible port. */
+function parseUpstream (address: string): void {
+  if (!isPort(address.slice(address.lastIndexOf(':') + 1))) {
+    throw new errors.InvalidConfig('VBASE_UPSTREAM port must be between 1 and 65535')
+  }
+}
+
+const UNREADABLE: Record<string, string> = {
+  ENOENT: 'file not found',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'a directory, not a file'
+}
+
+/** VBASE_TLS_CA must be readable now: the upstream client reads it at start, where a failure would not name the variable. */
+function parseTlsCa (file: string): void {
+  try {
+    readFileSync(file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+    const reason = UNREADABLE[code] ?? code
+    // A path is not a secret: showing it saves a guess at which one was read.
+    throw new errors.InvalidConfig(`VBASE_TLS_CA cannot be read: ${file}: ${reason}`)
+  }
+}
+
+const REDIS_URL_HINT = 'percent-encode special characters in the user name and password (/ as %2F, + as %2B, # as %23, ? as %3F, @ as %40, % as %25)'
+
+/**
+ * CACHE_REDIS_URL, parsed as ioredis 5 parses it (`new URL()`, then
+ * `decodeURIComponent` on the user name and password, the path as the
+ * database index, `?db=` and `?port=` as fallbacks), so that a bad URL stops
+ * the boot here, naming the variable, instead of in ioredis with an error
+ * that quotes the whole URL, password included. No message quotes any part
+ * of the value: an unencoded `/`, `?` or `#` moves part of the password into
+ * the host, path or fragment.
+ */
+function parseRedisUrl (value: string): void {
+  const fail = (what: string): never => { throw new errors.InvalidConfig(`CACHE_REDIS_URL ${what}`) }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return fail(`is not a valid URL; ${REDIS_URL_HINT}, and give a port from 1 to 65535`)
+  }
+  try {
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+  } catch {
+    fail('has a malformed %-escape in the user name or password; write % itself as %25')
+  }
+  // An unencoded delimiter in the password leaves the rest of the authority
+  // (`...@host`) in the path, query or fragment, and its first part as the host.
+  if (url.hostname === '' || url.hash !== '' || `${url.pathname}${url.search}`.includes('@')) {
+    fail(`does not have the form redis://[[user]:password@]host[:port][/db]; ${REDIS_URL_HINT}`)
+  }
+  const port = url.port !== '' ? url.port : url.searchParams.get('port')
+  if (port !== null && !isPort(port)) fail('port must be between 1 and 65535')
+  const db = url.pathname.length > 1 ? url.pathname.slice(1) : url.searchParams.get('db')
+  if (db !== null && !/^[0-9]+$/.test(db)) fail('database index (the path, as in /0, or ?db=) must be a number')
 }

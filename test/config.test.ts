@@ -1,3 +1,4 @@
+import path from 'node:path'
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
 
@@ -49,4 +50,78 @@ t.test('PRINCIPAL_HASH_SECRET: optional; shorter than 16 characters stops the bo
     code: 'VBGW_INVALID_CONFIG',
     message: 'invalid configuration: PRINCIPAL_HASH_SECRET must NOT have fewer than 16 characters'
   }, 'a clear error, without the value')
+})
+
+t.test('CACHE_REDIS_URL: parsed as ioredis parses it; a bad one names the variable and quotes no part of the value', async (t) => {
+  // A password as `openssl rand -base64` makes one, with /, + and #.
+  const password = 'Zk9x/Qw3+Lm8Tr2V#'
+  const bad: Array<[string, RegExp]> = [
+    [`redis://:${password}@127.0.0.1:6391/8`, /CACHE_REDIS_URL is not a valid URL; percent-encode special characters/],
+    // An unencoded / or # after digits parses, with the password's start as host:port and the rest as path or fragment.
+    ['redis://user:123/Qw3@127.0.0.1:6391', /CACHE_REDIS_URL does not have the form .*percent-encode special characters/],
+    ['redis://user:123#Qw3@127.0.0.1:6391', /CACHE_REDIS_URL does not have the form .*percent-encode special characters/],
+    ['redis://user:123?Qw3@127.0.0.1:6391', /CACHE_REDIS_URL does not have the form .*percent-encode special characters/],
+    ['redis://:Qw3%zz@127.0.0.1:6391', /CACHE_REDIS_URL has a malformed %-escape in the user name or password/],
+    ['redis://127.0.0.1:99999', /CACHE_REDIS_URL is not a valid URL/],
+    ['redis://127.0.0.1:0', /CACHE_REDIS_URL port must be between 1 and 65535/],
+    ['redis://127.0.0.1?port=70000', /CACHE_REDIS_URL port must be between 1 and 65535/],
+    ['redis://127.0.0.1:6379/cache', /CACHE_REDIS_URL database index .* must be a number/],
+    ['redis://127.0.0.1:6379/0/1', /CACHE_REDIS_URL database index .* must be a number/],
+    ['redis://127.0.0.1:6379?db=one', /CACHE_REDIS_URL database index .* must be a number/],
+    ['redis://:6379/0', /CACHE_REDIS_URL/]
+  ]
+  for (const [url, message] of bad) {
+    const err = t.throws(() => loadConfig({ CACHE_REDIS_URL: url }), { code: 'VBGW_INVALID_CONFIG', message }, url) as Error
+    for (const part of ['Zk9x', 'Qw3', '123']) t.notMatch(err.message, part, `${url}: no part of the value in the message`)
+  }
+  const good = [
+    'redis://:Zk9x%2FQw3%2BLm8Tr2V%23@127.0.0.1:6391/8',
+    'rediss://default:s3cret@cache.example.internal:6380/2',
+    'redis://127.0.0.1:6379',
+    'redis://127.0.0.1/',
+    'redis://[::1]:6379/15'
+  ]
+  for (const url of good) t.equal(loadConfig({ CACHE_REDIS_URL: url }).CACHE_REDIS_URL, url, `${url} is accepted`)
+})
+
+t.test('VBASE_UPSTREAM: the port is 1 to 65535; an IPv6 literal goes in brackets', async (t) => {
+  for (const upstream of ['localhost:99999', 'localhost:65536', 'localhost:0', '[::1]:70000', '::1:50051', '[vbase]:443']) {
+    t.throws(() => loadConfig({ VBASE_UPSTREAM: upstream }), { code: 'VBGW_INVALID_CONFIG', message: /VBASE_UPSTREAM/ }, upstream)
+  }
+  for (const upstream of ['localhost:1', 'vbase.example.internal:65535', '10.0.0.7:443', '[::1]:50051', '[2001:db8::7]:443']) {
+    t.equal(loadConfig({ VBASE_UPSTREAM: upstream }).VBASE_UPSTREAM, upstream, `${upstream} is accepted`)
+  }
+})
+
+t.test('VBASE_TLS_CA: a file that cannot be read stops the boot, naming the variable and the reason', async (t) => {
+  const dir = t.testdir({ 'ca.pem': '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n' })
+  const tls = { VBASE_TLS: 'true', VBASE_UPSTREAM: 'vbase:443' }
+  const missing = path.join(dir, 'missing.pem')
+  t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: missing }), {
+    code: 'VBGW_INVALID_CONFIG',
+    message: `invalid configuration: VBASE_TLS_CA cannot be read: ${missing}: file not found`
+  })
+  t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: dir }), { code: 'VBGW_INVALID_CONFIG', message: /VBASE_TLS_CA cannot be read: .*: a directory/ })
+  const readable = path.join(dir, 'ca.pem')
+  t.equal(loadConfig({ ...tls, VBASE_TLS_CA: readable }).VBASE_TLS_CA, readable)
+})
+
+t.test('a millisecond setting that feeds a timer stays within Node\'s longest timer delay', async (t) => {
+  const MAX = 2_147_483_647
+  const timers = ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_QUEUE_TIMEOUT_MS', 'CACHE_STATS_LOG_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_GRACE_MS', 'SIM_JOB_MS'] as const
+  for (const name of timers) {
+    // Past the limit Node fires the timer after 1 ms: a day-long grace would become no grace at all.
+    t.throws(() => loadConfig({ [name]: String(MAX + 1) }), { code: 'VBGW_INVALID_CONFIG', message: `invalid configuration: ${name} must be <= ${MAX}` }, name)
+    // SHUTDOWN_DELAY_MS at the limit leaves no room for the grace: see the sum below.
+    if (name !== 'SHUTDOWN_DELAY_MS') t.equal(loadConfig({ [name]: String(MAX) })[name], MAX, `${name} at the limit`)
+  }
+  // ioredis' connect timeout is five times CACHE_REDIS_TIMEOUT_MS.
+  t.throws(() => loadConfig({ CACHE_REDIS_TIMEOUT_MS: String(Math.floor(MAX / 5) + 1) }), { code: 'VBGW_INVALID_CONFIG', message: /CACHE_REDIS_TIMEOUT_MS must be <=/ })
+  t.equal(loadConfig({ CACHE_REDIS_TIMEOUT_MS: String(Math.floor(MAX / 5)) }).CACHE_REDIS_TIMEOUT_MS, Math.floor(MAX / 5))
+  // One timer waits for the delay and the grace together (src/server.ts).
+  t.throws(() => loadConfig({ SHUTDOWN_DELAY_MS: String(MAX - 10), SHUTDOWN_GRACE_MS: '11' }), {
+    code: 'VBGW_INVALID_CONFIG',
+    message: /SHUTDOWN_DELAY_MS \+ SHUTDOWN_GRACE_MS must not exceed 2147483647/
+  })
+  t.equal(loadConfig({ SHUTDOWN_DELAY_MS: String(MAX - 10), SHUTDOWN_GRACE_MS: '10' }).SHUTDOWN_GRACE_MS, 10)
 })

@@ -86,41 +86,174 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
   }
   if (destination !== undefined) return pino(options, destination)
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } })
-  // Lines below a batch go out within LOG_FLUSH_MS (an unref'd timer, cleared on close).
-  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, maxLength: LOG_BUFFER_MAX_BYTES, periodicFlush: LOG_FLUSH_MS })
-  reportDrops(stream)
-  return pino(options, stream)
-}
-
-/**
- * Lines dropped because stdout stopped draining are counted, and said on
- * stderr (one JSON line, at most every LOG_DROP_REPORT_MS): stdout itself
- * is what is not taking lines.
- */
-function reportDrops (stream: EventEmitter): void {
-  let dropped = 0
-  const throttle = new LogThrottle(LOG_DROP_REPORT_MS)
-  stream.on('drop', () => {
-    dropped++
-    if (throttle.pass() === undefined) return
-    process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, dropped, msg: 'stdout is not draining: log lines dropped' })}\n`)
-  })
+  return pino(options, stdoutDestination())
 }
 
 /**
  * stdout is written asynchronously and in batches: a write(2) once this
  * much is buffered, or every LOG_FLUSH_MS, instead of one blocking write
- * per line (about 10% of a cached read's CPU). pino flushes what is
- * buffered when the process exits, on an uncaught error too (a batch whose
+ * per line (about 10% of a cached read's CPU). What is buffered is written
+ * when the process exits, on an uncaught error too (a batch whose
  * asynchronous write is under way at that moment may land after the lines
- * flushed behind it). If stdout
- * stops draining, the buffer stops at LOG_BUFFER_MAX_BYTES and later lines
- * are dropped rather than growing the heap.
+ * flushed behind it). If stdout stops draining, the buffer stops at
+ * LOG_BUFFER_MAX_BYTES and later lines are dropped rather than growing the
+ * heap, and the exit gives up on what is buffered (see ExitFlush).
  */
 export const LOG_BATCH_BYTES = 4096
 export const LOG_FLUSH_MS = 100
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024
 export const LOG_DROP_REPORT_MS = 10_000
+/** At exit, the buffered lines are given up when stdout took nothing for this long... */
+export const LOG_EXIT_STALL_MS = 500
+/** ...or when writing them has taken this long in all. */
+export const LOG_EXIT_FLUSH_MS = 2000
+
+/**
+ * The stdout destination. `process.stdout` is opened first: for a pipe or
+ * a socket that makes file descriptor 1 non-blocking (libuv), so a write to
+ * a reader that stopped fails with EAGAIN instead of hanging the thread that
+ * makes it; left blocking, the exit's synchronous write would hang in the
+ * kernel, where no timer can reach it.
+ */
+function stdoutDestination (): DestinationStream {
+  const exit = new ExitFlush()
+  const stream = pino.destination({
+    dest: process.stdout.fd,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    maxLength: LOG_BUFFER_MAX_BYTES,
+    // Lines below a batch go out within LOG_FLUSH_MS (an unref'd timer, cleared on close).
+    periodicFlush: LOG_FLUSH_MS,
+    retryEAGAIN: exit.retry
+  })
+  const drops = reportDrops(stream)
+  // Before pino's own exit handler (registered with the destination), which
+  // would retry a full pipe forever: see ExitFlush.
+  process.prependListener('exit', () => { drops.exit(exit.flush(stream)) })
+  return stream
+}
+
+/**
+ * The exit's write of what is buffered, bounded. pino flushes its
+ * destination synchronously on 'exit' (no event loop is left), and
+ * sonic-boom's flushSync retries EAGAIN every 100 ms for as long as
+ * `retryEAGAIN` says so: by default forever, so a reader that stopped would
+ * hold a stopping process until SIGKILL, past any grace timer. This is that
+ * `retryEAGAIN`: while the process runs, always (the asynchronous write
+ * waits and retries, the event loop stays free); once exiting, only while
+ * stdout keeps taking bytes, within LOG_EXIT_FLUSH_MS. When it gives up, the
+ * destination is destroyed, so pino's handler, which runs next, skips it.
+ */
+class ExitFlush {
+  #startedAt: number | undefined
+  #progressAt = 0
+  #unwritten = Infinity
+
+  /** sonic-boom's `retryEAGAIN`: the bytes of the write that failed and of those queued behind it. */
+  readonly retry = (_err: Error, writeBytes: number, queuedBytes: number): boolean => {
+    if (this.#startedAt === undefined) return true
+    const now = performance.now()
+    if (writeBytes + queuedBytes < this.#unwritten) {
+      this.#unwritten = writeBytes + queuedBytes
+      this.#progressAt = now
+    }
+    return now - this.#progressAt < LOG_EXIT_STALL_MS && now - this.#startedAt < LOG_EXIT_FLUSH_MS
+  }
+
+  /** Write what is buffered, or give it up: the bytes given up (0 when all went out). */
+  flush (stream: ReturnType<typeof pino.destination>): number {
+    this.#startedAt = this.#progressAt = performance.now()
+    try {
+      stream.flushSync()
+      return 0
+    } catch {
+      // EAGAIN past the bounds above, or stdout is gone (EPIPE): the lines are lost either way.
+      stream.destroy()
+      return Number.isFinite(this.#unwritten) ? this.#unwritten : 0
+    }
+  }
+}
+
+const DROPPED = 'stdout is not draining: log lines dropped'
+const LOST_AT_EXIT = 'stdout is not draining: the buffered log lines are lost at exit'
+
+/** Options of DropReport; tests pass a clock, a timer and a sink. */
+export interface DropReportOptions {
+  intervalMs: number
+  /** A monotonic clock, ms. */
+  now: () => number
+  /** Run `fn` in `ms`, without holding the process open. */
+  schedule: (fn: () => void, ms: number) => void
+  /** Where the report lines go: one JSON line each. */
+  write: (line: string) => void
+}
+
+/**
+ * Lines dropped because stdout stopped draining are counted and said on
+ * stderr, one JSON line at most every `intervalMs` (stdout itself is what
+ * is not taking lines): the first drop at once, those held back at the end
+ * of the interval (a timer armed only while some are unsaid), the rest at
+ * exit. Each line's `dropped` counts the drops since the previous one.
+ */
+export class DropReport {
+  readonly #throttle: LogThrottle
+  #total = 0
+  #unsaid = 0
+  #saidAt = -Infinity
+  #armed = false
+
+  constructor (private readonly opts: DropReportOptions) {
+    this.#throttle = new LogThrottle(opts.intervalMs, opts.now)
+  }
+
+  /** A line was dropped. */
+  drop (): void {
+    this.#total++
+    this.#unsaid++
+    if (this.#throttle.pass() === undefined) this.#arm()
+    else this.#say({}, DROPPED)
+  }
+
+  /** The process exits: the drops not said yet, then the buffered bytes given up (see ExitFlush). */
+  exit (unwrittenBytes: number): void {
+    if (this.#unsaid > 0) this.#say({}, DROPPED)
+    if (unwrittenBytes > 0) this.#say({ unwrittenBytes }, LOST_AT_EXIT)
+  }
+
+  #arm (): void {
+    if (this.#armed) return
+    this.#armed = true
+    this.opts.schedule(() => {
+      this.#armed = false
+      if (this.#unsaid === 0) return // a drop after the interval said them
+      // A timer may fire a little early by the clock: then it waits out the rest.
+      if (this.opts.now() - this.#saidAt >= this.opts.intervalMs && this.#throttle.pass() !== undefined) this.#say({}, DROPPED)
+      else this.#arm()
+    }, Math.max(0, this.#saidAt + this.opts.intervalMs - this.opts.now()))
+  }
+
+  #say (fields: Record<string, number>, msg: string): void {
+    this.#saidAt = this.opts.now()
+    const line = { level: 40, time: Date.now(), pid: process.pid, dropped: this.#unsaid, droppedTotal: this.#total, ...fields, msg }
+    this.#unsaid = 0
+    try {
+      this.opts.write(`${JSON.stringify(line)}\n`)
+    } catch { /* stderr is gone too: nowhere left to say it */ }
+  }
+}
+
+/** Count and report a destination's dropped lines on stderr (see DropReport). */
+export function reportDrops (stream: EventEmitter, opts: DropReportOptions = {
+  intervalMs: LOG_DROP_REPORT_MS,
+  now: () => performance.now(),
+  schedule: (fn, ms) => { setTimeout(fn, ms).unref() },
+  // A pipe is written without blocking (what it cannot take now is queued, and lost at exit), a file synchronously.
+  write: (line) => { process.stderr.write(line) }
+}): DropReport {
+  const report = new DropReport(opts)
+  stream.on('drop', () => { report.drop() })
+  return report
+}
 
 /**
  * One access line per request at info ("request completed", with method,

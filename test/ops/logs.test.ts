@@ -6,16 +6,17 @@
  * simulator's lines included; pretty output only on a TTY.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
-import { type EventEmitter, once } from 'node:events'
+import { EventEmitter, once } from 'node:events'
 import { type Readable, Writable } from 'node:stream'
 import t from 'tap'
 import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
-import { createLogger, scrubCredentials } from '../../src/logger.js'
+import { createLogger, LOG_EXIT_FLUSH_MS, reportDrops, scrubCredentials } from '../../src/logger.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
+import { FakeClock } from '../helpers/clock.js'
 
 const ORG_A = '11111111-1111-4111-8111-111111111111'
 const ORG_B = '22222222-2222-4222-8222-222222222222'
@@ -259,6 +260,75 @@ t.test('when stdout stops draining, lines are dropped (the buffer stays bounded)
   t.match(report, { level: 40, msg: 'stdout is not draining: log lines dropped' })
   t.ok((report.dropped as number) >= 1, 'with a count')
   t.equal(child.exitCode, null, 'and the process is still up')
+})
+
+t.test('dropped lines: each burst is reported in full, at the end of the interval without a new drop, and at exit', async (t) => {
+  const clock = new FakeClock(0)
+  const said: Array<{ dropped: number, droppedTotal: number, unwrittenBytes?: number, msg: string }> = []
+  const stream = new EventEmitter()
+  const report = reportDrops(stream, {
+    intervalMs: 10_000,
+    now: () => clock.now(),
+    schedule: (fn, ms) => { clock.setTimeout(fn, ms) },
+    write: (line) => { said.push(JSON.parse(line) as typeof said[number]) }
+  })
+  const sum = (): number => said.reduce((n, l) => n + (l.dropped ?? 0), 0)
+
+  for (let i = 0; i < 3901; i++) stream.emit('drop')
+  t.same(said.map((l) => l.dropped), [1], 'the first drop is said at once')
+  t.equal(clock.pending, 1, 'a timer waits for the end of the interval')
+  clock.advance(9_999)
+  t.equal(said.length, 1, 'not before it')
+  clock.advance(1)
+  t.same(said.map((l) => l.dropped), [1, 3900], 'then those held back, with no new drop')
+  t.equal(sum(), 3901, 'the reports add up to the lines dropped')
+  t.equal(said.at(-1)?.droppedTotal, 3901)
+  t.equal(clock.pending, 0, 'nothing unsaid: no timer')
+
+  clock.advance(60_000)
+  stream.emit('drop')
+  t.equal(said.at(-1)?.dropped, 1, 'after a quiet period the next drop is said at once')
+  for (let i = 0; i < 5; i++) stream.emit('drop')
+  clock.advance(2_000)
+  report.exit(0)
+  t.equal(said.at(-1)?.dropped, 5, 'at exit, those not said yet')
+  t.equal(sum(), 3907)
+  report.exit(1234)
+  t.match(said.at(-1), { dropped: 0, unwrittenBytes: 1234, msg: /lost at exit/ }, 'and what the exit had to give up')
+  clock.advance(10_000)
+  t.equal(said.length, 5, 'the timer armed before the exit found nothing left to say')
+})
+
+t.test('an uncaught error with a stdout nobody reads: the process still exits 1, and stderr counts every line dropped', async (t) => {
+  const child = loggingProcess([
+    "const { default: pino } = await import('pino')",
+    'let dropped = 0',
+    "log[pino.symbols.streamSym].on('drop', () => { dropped++ })",
+    "process.on('exit', () => { process.stderr.write(JSON.stringify({ actuallyDropped: dropped }) + '\\n') })",
+    "const pad = 'x'.repeat(4000)",
+    // About 24 MiB: more than the 16 MiB buffer plus the pipe.
+    "for (let i = 0; i < 6000; i++) log.info({ i, pad }, 'line')",
+    "throw new Error('boom')"
+  ], 'pipe')
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  child.stdout.pause() // nobody reads stdout
+  let err = ''
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for tsx and a loaded machine
+  const exited = await Promise.race([
+    once(child, 'exit') as Promise<[number | null]>,
+    new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
+  ])
+  t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
+  if (exited === undefined) return
+  t.equal(exited[0], 1)
+  if (child.stderr !== null && !child.stderr.readableEnded) await once(child.stderr, 'end')
+  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>)
+  const actual = lines.find((l) => l.actuallyDropped !== undefined)?.actuallyDropped ?? 0
+  const reported = lines.filter((l) => String(l.msg).includes('log lines dropped')).reduce((n, l) => n + (l.dropped ?? 0), 0)
+  t.ok(actual > 0, `${actual} lines dropped`)
+  t.equal(reported, actual, 'stderr reports every one of them')
+  t.ok(lines.some((l) => (l.unwrittenBytes ?? 0) > 0), 'and the buffered bytes lost at exit')
 })
 
 t.test("a request's own lines carry its id: a route's line, an errored request's line", async (t) => {

@@ -282,7 +282,8 @@ function parseRedisUrl (value: string): void {
   }
   // An unencoded delimiter in the password leaves the rest of the authority
   // (`...@host`) in the path, query or fragment, and its first part as the host.
-  if (url.hostname === '' || url.hash !== '' || `${url.pathname}${url.search}`.includes('@')) {
+  // A query value may hold an @ (ioredis reads ?password= and the like), a query key may not.
+  if (url.hostname === '' || url.hash !== '' || url.pathname.includes('@') || [...url.searchParams.keys()].some((k) => k.includes('@'))) {
     fail(`does not have the form redis://[[user]:password@]host[:port][/db]; ${REDIS_URL_HINT}`)
   }
   const port = url.port !== '' ? url.port : url.searchParams.get('port')

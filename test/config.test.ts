@@ -79,7 +79,9 @@ t.test('CACHE_REDIS_URL: parsed as ioredis parses it; a bad one names the variab
     'rediss://default:s3cret@cache.example.internal:6380/2',
     'redis://127.0.0.1:6379',
     'redis://127.0.0.1/',
-    'redis://[::1]:6379/15'
+    'redis://[::1]:6379/15',
+    // ioredis reads options from the query: a password there may hold an @.
+    'redis://127.0.0.1:6379/0?password=a@b'
   ]
   for (const url of good) t.equal(loadConfig({ CACHE_REDIS_URL: url }).CACHE_REDIS_URL, url, `${url} is accepted`)
 })

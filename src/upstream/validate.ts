@@ -5,7 +5,7 @@
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
  * upstream call on it. Service ids and the other names are free-form: only
- * required, and at most MAX_NAME_LENGTH long. The value
+ * required; a backup name a create gives is at most MAX_NAME_LENGTH long. The value
  * checks they are built from (ids, the cron reading, RFC 3339 timestamps)
  * are exported for lookups that are no method's request, and the simulator
  * reads UUIDs and crons with the same functions.
@@ -103,23 +103,17 @@ function requiredAs (value: unknown, shown: string): void {
 }
 
 /**
- * Longest accepted id or name (service_id, backup_name, db_name, each of
- * collection_names), in UTF-16 code units (a string's `length`; a character
- * outside the BMP counts two). The contract sets none; 256 is above the usual
- * caps on such names (DNS and Kubernetes names 253, MongoDB namespaces and
- * Milvus collection names 255), so no real name is refused. It bounds what a
- * caller can make the gateway hold per id (cache keys and references embed
- * them) and the REST paths they are written in: src/app.ts lets a path
- * value this long reach the routes even percent-encoded. UUID fields are
- * bounded by their form.
+ * Longest backup name a create may give, in UTF-16 code units (a string's
+ * `length`; a character outside the BMP counts two). The contract sets none;
+ * 256 is above the usual caps on such names (DNS and Kubernetes names 253,
+ * MongoDB namespaces and Milvus collection names 255). It keeps every name
+ * made through the gateway within what its REST paths take: src/app.ts lets
+ * a path value this long reach the routes even percent-encoded, so what was
+ * created through REST can be deleted through it. Names only passed along
+ * (existing services, backups to restore or delete, databases, collections)
+ * are not bounded: another VBase client may have made them longer.
  */
 export const MAX_NAME_LENGTH = 256
-
-/** A required name: non-blank and at most MAX_NAME_LENGTH long. */
-function nameAs (value: unknown, shown: string): void {
-  requiredAs(value, shown)
-  boundedAs(value as string, shown)
-}
 
 function boundedAs (value: string, shown: string): void {
   if (value.length > MAX_NAME_LENGTH) failAs(shown, `must be at most ${MAX_NAME_LENGTH} characters long`)
@@ -132,16 +126,16 @@ function uuidAs (value: unknown, shown: string): void {
 
 /**
  * Check a service id on its own, for lookups that are no method's request
- * (GraphQL's `backup(serviceId, name)`): required, free-form, at most
- * MAX_NAME_LENGTH long. Throws VBGW_INVALID_ARGUMENT naming the field as `shown`.
+ * (GraphQL's `backup(serviceId, name)`): required, free-form. Throws
+ * VBGW_INVALID_ARGUMENT naming the field as `shown`.
  */
 export function checkServiceId (value: unknown, shown = 'service_id'): void {
-  nameAs(value, shown)
+  requiredAs(value, shown)
 }
 
-/** Check a backup name on its own: required, at most MAX_NAME_LENGTH long. */
+/** Check a backup name to look up, restore or delete: required (not bounded: see MAX_NAME_LENGTH). */
 export function checkBackupName (value: unknown, shown = 'backup_name'): void {
-  nameAs(value, shown)
+  requiredAs(value, shown)
 }
 
 /** Check a policy id on its own: a UUID, so an id that can match no policy is an error, not a miss. */
@@ -151,10 +145,6 @@ export function checkPolicyId (value: unknown, shown = 'policy_id'): void {
 
 function required (req: Request, field: string, name: (f: string) => string): void {
   requiredAs(req[field], name(field))
-}
-
-function requiredName (req: Request, field: string, name: (f: string) => string): void {
-  nameAs(req[field], name(field))
 }
 
 function uuid (req: Request, field: string, name: (f: string) => string): void {
@@ -168,7 +158,7 @@ function optionalUuid (req: Request, field: string, name: (f: string) => string)
   if (typeof value !== 'string' || !isUuid(value)) fail(name, field, 'must be a UUID')
 }
 
-/** An optional name: absent, or non-blank and at most MAX_NAME_LENGTH long. */
+/** An optional name a create gives: absent, or non-blank and at most MAX_NAME_LENGTH long. */
 function optionalName (req: Request, field: string, name: (f: string) => string, hint: string): void {
   const value = req[field]
   if (!present(value)) return
@@ -184,7 +174,6 @@ function collections (req: Request, name: (f: string) => string): void {
   if (value.length === 0) fail(name, 'collection_names', 'must name at least one collection')
   value.forEach((c, i) => {
     if (typeof c !== 'string' || c.trim() === '') fail(name, `collection_names[${i}]`, 'must not be empty')
-    boundedAs(c, name(`collection_names[${i}]`))
   })
 }
 
@@ -218,7 +207,7 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
   CreateBackup (req, name) {
     checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
-    requiredName(req, 'db_name', name)
+    required(req, 'db_name', name)
     collections(req, name)
     optionalName(req, 'backup_name', name, 'omit it to get a generated name')
   },
@@ -232,7 +221,7 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
     checkServiceId(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     checkBackupName(req.backup_name, name('backup_name'))
-    requiredName(req, 'db_name', name)
+    required(req, 'db_name', name)
     collections(req, name)
   },
   DeleteBackup (req, name) {

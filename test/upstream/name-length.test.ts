@@ -1,12 +1,15 @@
 /**
- * One length limit on ids and names, MAX_NAME_LENGTH, the same on REST and
- * GraphQL: a name at the limit works end to end (a backup created over REST
- * can be deleted over REST, however its name is percent-encoded in the
- * path); one past it is INVALID_ARGUMENT naming the field, before any
- * upstream call, never the router's 414.
+ * One length limit, MAX_NAME_LENGTH, on the one name a caller makes through
+ * the gateway: the backup name of a create, the same on REST and GraphQL.
+ * A name at the limit works end to end (a backup created over REST can be
+ * deleted over REST, however its name is percent-encoded in the path); one
+ * past it is INVALID_ARGUMENT naming the field, before any upstream call.
+ * Names the gateway only passes along (services, backups to restore or
+ * delete, databases, collections) are not bounded: another VBase client may
+ * have made them longer, and they must stay reachable.
  */
 import type { LightMyRequestResponse as Response } from 'fastify'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { MAX_PARAM_LENGTH } from '../../src/app.js'
 import type { MethodName } from '../../src/upstream/contract.js'
 import { checkBackupName, checkServiceId, MAX_NAME_LENGTH, validateRequest } from '../../src/upstream/validate.js'
@@ -30,36 +33,32 @@ const VALID: Partial<Record<MethodName, Record<string, unknown>>> = {
   ListBackupPolicies: { service_id: 'svc' }
 }
 
-/** [method, the field set to OVER (a collection index for collection_names), the field named]. */
-const FIELDS: Array<[MethodName, Record<string, unknown>, string]> = [
-  ['CreateBackup', { service_id: OVER }, 'service_id'],
-  ['CreateBackup', { db_name: OVER }, 'db_name'],
-  ['CreateBackup', { collection_names: ['docs', OVER] }, 'collection_names[1]'],
-  ['CreateBackup', { backup_name: OVER }, 'backup_name'],
-  ['RestoreBackup', { backup_name: OVER }, 'backup_name'],
-  ['RestoreBackup', { db_name: OVER }, 'db_name'],
-  ['RestoreBackup', { collection_names: [OVER] }, 'collection_names[0]'],
-  ['DeleteBackup', { backup_name: OVER }, 'backup_name'],
-  ['ListBackups', { service_id: OVER }, 'service_id'],
-  ['CreateBackupPolicy', { service_id: OVER }, 'service_id'],
-  ['ListBackupPolicies', { service_id: OVER }, 'service_id']
+/** Fields only passed along: any length. */
+const PASSED_ALONG: Array<[MethodName, Record<string, unknown>]> = [
+  ['CreateBackup', { service_id: OVER }],
+  ['CreateBackup', { db_name: OVER }],
+  ['CreateBackup', { collection_names: ['docs', OVER] }],
+  ['RestoreBackup', { backup_name: OVER }],
+  ['RestoreBackup', { db_name: OVER }],
+  ['RestoreBackup', { collection_names: [OVER] }],
+  ['DeleteBackup', { backup_name: OVER }],
+  ['ListBackups', { service_id: OVER }],
+  ['CreateBackupPolicy', { service_id: OVER }],
+  ['ListBackupPolicies', { service_id: OVER }]
 ]
 
-t.test('every id and name field: at the limit passes, one past it is named', async (t) => {
+t.test('the backup name of a create is bounded; names passed along are not', async (t) => {
   t.equal(MAX_NAME_LENGTH, 256)
-  for (const [method, change, field] of FIELDS) {
-    const over = { ...VALID[method], ...change }
-    t.throws(() => validateRequest(method, over), { code: 'VBGW_INVALID_ARGUMENT', statusCode: 400, field, message: `${field} ${TOO_LONG}` }, `${method} ${field}`)
-    const atLimit = JSON.parse(JSON.stringify(over).replaceAll(OVER, AT_LIMIT)) as Record<string, unknown>
-    t.doesNotThrow(() => validateRequest(method, atLimit), `${method} ${field} at the limit`)
-  }
+  t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: OVER }),
+    { code: 'VBGW_INVALID_ARGUMENT', statusCode: 400, field: 'backup_name', message: `backup_name ${TOO_LONG}` })
+  t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: AT_LIMIT }), 'at the limit')
+  t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: '€'.repeat(MAX_NAME_LENGTH) }), 'counted in characters, not bytes')
   t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: OVER }, { name: (f) => `input.${f}` }),
     { field: 'input.backup_name', message: `input.backup_name ${TOO_LONG}` }, 'renamed like the other checks')
-  t.throws(() => checkServiceId(OVER, 'serviceId'), { field: 'serviceId', message: `serviceId ${TOO_LONG}` })
-  t.throws(() => checkBackupName(OVER, 'name'), { field: 'name', message: `name ${TOO_LONG}` })
-  checkServiceId(AT_LIMIT)
-  checkBackupName('€'.repeat(MAX_NAME_LENGTH))
-  t.throws(() => checkBackupName('€'.repeat(MAX_NAME_LENGTH + 1)), { field: 'backup_name', message: `backup_name ${TOO_LONG}` }, 'counted in characters, not bytes')
+  for (const [method, change] of PASSED_ALONG) {
+    t.doesNotThrow(() => validateRequest(method, { ...VALID[method], ...change }), `${method} ${Object.keys(change).join()}: any length`)
+  }
+  t.doesNotThrow(() => { checkServiceId(OVER); checkBackupName(OVER) })
 })
 
 t.test('the router lets a path value at the limit through, percent-encoded in the worst case', async (t) => {
@@ -67,13 +66,13 @@ t.test('the router lets a path value at the limit through, percent-encoded in th
   t.ok(MAX_PARAM_LENGTH >= encodeURIComponent('€'.repeat(MAX_NAME_LENGTH)).length, `${MAX_PARAM_LENGTH} chars`)
 })
 
-t.test('REST: a name at the limit is created and deleted; one past it is 400 before the upstream', async (t) => {
+t.test('REST: a name at the limit is created and deleted; one past it is 400 before the upstream; longer names passed along reach it', async (t) => {
   const { app, sim } = await buildTestApp(t)
-  const create = (backupName: string, extra: Record<string, unknown> = {}): Promise<Response> => app.inject({
+  const create = (backupName: string): Promise<Response> => app.inject({
     method: 'POST',
     url: `/v1/vbase/${CATALOG}/backup`,
     headers: { ...AUTH, 'content-type': 'application/json' },
-    payload: { organization_id: DEMO_ORG_ID, db_name: 'main', collection_names: ['docs'], backup_name: backupName, ...extra }
+    payload: { organization_id: DEMO_ORG_ID, db_name: 'main', collection_names: ['docs'], backup_name: backupName }
   })
   const remove = (backupName: string): Promise<Response> =>
     app.inject({ method: 'DELETE', url: `/v1/vbase/${CATALOG}/backup/${encodeURIComponent(backupName)}`, headers: AUTH })
@@ -87,28 +86,22 @@ t.test('REST: a name at the limit is created and deleted; one past it is 400 bef
     t.equal(deleted.json().backup?.name, name, 'the backup deleted, its name whole')
   }
 
-  const listed = await app.inject({ url: `/v1/vbase/${AT_LIMIT}/backup`, headers: AUTH })
-  t.equal(listed.statusCode, 200, 'a service id at the limit lists')
-  t.same(listed.json(), { backups: [] })
-
   sim.resetCalls()
-  const expect400 = async (t: Test, res: Response, field: string): Promise<void> => {
-    t.equal(res.statusCode, 400, `${field}: 400, not 414`)
-    const body = res.json()
-    t.equal(body.code, 3, 'INVALID_ARGUMENT')
-    t.equal(body.message, `${field} ${TOO_LONG}`)
-    t.match(body.details, [{ field_violations: [{ field }] }], 'the field, in details')
-  }
-  await expect400(t, await create(OVER), 'backup_name')
-  await expect400(t, await create('ok', { db_name: OVER }), 'db_name')
-  await expect400(t, await create('ok', { collection_names: ['docs', OVER] }), 'collection_names[1]')
-  await expect400(t, await remove(OVER), 'backup_name')
-  await expect400(t, await remove('€'.repeat(MAX_NAME_LENGTH + 1)), 'backup_name')
-  await expect400(t, await app.inject({ url: `/v1/vbase/${OVER}/backup`, headers: AUTH }), 'service_id')
-  t.equal(sim.callCount(), 0, 'no upstream call for any of them')
+  const refused = await create(OVER)
+  t.equal(refused.statusCode, 400)
+  t.same([refused.json().code, refused.json().message], [3, `backup_name ${TOO_LONG}`])
+  t.match(refused.json().details, [{ field_violations: [{ field: 'backup_name' }] }], 'the field, in details')
+  t.equal(sim.callCount(), 0, 'no upstream call')
+
+  // Longer names made elsewhere are the upstream's to judge: it answers, not the router or the validation.
+  const long = 'x'.repeat(1000)
+  t.equal((await remove(long)).statusCode, 404, 'a 1000-character backup name reaches the upstream (which has none)')
+  const listed = await app.inject({ url: `/v1/vbase/${long}/backup`, headers: AUTH })
+  t.same([listed.statusCode, listed.json()], [200, { backups: [] }], 'a 1000-character service id lists')
+  t.equal(sim.callCount(), 2)
 })
 
-t.test('GraphQL: the same limit, the same words, no upstream call', async (t) => {
+t.test('GraphQL: the same limit on a create, the same words, no upstream call', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const CREATE = 'mutation C($input: CreateBackupInput!) { createBackup(input: $input) { backup { name } } }'
   const input = { serviceId: CATALOG, organizationId: DEMO_ORG_ID, dbName: 'main', collectionNames: ['docs'] }
@@ -118,16 +111,9 @@ t.test('GraphQL: the same limit, the same words, no upstream call', async (t) =>
   t.equal(ok.data.createBackup.backup.name, AT_LIMIT)
 
   sim.resetCalls()
-  const cases: Array<[string, Record<string, unknown>, string]> = [
-    [CREATE, { input: { ...input, backupName: OVER } }, 'input.backupName'],
-    [CREATE, { input: { ...input, dbName: OVER } }, 'input.dbName'],
-    [CREATE, { input: { ...input, serviceId: OVER } }, 'input.serviceId'],
-    ['query Q($id: ID!) { service(id: $id) { backups { totalCount } } }', { id: OVER }, 'id'],
-    ['query Q($s: ID!, $n: String!) { backup(serviceId: $s, name: $n) { name } }', { s: CATALOG, n: OVER }, 'name']
-  ]
-  for (const [query, variables, field] of cases) {
-    const { body } = await gql(app, query, { variables })
-    t.match(body.errors?.[0], { message: `${field} ${TOO_LONG}`, extensions: { field, grpcStatus: 'INVALID_ARGUMENT' } }, field)
-  }
-  t.equal(sim.callCount(), 0, 'no upstream call for any of them')
+  const { body } = await gql(app, CREATE, { variables: { input: { ...input, backupName: OVER } } })
+  t.match(body.errors?.[0], { message: `input.backupName ${TOO_LONG}`, extensions: { field: 'input.backupName', grpcStatus: 'INVALID_ARGUMENT' } })
+  t.equal(sim.callCount(), 0, 'no upstream call')
+  const { body: listed } = await gql(app, 'query Q($id: ID!) { service(id: $id) { backups { totalCount } } }', { variables: { id: OVER } })
+  t.same([listed.errors, listed.data?.service.backups.totalCount], [undefined, 0], 'a long service id is looked up')
 })

@@ -94,7 +94,9 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const now = opts.now ?? Date.now
   const stats = opts.stats ?? new StatsRecorder(opts.hooks)
   const inflight = new Map<string, Promise<Shared>>()
-  const rechecks = new Set<NodeJS.Timeout>()
+  /** Rechecks of writes of unknown outcome, by timer: what each will invalidate. */
+  const rechecks = new Map<NodeJS.Timeout, () => Promise<void>>()
+  let closed = false
 
   function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
     // Each caller gets its own copy, since surfaces may decorate what they
@@ -214,8 +216,13 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     stats: () => stats.snapshot(storage.kind, storage.available(), storage.held?.()),
 
     async close () {
-      for (const timer of rechecks) clearTimeout(timer)
+      closed = true
+      // Run now, not dropped: after this process is gone no one would, and
+      // other replicas could serve a list the late write changed for a TTL.
+      const pending = [...rechecks]
       rechecks.clear()
+      for (const [timer] of pending) clearTimeout(timer)
+      await Promise.all(pending.map(([, run]) => run()))
       await storage.close()
     }
   }
@@ -223,13 +230,14 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   /** Invalidate a write of unknown outcome again, in case the upstream applies it late. */
   function recheck (method: MethodInfo, request: object): void {
     const ms = opts.recheckUnknownMs ?? 0
-    if (ms <= 0) return
+    if (ms <= 0 || closed) return
+    const run = (): Promise<void> => invalidate(method, request, undefined)
     const timer = setTimeout(() => {
       rechecks.delete(timer)
-      void invalidate(method, request, undefined)
+      void run()
     }, ms)
     timer.unref()
-    rechecks.add(timer)
+    rechecks.set(timer, run)
   }
 
   async function invalidate (method: MethodInfo, request: object, response: object | undefined): Promise<void> {

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
 import { errors, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
-import type { MethodInfo } from './contract.js'
+import { contract, type MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
 
 /** Options of the upstream client; see `.env.example` for the variables behind them. */
@@ -65,6 +65,9 @@ function credentials (opts: UpstreamClientOptions): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(opts.tlsCa ?? null)
 }
 
+/** Codes of a readiness probe that say VBaseService did not answer. */
+const NOT_ANSWERED: ReadonlySet<number> = new Set([grpc.status.UNIMPLEMENTED, grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNKNOWN, grpc.status.INTERNAL])
+
 /** The line logged when a read is retried on UNAVAILABLE. */
 export const RETRY_MESSAGE = 'upstream unavailable, retrying read'
 /** At most one retry line at warn per this many ms; the others go out at debug. */
@@ -95,9 +98,10 @@ export interface UpstreamClient {
   /** One unary call, retried on UNAVAILABLE when the method is a read. */
   unary (method: MethodInfo, request: object, ctx: CallContext): Promise<object>
   /**
-   * True when the upstream's health service answers SERVING, or when the
-   * upstream answers but has no health service (UNIMPLEMENTED): it is up,
-   * and a VBase without grpc.health.v1 must not keep the gateway unready.
+   * True when the upstream's health service answers SERVING; or, when it has
+   * none (UNIMPLEMENTED), when VBaseService itself answers: a VBase without
+   * grpc.health.v1 must not keep the gateway unready, and a proxy that
+   * answers 404 for everything must not make it ready.
    */
   healthy (timeoutMs?: number): Promise<boolean>
   close (): void
@@ -191,18 +195,38 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     },
 
     healthy (timeoutMs = 1000) {
+      const deadline = Date.now() + timeoutMs
       return new Promise((resolve) => {
         client.makeUnaryRequest('/grpc.health.v1.Health/Check',
           (msg: { service: string }) => Buffer.from(HealthCheckRequest.encode(msg).finish()),
           (buf: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(buf)) as { status: number },
-          { service: '' }, new grpc.Metadata(), { deadline: Date.now() + timeoutMs },
-          (err, value) => resolve(err === null ? value?.status === HEALTH_SERVING : err.code === grpc.status.UNIMPLEMENTED))
+          { service: '' }, new grpc.Metadata(), { deadline },
+          (err, value) => {
+            if (err === null) resolve(value?.status === HEALTH_SERVING)
+            // No health service: ask VBaseService itself (a proxy in front may answer 404 for any path, which is UNIMPLEMENTED too).
+            else if (err.code === grpc.status.UNIMPLEMENTED) void serviceAnswers(deadline).then(resolve)
+            else resolve(false)
+          })
       })
     },
 
     close () {
       client.close()
     }
+  }
+
+  /**
+   * Whether VBaseService itself answers at the address: a ListBackups with
+   * no credentials and no fields. Any answer but "no such method" or "not
+   * there" (UNAUTHENTICATED, as a real VBase gives, or INVALID_ARGUMENT)
+   * means the service is up and routed to.
+   */
+  function serviceAnswers (deadline: number): Promise<boolean> {
+    const probe = contract.method('ListBackups').definition
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(probe.path, probe.requestSerialize, probe.responseDeserialize, {}, new grpc.Metadata(), { deadline },
+        (err) => { resolve(err === null || !NOT_ANSWERED.has(err.code)) })
+    })
   }
 }
 

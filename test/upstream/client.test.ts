@@ -176,12 +176,18 @@ t.test('upstream errors carry code and message', async (t) => {
   t.equal((err as UpstreamError).grpcCode, status.UNAUTHENTICATED)
 })
 
-t.test('readiness: an upstream without a health service is up; one NOT_SERVING is not', async (t) => {
+t.test('readiness without a health service: VBaseService itself must answer', async (t) => {
   const grpc = await import('@grpc/grpc-js')
   const { HealthImplementation } = await import('grpc-health-check')
-  async function serve (withHealth?: 'SERVING' | 'NOT_SERVING'): Promise<string> {
+  const list = contract.method('ListBackups').definition
+  async function serve (opts: { health?: 'SERVING' | 'NOT_SERVING', vbase?: boolean }): Promise<string> {
     const server = new grpc.Server()
-    if (withHealth !== undefined) new HealthImplementation({ '': withHealth }).addToServer(server)
+    if (opts.health !== undefined) new HealthImplementation({ '': opts.health }).addToServer(server)
+    // A VBase that refuses a call without credentials, as the real one does.
+    if (opts.vbase === true) {
+      server.addService({ ListBackups: list } as unknown as import('@grpc/grpc-js').ServiceDefinition,
+        { ListBackups: (_call: unknown, done: (err: object) => void) => { done({ code: status.UNAUTHENTICATED, details: 'no token' }) } })
+    }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => { if (err === null) resolve(p); else reject(err) }))
     t.teardown(() => { server.forceShutdown() })
@@ -192,9 +198,10 @@ t.test('readiness: an upstream without a health service is up; one NOT_SERVING i
     t.teardown(() => { client.close() })
     return await client.healthy()
   }
-  t.equal(await healthyAt(await serve()), true, 'UNIMPLEMENTED: the upstream answered, it has no grpc.health.v1')
-  t.equal(await healthyAt(await serve('SERVING')), true)
-  t.equal(await healthyAt(await serve('NOT_SERVING')), false)
+  t.equal(await healthyAt(await serve({ vbase: true })), true, 'no grpc.health.v1, but VBaseService answers (UNAUTHENTICATED)')
+  t.equal(await healthyAt(await serve({})), false, 'neither answers: a proxy answering 404 for every path looks like this')
+  t.equal(await healthyAt(await serve({ health: 'SERVING' })), true)
+  t.equal(await healthyAt(await serve({ health: 'NOT_SERVING', vbase: true })), false, 'NOT_SERVING is not overridden')
 })
 
 t.test('retry lines name their request; one per interval at warn, the rest at debug', async (t) => {

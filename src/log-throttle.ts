@@ -21,4 +21,15 @@ export class LogThrottle {
     this.#heldBack = 0
     return heldBack
   }
+
+  /**
+   * Log a repeating event: at warn when a line may pass now (with how many
+   * were held back, as `suppressed`), otherwise at debug, so every event
+   * still has its line for whoever turns debug on.
+   */
+  warnOrDebug (log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }, fields: object, msg: string): void {
+    const suppressed = this.pass()
+    if (suppressed === undefined) log.debug(fields, msg)
+    else log.warn({ ...fields, suppressed }, msg)
+  }
 }

@@ -23,3 +23,21 @@ t.test('an interval of 0 lets every line through', async (t) => {
   const throttle = new LogThrottle(0, () => 5)
   t.same([throttle.pass(), throttle.pass(), throttle.pass()], [0, 0, 0])
 })
+
+t.test('warnOrDebug: the first line of an interval at warn, with the count held back; the others at debug', async (t) => {
+  let now = 0
+  const throttle = new LogThrottle(1000, () => now)
+  const lines: Array<[string, object, string]> = []
+  const log = { warn: (o: object, m: string) => { lines.push(['warn', o, m]) }, debug: (o: object, m: string) => { lines.push(['debug', o, m]) } }
+  throttle.warnOrDebug(log, { n: 1 }, 'event')
+  throttle.warnOrDebug(log, { n: 2 }, 'event')
+  throttle.warnOrDebug(log, { n: 3 }, 'event')
+  now = 1000
+  throttle.warnOrDebug(log, { n: 4 }, 'event')
+  t.same(lines, [
+    ['warn', { n: 1, suppressed: 0 }, 'event'],
+    ['debug', { n: 2 }, 'event'],
+    ['debug', { n: 3 }, 'event'],
+    ['warn', { n: 4, suppressed: 2 }, 'event']
+  ])
+})

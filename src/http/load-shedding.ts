@@ -142,9 +142,7 @@ export const SHEDDING_LOG_INTERVAL_MS = 10_000
 function shedder (lines: LogThrottle) {
   return async function shed (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined): Promise<void> {
     if (exempt(request)) return
-    const suppressed = lines.pass()
-    if (suppressed === undefined) request.log.debug({ pressure: type, value }, SHEDDING_MESSAGE)
-    else request.log.warn({ pressure: type, value, suppressed }, SHEDDING_MESSAGE)
+    lines.warnOrDebug(request.log, { pressure: type, value }, SHEDDING_MESSAGE)
     // Set here too: a shed GraphQL request is answered by mercurius, not by the REST error handler.
     reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
     throw new errors.Overloaded()

@@ -185,9 +185,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
           if (!retry) throw toUpstreamError(failure)
           // The request's id, as the gateway set it and forwards it: the line says which request it is about.
           const line = { reqId: ctx.headers['x-request-id'], method: method.name, attempt: n, code: 'UNAVAILABLE' }
-          const suppressed = retryLines.pass()
-          if (suppressed === undefined) opts.logger?.debug(line, RETRY_MESSAGE)
-          else opts.logger?.warn({ ...line, suppressed }, RETRY_MESSAGE)
+          if (opts.logger !== undefined) retryLines.warnOrDebug(opts.logger, line, RETRY_MESSAGE)
           // An abort ends the wait early; the check above then ends the call.
           await sleep(backoff, undefined, signal === undefined ? undefined : { signal }).catch(() => {})
         }

@@ -2,7 +2,7 @@
  * The real entry point as a user runs it: `src/server.ts` in a child process
  * with the embedded simulator, then SIGTERM, also with a stdout nobody reads.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
@@ -35,15 +35,20 @@ t.test('npm start: embedded simulator, health, readiness, SIGTERM exits 0', asyn
   t.equal(code, 0, 'exits 0 on SIGTERM')
 })
 
-t.test('a PRINCIPAL_HASH_SECRET too short stops the boot: exit 1, the variable named, the value never printed', async (t) => {
-  const secret = 'short-s3cret'
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PRINCIPAL_HASH_SECRET: secret }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Boot src/server.ts with `env` added and let it end: its exit code and all it printed. */
+async function boot (t: Test, env: NodeJS.ProcessEnv): Promise<{ code: number | null, output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
   child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
-  const [code] = await once(child, 'exit')
+  const [code] = await once(child, 'exit') as [number | null]
+  return { code, output }
+}
+
+t.test('a PRINCIPAL_HASH_SECRET too short stops the boot: exit 1, the variable named, the value never printed', async (t) => {
+  const secret = 'short-s3cret'
+  const { code, output } = await boot(t, { PRINCIPAL_HASH_SECRET: secret })
   t.equal(code, 1, 'the process does not start')
   t.match(output, /invalid configuration: PRINCIPAL_HASH_SECRET must NOT have fewer than 16 characters/)
   t.notMatch(output, secret, 'the value is not printed')
@@ -53,13 +58,7 @@ t.test('a PRINCIPAL_HASH_SECRET too short stops the boot: exit 1, the variable n
 t.test('a CACHE_REDIS_URL with an unencoded password stops the boot: exit 1, the variable named, the password never printed', async (t) => {
   // As `openssl rand -base64` makes them: the `/` ends the URL's authority early.
   const password = 'Zk9x/Qw3+Lm8Tr2V'
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', CACHE_REDIS_URL: `redis://:${password}@127.0.0.1:6391/8` }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })
-  child.stderr.on('data', (chunk: Buffer) => { output += String(chunk) })
-  const [code] = await once(child, 'exit')
+  const { code, output } = await boot(t, { CACHE_REDIS_URL: `redis://:${password}@127.0.0.1:6391/8` })
   t.equal(code, 1, 'the process does not start')
   t.match(output, /invalid configuration: CACHE_REDIS_URL is not a valid URL; percent-encode special characters/)
   for (const part of [password, 'Zk9x', 'Qw3+Lm8Tr2V']) t.notMatch(output, part, `${part} is not printed`)

@@ -7,16 +7,12 @@
  * gets its own answer, never the previous caller's list. Same browser as
  * test/browser/ui.test.ts: Debian's chromium driven by playwright-core.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { chromium } from 'playwright-core'
 import t from 'tap'
 import { DEMO_BACKUPS, DEV_TOKEN } from '../../src/simulator/seed.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
+import { chromiumPresent, launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 /** A service with no job in progress: its list is fresh for the whole CACHE_TTL_MS, so the browser may reuse it. */
 const SERVICE_ID = 'svc-demo-analytics'
 const SEEDED = DEMO_BACKUPS.find((b) => b.serviceId === SERVICE_ID)?.name ?? 'analytics-events-001'
@@ -25,28 +21,14 @@ const LIST_PATH = `/v1/vbase/${SERVICE_ID}/backup`
 /** What the page's fetch saw; `transferSize` 0 is an answer from the browser cache (Resource Timing). */
 interface Fetched { status: number, body: string, transferSize: number }
 
-const missing = !existsSync(CHROMIUM)
-if (missing && process.env.CI === 'true') {
-  t.fail(`${CHROMIUM} is missing; .ci/run installs Debian's chromium package (apt-get install chromium)`)
-} else if (missing) {
-  t.plan(0, `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser test`)
-} else {
+if (chromiumPresent(t)) {
   const { app, logs } = await buildTestApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
   /** Reads of the list that reached the gateway, from its access lines. */
   const gatewayReads = (): number => logs.filter((l) => l.includes('"msg":"request completed"') && l.includes(`"url":"${LIST_PATH}"`)).length
 
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'vbgw-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
+  const context = await launchChromium(t)
 
   t.test("a second caller in the same browser reaches the gateway, not the first caller's cached list", async (t) => {
     const page = await context.newPage()

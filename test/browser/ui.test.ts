@@ -6,17 +6,16 @@
  * it) driven by playwright-core; no browser is downloaded. Screenshots go to
  * test-artifacts/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
-import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core'
+import type { BrowserContext, Page, Response } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { DEMO_BACKUPS, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/seed.js'
 import { ROOT_DIR } from '../../src/upstream/contract.js'
 import { buildTestApp } from '../helpers/app.js'
+import { chromiumPresent, launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = path.join(ROOT_DIR, 'test-artifacts')
 const SERVICE_ID = DEMO_SERVICE_IDS[0]
 /** A seeded, finished backup of SERVICE_ID: what both pages must show. */
@@ -69,28 +68,13 @@ async function expectCsp (t: Test, response: Response | null): Promise<void> {
   t.match(csp, /script-src 'self'/, `${response?.url() ?? 'the page'} is served with a Content-Security-Policy`)
 }
 
-const missing = !existsSync(CHROMIUM)
-if (missing && process.env.CI === 'true') {
-  t.fail(`${CHROMIUM} is missing; .ci/run installs Debian's chromium package (apt-get install chromium)`)
-} else if (missing) {
-  t.plan(0, `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser test`)
-} else {
+if (chromiumPresent(t)) {
   mkdirSync(ARTIFACTS, { recursive: true })
   const { app } = await buildTestApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'vbgw-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 }
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
+  const context = await launchChromium(t, { width: 1280, height: 900 })
   // Every CSP violation reaches the console, whatever the browser's own wording.
   await context.addInitScript({
     content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)')))"

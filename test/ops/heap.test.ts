@@ -53,9 +53,19 @@ async function peakHeapMb (growingPercent: number): Promise<number> {
   return Number(stdout)
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
 t.test('V8 honours the flag set at run time', async (t) => {
-  const own = await peakHeapMb(0)
-  const tuned = await peakHeapMb(25)
-  t.comment(`peak heap used: ${own.toFixed(1)} MB with V8's own growth, ${tuned.toFixed(1)} MB at 25%`)
-  t.ok(tuned < own * 0.75, `the tuned peak (${tuned.toFixed(1)} MB) is well below V8's own (${own.toFixed(1)} MB)`)
+  // Three of each, interleaved, judged by their medians: under a loaded CI
+  // host one child's GC once ran off its usual course (V8's own growth
+  // peaking at 53 MB against its usual 150, the tuned one at 87 against 75).
+  const own: number[] = []
+  const tuned: number[] = []
+  for (let i = 0; i < 3; i++) {
+    own.push(await peakHeapMb(0))
+    tuned.push(await peakHeapMb(25))
+  }
+  const [o, g] = [median(own), median(tuned)]
+  t.comment(`peak heap used, MB: ${own.map((x) => x.toFixed(1)).join(', ')} with V8's own growth; ${tuned.map((x) => x.toFixed(1)).join(', ')} at 25%`)
+  t.ok(g < o * 0.75, `the tuned median peak (${g.toFixed(1)} MB) is well below V8's own (${o.toFixed(1)} MB)`)
 })

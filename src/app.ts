@@ -30,12 +30,13 @@ export interface BuildAppOptions {
 const MAX_REQUEST_ID = 128
 
 /**
- * Longest path value the router matches: a name at MAX_NAME_LENGTH still
- * percent-encoded in the worst case (every UTF-16 unit 3 UTF-8 bytes, each
- * written `%XX`). find-my-way 9 measures the decoded value, but this holds
- * however it measures. Its default, 100, answered 414 to names the API
- * accepts in a body and on GraphQL; now a name past the limit reaches the
- * route and gets the validation's 400 naming the field.
+ * Longest path value the router matches: a backup name at MAX_NAME_LENGTH
+ * (the longest a create accepts) still percent-encoded in the worst case
+ * (every UTF-16 unit 3 UTF-8 bytes, each written `%XX`), so whatever was
+ * created through the gateway can be deleted through REST. find-my-way 9
+ * measures the decoded value, but this holds however it measures. Its
+ * default, 100, answered 414 to names the API accepts in a body and on
+ * GraphQL.
  */
 export const MAX_PARAM_LENGTH = MAX_NAME_LENGTH * 3 * 3
 

@@ -183,9 +183,9 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === started) inflight.delete(key) })
         return started
       }
-      const asked = performance.now()
       let pending = inflight.get(key)
       if (pending === undefined) return answer(await ownTerms(share(), signal, timeoutMs))
+      const asked = performance.now()
       stats.count(method.name, 'dedupes')
       const joined = await ownTerms(pending, signal, timeoutMs)
       if (joined.superseded !== true) return answer(joined)

@@ -78,6 +78,13 @@ function servicesIn (backups: BackupNode[]): ServiceRef[] {
   return [...byService.keys()].sort().map((id) => serviceWithBackups(id, byService.get(id) as BackupNode[], from))
 }
 
+/** The services of an organization's backups, by id: the references backupsOfOrg gave them, not a second grouping. */
+function servicesOf (backups: BackupNode[]): ServiceRef[] {
+  const services = new Set<ServiceRef>()
+  for (const b of backups) if (b[SERVICE_OF] !== undefined) services.add(b[SERVICE_OF])
+  return [...services].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
 /** The loaders, by type and field. */
 export const loaders: MercuriusLoaders = {
   Service: {
@@ -100,7 +107,7 @@ export const loaders: MercuriusLoaders = {
     backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) =>
       backupConnection(await backupsOfOrg(ctx, obj.id), params)),
     services: uncached<OrganizationRef, unknown, ServiceRef[]>(async ({ obj }, ctx) =>
-      servicesIn(await backupsOfOrg(ctx, obj.id)))
+      servicesOf(await backupsOfOrg(ctx, obj.id)))
   },
   Backup: {
     policy: uncached<BackupNode, unknown, PolicyNode | null>(async ({ obj }, ctx) => {

@@ -161,6 +161,20 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     }
   }
 
+  /**
+   * Whether VBaseService itself answers at the address: a ListBackups with
+   * no credentials and no fields. Any answer but "no such method" or "not
+   * there" (UNAUTHENTICATED, as a real VBase gives, or INVALID_ARGUMENT)
+   * means the service is up and routed to.
+   */
+  function serviceAnswers (deadline: number): Promise<boolean> {
+    const probe = contract.method('ListBackups').definition
+    return new Promise((resolve) => {
+      client.makeUnaryRequest(probe.path, probe.requestSerialize, probe.responseDeserialize, {}, new grpc.Metadata(), { deadline },
+        (err) => { resolve(err === null || !NOT_ANSWERED.has(err.code)) })
+    })
+  }
+
   return {
     async unary (method, request, ctx) {
       const timeoutMs = Math.min(ctx.timeoutMs ?? opts.timeoutMs, opts.timeoutMs)
@@ -211,20 +225,6 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     close () {
       client.close()
     }
-  }
-
-  /**
-   * Whether VBaseService itself answers at the address: a ListBackups with
-   * no credentials and no fields. Any answer but "no such method" or "not
-   * there" (UNAUTHENTICATED, as a real VBase gives, or INVALID_ARGUMENT)
-   * means the service is up and routed to.
-   */
-  function serviceAnswers (deadline: number): Promise<boolean> {
-    const probe = contract.method('ListBackups').definition
-    return new Promise((resolve) => {
-      client.makeUnaryRequest(probe.path, probe.requestSerialize, probe.responseDeserialize, {}, new grpc.Metadata(), { deadline },
-        (err) => { resolve(err === null || !NOT_ANSWERED.has(err.code)) })
-    })
   }
 }
 

@@ -31,12 +31,14 @@ t.test('over a real socket', async (t) => {
   t.beforeEach(() => { sim.resetCalls() })
   const graphql = JSON.stringify({ query: `{ service(id: "${CATALOG}") { backups { totalCount } } }` })
 
+  // 'moz' is not hex: the id or trace the gateway makes up instead cannot hold it by chance
+  // ('caf' could, and did: a generated x-request-id 'eafdefb5-ecaf-...' failed a CI run).
   for (const name of ['traceparent', 'x-request-id']) {
     t.test(`${name} with a byte 0xE9 is dropped: the call goes on`, async (t) => {
-      const res = await raw(port, request([`GET ${LIST} HTTP/1.1`, `Authorization: ${BEARER}`, 'Cache-Control: no-cache'], `${name}: caf\xe9-1`))
+      const res = await raw(port, request([`GET ${LIST} HTTP/1.1`, `Authorization: ${BEARER}`, 'Cache-Control: no-cache'], `${name}: moz\xe9-1`))
       t.equal(res.status, 200)
       t.equal(sim.callCount('ListBackups'), 1)
-      t.notMatch(String(sim.calls[0]?.metadata[name] ?? ''), /caf/, 'not forwarded')
+      t.notMatch(String(sim.calls[0]?.metadata[name] ?? ''), /moz/, 'not forwarded')
     })
   }
 
@@ -56,7 +58,7 @@ t.test('over a real socket', async (t) => {
 
   t.test('nothing was logged as a server fault', async (t) => {
     t.notOk(logs.some((l) => /"level":(50|60)/.test(l)), logs.filter((l) => /"level":(50|60)/.test(l)).join('\n'))
-    t.notOk(logs.some((l) => /caf\xe9|caf\u00e9/.test(l)), 'the bad value is not logged')
+    t.notOk(logs.some((l) => /(?:caf|moz)\u00e9/.test(l)), 'the bad value is not logged')
   })
 })
 

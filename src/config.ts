@@ -3,6 +3,7 @@
  * schema, typed, with defaults. `.env.example` documents every variable.
  * No other module reads `process.env`.
  */
+import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import dotenv from 'dotenv'
 import envSchema from 'env-schema'
@@ -243,16 +244,35 @@ const UNREADABLE: Record<string, string> = {
   EISDIR: 'a directory, not a file'
 }
 
-/** VBASE_TLS_CA must be readable now: the upstream client reads it at start, where a failure would not name the variable. */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g
+
+/**
+ * VBASE_TLS_CA must be readable now, and hold certificates: the upstream
+ * client reads it at start, where a failure would not name the variable, and
+ * Node takes a file with no certificate in it (a key, a DER file, a typo'd
+ * PEM) without a word. Every call would then fail certificate verification.
+ */
 function parseTlsCa (file: string): void {
+  let text: string
   try {
-    readFileSync(file)
+    text = readFileSync(file, 'latin1')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
     const reason = UNREADABLE[code] ?? code
     // A path is not a secret: showing it saves a guess at which one was read.
     throw new errors.InvalidConfig(`VBASE_TLS_CA cannot be read: ${file}: ${reason}`)
   }
+  const blocks = text.match(PEM_CERTIFICATE) ?? []
+  if (blocks.length === 0) {
+    throw new errors.InvalidConfig(`VBASE_TLS_CA holds no PEM certificate (-----BEGIN CERTIFICATE----- block): ${file}`)
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block)
+    } catch {
+      throw new errors.InvalidConfig(`VBASE_TLS_CA: certificate ${i + 1} of ${blocks.length} cannot be parsed: ${file}`)
+    }
+  })
 }
 
 const REDIS_URL_HINT = 'percent-encode special characters in the user name and password (/ as %2F, + as %2B, # as %23, ? as %3F, @ as %40, % as %25)'

@@ -1,6 +1,11 @@
+import { X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
+
+const FIXTURE_CA = fileURLToPath(new URL('fixtures/tls/ca.pem', import.meta.url))
 
 t.test('defaults', async (t) => {
   const c = loadConfig({})
@@ -96,7 +101,7 @@ t.test('VBASE_UPSTREAM: the port is 1 to 65535; an IPv6 literal goes in brackets
 })
 
 t.test('VBASE_TLS_CA: a file that cannot be read stops the boot, naming the variable and the reason', async (t) => {
-  const dir = t.testdir({ 'ca.pem': '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n' })
+  const dir = t.testdir({ 'ca.pem': readFileSync(FIXTURE_CA, 'latin1') })
   const tls = { VBASE_TLS: 'true', VBASE_UPSTREAM: 'vbase:443' }
   const missing = path.join(dir, 'missing.pem')
   t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: missing }), {
@@ -106,6 +111,33 @@ t.test('VBASE_TLS_CA: a file that cannot be read stops the boot, naming the vari
   t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: dir }), { code: 'VBGW_INVALID_CONFIG', message: /VBASE_TLS_CA cannot be read: .*: a directory/ })
   const readable = path.join(dir, 'ca.pem')
   t.equal(loadConfig({ ...tls, VBASE_TLS_CA: readable }).VBASE_TLS_CA, readable)
+})
+
+t.test('VBASE_TLS_CA: a file without a readable certificate stops the boot; a bundle of good ones boots', async (t) => {
+  const ca = readFileSync(FIXTURE_CA, 'latin1')
+  const other = readFileSync(path.join(path.dirname(FIXTURE_CA), 'other-ca.pem'), 'latin1')
+  const body = ca.split('\n').slice(1, -2).join('\n')
+  const dir = t.testdir({
+    'empty.pem': '',
+    'key.pem': readFileSync(path.join(path.dirname(FIXTURE_CA), 'server.key'), 'latin1'),
+    'der.crt': new X509Certificate(ca).raw,
+    'hollow.pem': '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
+    'cut.pem': `-----BEGIN CERTIFICATE-----\n${body.slice(0, 40)}\n-----END CERTIFICATE-----\n`,
+    'second-bad.pem': `${ca}-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n`,
+    'bundle.pem': `# our CAs\n${ca}\n${other}`
+  })
+  const tls = { VBASE_TLS: 'true', VBASE_UPSTREAM: 'vbase:443' }
+  for (const file of ['empty.pem', 'key.pem', 'der.crt']) {
+    const err = t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: path.join(dir, file) }), {
+      code: 'VBGW_INVALID_CONFIG',
+      message: `invalid configuration: VBASE_TLS_CA holds no PEM certificate (-----BEGIN CERTIFICATE----- block): ${path.join(dir, file)}`
+    }, file) as Error
+    t.notMatch(err.message, /PRIVATE KEY|MIG/, `${file}: nothing of the content in the message`)
+  }
+  t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: path.join(dir, 'hollow.pem') }), { message: /VBASE_TLS_CA: certificate 1 of 1 cannot be parsed/ })
+  t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: path.join(dir, 'cut.pem') }), { message: /VBASE_TLS_CA: certificate 1 of 1 cannot be parsed/ })
+  t.throws(() => loadConfig({ ...tls, VBASE_TLS_CA: path.join(dir, 'second-bad.pem') }), { message: /VBASE_TLS_CA: certificate 2 of 2 cannot be parsed/ })
+  t.equal(loadConfig({ ...tls, VBASE_TLS_CA: path.join(dir, 'bundle.pem') }).VBASE_TLS_CA, path.join(dir, 'bundle.pem'), 'a bundle with a comment line boots')
 })
 
 t.test('a millisecond setting that feeds a timer stays within Node\'s longest timer delay', async (t) => {

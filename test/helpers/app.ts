@@ -18,6 +18,8 @@ export interface TestAppOptions {
   simulator?: SimulatorOptions
   /** Reuse a running simulator instead of starting one. */
   sim?: Simulator
+  /** `host:port` the gateway dials instead of the simulator's own (a proxy in front of it). */
+  upstream?: string
 }
 
 export interface TestApp {
@@ -35,7 +37,7 @@ export async function buildTestApp (t: Teardownable, opts: TestAppOptions = {}):
   const config = loadConfig({ LOG_LEVEL: 'info', ...opts.env })
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
-  const app = await buildApp({ config, upstream: sim.address, logger: createLogger(config, sink) })
+  const app = await buildApp({ config, upstream: opts.upstream ?? sim.address, logger: createLogger(config, sink) })
   t.teardown(() => app.close())
   await app.ready()
   return { app, sim, config, logs }

@@ -150,6 +150,8 @@ t.test('mutations', async (t) => {
   t.test('createBackupPolicy: main errors, rejected before the upstream', async (t) => {
     const cron = await rejected(t, CREATE_POLICY, { ...policyInput, scheduleCron: '0 0 * *' })
     t.match(cron, { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /five-field cron/ })
+    const never = await rejected(t, CREATE_POLICY, { ...policyInput, scheduleCron: '0 0 31 2 *' })
+    t.match(never, { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /^input\.scheduleCron never fires/ })
     t.match(await rejected(t, CREATE_POLICY, { ...policyInput, retentionCount: 0 }), { field: 'input.retentionCount', message: /at least 1/ })
     t.match(await rejected(t, CREATE_POLICY, { ...policyInput, organizationId: '1234' }), { field: 'input.organizationId' })
   })

@@ -46,6 +46,9 @@ const BAD: Array<[MethodName, Record<string, unknown>, string, RegExp]> = [
   ['CreateBackupPolicy', { schedule_cron: '@daily' }, 'schedule_cron', /five-field cron/],
   ['CreateBackupPolicy', { schedule_cron: '61 * * * *' }, 'schedule_cron', /minute/],
   ['CreateBackupPolicy', { schedule_cron: '' }, 'schedule_cron', /is required/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 31 2 *' }, 'schedule_cron', /^schedule_cron never fires: no date matches/],
+  ['CreateBackupPolicy', { schedule_cron: '59 23 31 4,6,9,11 *' }, 'schedule_cron', /never fires/],
+  ['UpdateBackupPolicy', { schedule_cron: '0 0 30 2 *' }, 'schedule_cron', /never fires/],
   ['CreateBackupPolicy', { retention_count: 0 }, 'retention_count', /at least 1/],
   ['CreateBackupPolicy', { retention_count: 1.5 }, 'retention_count', /integer/],
   ['CreateBackupPolicy', { retention_count: undefined }, 'retention_count', /is required/],
@@ -64,6 +67,11 @@ t.test('valid requests pass', async (t) => {
   // Optional on update: omitted, null or '' all mean "not given".
   for (const organization_id of [undefined, null, '']) {
     t.doesNotThrow(() => validateRequest('UpdateBackupPolicy', { ...VALID.UpdateBackupPolicy, organization_id }))
+  }
+  // Rare is not never: 29 February fires in leap years; a day-of-week with an impossible day
+  // of month fires on that weekday (cron's OR of the two day fields).
+  for (const schedule_cron of ['0 0 29 2 *', '0 0 31 2 1', '0 0 31 1-12 *']) {
+    t.doesNotThrow(() => validateRequest('CreateBackupPolicy', { ...VALID.CreateBackupPolicy, schedule_cron }), schedule_cron)
   }
   // Service ids are free-form.
   t.doesNotThrow(() => validateRequest('ListBackups', { service_id: 'svc/with spaces & ünïcode' }))

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { status } from '@grpc/grpc-js'
 import { STATUS_TABLE } from '../../src/errors.js'
-import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_POLICY_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 
 const auth = { authorization: `Bearer ${DEV_TOKEN}` }
@@ -38,6 +38,7 @@ const invalid: Array<[string, string, string, unknown, string | undefined]> = [
   ['organization_id not a UUID', 'POST', '/v1/vbase/backup/org/acme', {}, 'organization_id'],
   ['empty collection_names', 'POST', `/v1/vbase/${SVC}/backup/restore`, { organization_id: DEMO_ORG_ID, backup_name: 'b', db_name: 'd', collection_names: [] }, 'collection_names'],
   ['six-field cron', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, schedule_cron: '0 0 0 * * *' }, 'schedule_cron'],
+  ['a cron that never fires', 'POST', `/v1/vbase/${SVC}/backup/policy/${DEMO_POLICY_ID}`, { schedule_cron: '0 0 31 4 *', retention_count: 7 }, 'schedule_cron'],
   ['retention 0', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, retention_count: 0 }, 'retention_count'],
   ['policy_id not a UUID', 'DELETE', `/v1/vbase/${SVC}/backup/policy/p1`, undefined, 'policy_id'],
   ['unknown field', 'POST', `/v1/vbase/${SVC}/backup/policy`, { ...policyBody, retention_days: 7 }, 'retention_days'],

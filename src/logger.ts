@@ -40,6 +40,47 @@ export function scrubCredentials (text: string): string {
   return text.replace(QUOTED_CREDENTIAL, '$1[redacted]')
 }
 
+/**
+ * Query parameters whose values are credentials by their name: `access_token`
+ * (RFC 6750's query form), `api_key`, `password`, `sig`... The gateway takes
+ * none, but a client may send one, and the URL is on every request line.
+ */
+const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt/i
+
+/** A URL as logged: the value of each query parameter named like a credential is replaced. */
+export function redactQuery (url: string): string {
+  const start = url.indexOf('?')
+  if (start === -1) return url
+  const pairs = url.slice(start + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=')
+    if (eq === -1) return pair
+    let name = pair.slice(0, eq)
+    try { name = decodeURIComponent(name.replace(/\+/g, ' ')) } catch { /* a malformed escape: judge it as written */ }
+    return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair
+  })
+  return `${url.slice(0, start)}?${pairs.join('&')}`
+}
+
+interface LoggedRequest { method?: string, url?: string, host?: string, ip?: string, socket?: { remotePort?: number }, headers?: Record<string, unknown>, raw?: unknown }
+
+/**
+ * The `req` of a request line: Fastify's own fields (it would otherwise use
+ * its serializer, which this one replaces), with the URL's credentials
+ * redacted. Also given the access line's `{ method, url }`, which without a
+ * query is logged as it is: that runs on every request.
+ */
+function reqSerializer (req: LoggedRequest): unknown {
+  if (req.raw === undefined && typeof req.url === 'string' && !req.url.includes('?')) return req
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? redactQuery(req.url) : req.url,
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort
+  }
+}
+
 /** Scrub every string in a serialized error, nested ones (a cause) included. */
 function scrubStrings (value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubCredentials(value)
@@ -74,9 +115,10 @@ export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: D
   const options: LoggerOptions = {
     level: config.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // Fastify's own req serializer (method, url, host, remote address) applies to request
-    // lines and never includes headers; REDACT_PATHS covers a serializer that would.
-    serializers: { err: errSerializer },
+    // `req` replaces Fastify's serializer (which a logger's own ones override): the same
+    // fields, never the headers (REDACT_PATHS covers a serializer that would), and the
+    // URL's credentials redacted.
+    serializers: { err: errSerializer, req: reqSerializer },
     // A request's lines carry its id (see REQUEST_ID).
     mixin: (_obj, _level, logger) => {
       const reqId = (logger as { [REQUEST_ID]?: unknown })[REQUEST_ID]

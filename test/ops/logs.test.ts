@@ -13,7 +13,7 @@ import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
-import { createLogger, LOG_EXIT_FLUSH_MS, reportDrops, scrubCredentials } from '../../src/logger.js'
+import { createLogger, LOG_EXIT_FLUSH_MS, redactQuery, reportDrops, scrubCredentials } from '../../src/logger.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { FakeClock } from '../helpers/clock.js'
@@ -124,6 +124,11 @@ async function scenario (app: FastifyInstance, sim: Awaited<ReturnType<typeof st
     sim.faults.failNext(1, code, message)
     t.match((await gql(TOKEN_A, LIST)).json(), { errors: [{ extensions: { grpcStatus: status[code] } }] }, `${status[code]} over GraphQL`)
   }
+  // a client that also puts a credential in the query string (the gateway reads none): the URL is on every request line
+  t.equal((await rest(TOKEN_A, `/v1/vbase/svc-a/backup?access_token=${TOKEN_A}`)).statusCode, 200, 'an unknown query parameter is ignored')
+  t.equal((await rest(TOKEN_A, `/v1/vbase/svc-a/backup?api_key=${COOKIE}&probe=1`)).statusCode, 200)
+  t.equal((await rest(TOKEN_B, `/nowhere?Password=${TOKEN_B}`)).statusCode, 404)
+  t.equal((await app.inject({ url: `/graphql?query=${encodeURIComponent('{ __typename }')}&sig=${BASIC}`, headers: { ...h(TOKEN_A), 'apollo-require-preflight': '1' } })).statusCode, 200, 'a GraphQL GET')
   sim.faults.failNext(1, status.UNKNOWN, `write by Bearer ${TOKEN_A} failed`)
   t.equal((await create(TOKEN_A, ORG_A, 'b-3')).statusCode, 500)
   // retries, then success; retries exhausted
@@ -157,6 +162,10 @@ for (const level of ['trace', 'debug'] as const) {
       t.equal(scrubbed.length, 3, `"${msg}": the three upstream rejections quoting a token, scrubbed`)
     }
     t.ok(lines.filter((l) => l.msg === 'incoming request').every((l) => (l.req as { headers?: unknown }).headers === undefined), 'request lines hold no headers')
+    const urls = lines.filter((l) => l.msg === 'request completed').map((l) => (l.req as { url: string }).url)
+    t.ok(urls.includes('/v1/vbase/svc-a/backup?api_key=[redacted]&probe=1'), 'a query credential is redacted on the access line, the rest of the URL kept')
+    t.ok(urls.includes('/nowhere?Password=[redacted]'), 'on a 404 too')
+    t.match(lines.find((l) => l.msg === 'incoming request'), { req: { method: 'GET', url: String, host: String, remoteAddress: '127.0.0.1' } }, "the incoming line keeps Fastify's fields")
     for (const secret of SECRETS) {
       const leaks = all.filter((l) => l.includes(secret))
       t.same(leaks, [], `${secret.slice(0, 9)}... appears in no line`)
@@ -179,6 +188,15 @@ t.test('redaction paths cover header bags and metadata wherever the code may log
   t.match(lines[0], /"authorization":"\[redacted\]"/)
   t.equal(scrubCredentials('invalid bearer token'), 'invalid bearer token', 'prose stays readable')
   t.equal(scrubCredentials('missing bearer token: send "Authorization: Bearer <token>"'), 'missing bearer token: send "Authorization: Bearer <token>"')
+})
+
+t.test('redactQuery: values of credential-named query parameters, nothing else', async (t) => {
+  t.equal(redactQuery('/v1/vbase/svc/backup'), '/v1/vbase/svc/backup', 'no query: the same string')
+  t.equal(redactQuery('/x?access_token=abc&page=2'), '/x?access_token=[redacted]&page=2')
+  t.equal(redactQuery('/x?a=1&API_KEY=k&client_secret=s&X-Amz-Signature=z&sessionid=q&pwd=p&jwt=j'), '/x?a=1&API_KEY=[redacted]&client_secret=[redacted]&X-Amz-Signature=[redacted]&sessionid=[redacted]&pwd=[redacted]&jwt=[redacted]')
+  t.equal(redactQuery('/x?access%5Ftoken=abc'), '/x?access%5Ftoken=[redacted]', 'an encoded name is judged decoded')
+  t.equal(redactQuery('/x?%E0%A4%A=1&token=t'), '/x?%E0%A4%A=1&token=[redacted]', 'a malformed escape does not throw')
+  t.equal(redactQuery('/graphql?query=%7B__typename%7D&operationName=Q&flag'), '/graphql?query=%7B__typename%7D&operationName=Q&flag', 'other parameters kept')
 })
 
 t.test('pretty output only on a TTY', async (t) => {

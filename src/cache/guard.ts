@@ -83,12 +83,12 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
     announced = false
   }
 
-  function schedule (): void {
+  function schedule (delayMs = opts.retryAfterMs): void {
     if (closed || retryTimer !== undefined || pending.size === 0) return
     retryTimer = setTimeout(() => {
       retryTimer = undefined
       void replayKept()
-    }, opts.retryAfterMs)
+    }, delayMs)
     retryTimer.unref()
   }
 
@@ -141,9 +141,11 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
   /** A replay outside any operation (timer, `replay`): failures are reported, never thrown. */
   async function replayKept (): Promise<void> {
     if (closed || pending.size === 0) return
-    // Still in the bypass window: not a failure, just not yet.
+    // Still in the bypass window: not a failure, just not yet. The timer is armed when
+    // references are kept, just before the failure moves the window, so it can fire a
+    // moment early: wait out what is left of the window, not a whole new interval.
     if (coolingDown()) {
-      schedule()
+      schedule(Math.max(1, downUntil - opts.now()))
       return
     }
     try {

@@ -17,17 +17,19 @@ const entry = (refs: string[]): StoredEntry => ({ body: '{}', etag: '"e"', expir
 /** A distinctive retry interval, so the spy tells the guard's retry timer from any other. */
 const RETRY_MS = 37
 
-/** The guard's retry timers armed now (set with `ms`, neither fired nor cleared), and how many were ever set. */
-interface RetryTimers { armed (): number, set (): number, allUnref (): boolean }
+/** The guard's retry timers armed now (set with `ms`, or one of `also`, neither fired nor cleared), how many were ever set, and their delays. */
+interface RetryTimers { armed (): number, set (): number, delays: number[], allUnref (): boolean }
 
-function spyRetryTimers (t: Test, ms: number): RetryTimers {
+function spyRetryTimers (t: Test, ms: number, also: number[] = []): RetryTimers {
   const realSet = globalThis.setTimeout
   const realClear = globalThis.clearTimeout
   const armed = new Set<NodeJS.Timeout>()
+  const delays: number[] = []
   let set = 0
   globalThis.setTimeout = ((fn: (...a: unknown[]) => void, delay?: number, ...args: unknown[]) => {
-    if (delay !== ms) return realSet(fn, delay, ...args)
+    if (delay !== ms && !also.includes(delay ?? -1)) return realSet(fn, delay, ...args)
     set++
+    delays.push(delay ?? 0)
     const timer: NodeJS.Timeout = realSet((...a: unknown[]) => { armed.delete(timer); fn(...a) }, delay, ...args)
     armed.add(timer)
     return timer
@@ -40,7 +42,7 @@ function spyRetryTimers (t: Test, ms: number): RetryTimers {
     globalThis.setTimeout = realSet
     globalThis.clearTimeout = realClear
   })
-  return { armed: () => armed.size, set: () => set, allUnref: () => [...armed].every((timer) => !timer.hasRef()) }
+  return { armed: () => armed.size, set: () => set, delays, allUnref: () => [...armed].every((timer) => !timer.hasRef()) }
 }
 
 interface Rig {
@@ -170,6 +172,26 @@ t.test('a timed replay within the bypass window (injected clock) is a silent no-
   now += RETRY_MS
   await waitFor(() => r.written.length > 0)
   t.equal(await r.stored('k'), undefined, 'written by the timer once the window is over')
+  t.equal(timers.armed(), 0)
+  await r.guard.close()
+})
+
+t.test('a timed replay that comes a moment early waits out what is left of the window, not a whole new interval', async (t) => {
+  // The timer is armed when the failed invalidation is kept, just before the failure moves the
+  // window: it may fire inside the window. Here the injected clock says 30 of its 37 ms are gone.
+  const LEFT = RETRY_MS - 30
+  const timers = spyRetryTimers(t, RETRY_MS, [LEFT])
+  let now = 1_000_000
+  const r = rig({ now: () => now })
+  await keptInvalidation(t, r)
+  r.broken = false
+  now += 30
+  await waitFor(() => timers.set() >= 2)
+  t.same(timers.delays.slice(0, 2), [RETRY_MS, LEFT], `rescheduled for the ${LEFT} ms left`)
+  t.equal(r.attempts.length, 1, 'the storage was not touched inside the window')
+  now += LEFT
+  await waitFor(() => r.written.length > 0)
+  t.equal(await r.stored('k'), undefined, 'written once the window is over')
   t.equal(timers.armed(), 0)
   await r.guard.close()
 })

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
 import { errors, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
+import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
 
@@ -50,10 +51,17 @@ export interface UpstreamObserver {
 /** A raw grpc-js failure as the client saw it. */
 type GrpcFailure = grpc.ServiceError
 
-/** Turn a grpc-js error into an UpstreamError whose message is safe to show. */
+/**
+ * Turn a grpc-js error into an UpstreamError whose message is safe to show:
+ * a fixed one for server-side codes, the upstream's own words for the
+ * caller's mistakes (4xx), with any credential they quote (`Bearer ...`,
+ * `token=...`) replaced. It would be the caller's own, but an error text
+ * travels further than a header: into a page, a screenshot, a frontend's
+ * error tracker.
+ */
 export function toUpstreamError (err: GrpcFailure): UpstreamError {
   const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
-  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? err.details : grpc.status[code] ?? 'upstream error')
+  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }
 

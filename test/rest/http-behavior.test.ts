@@ -24,6 +24,25 @@ t.test('every gRPC code the upstream answers maps to its HTTP status and a Statu
   t.equal(sim.callCount('CreateBackupPolicy'), 16)
 })
 
+t.test("an upstream's 4xx message reaches the caller in its words, with a credential it quotes replaced", async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  const quoted = 'tok-echo-7d4e215c1e6f0b9a'
+  for (const [code, message, shown] of [
+    [status.UNAUTHENTICATED, `token expired: Bearer ${quoted}`, 'token expired: Bearer [redacted]'],
+    [status.INVALID_ARGUMENT, `bad header "Authorization: Bearer ${quoted}"`, 'bad header "Authorization: Bearer [redacted]"'],
+    [status.PERMISSION_DENIED, `token=${quoted} lacks scope backups:write`, 'token=[redacted] lacks scope backups:write'],
+    [status.NOT_FOUND, 'backup nightly-7 not found in service svc-a', 'backup nightly-7 not found in service svc-a']
+  ] as const) {
+    sim.faults.failNext(1, code, message)
+    const rest = await app.inject({ method: 'POST', url: `/v1/vbase/${SVC}/backup/policy`, headers: auth, payload: policyBody })
+    t.equal(rest.json().message, shown, `REST ${status[code]}`)
+    sim.faults.failNext(1, code, message)
+    const gql = await app.inject({ method: 'POST', url: '/graphql', headers: auth, payload: { query: `{ service(id: "${SVC}") { backups { totalCount } } }` } })
+    t.equal(gql.json().errors?.[0]?.message, shown, `GraphQL ${status[code]}`)
+    t.notOk(rest.body.includes(quoted) || gql.body.includes(quoted), `${status[code]}: the quoted credential is in neither answer`)
+  }
+})
+
 t.test('an invalid token is the upstream\'s 401, with WWW-Authenticate', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const res = await app.inject({ method: 'GET', url: `/v1/vbase/${SVC}/backup`, headers: { authorization: 'Bearer nope' } })

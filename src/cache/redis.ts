@@ -8,26 +8,39 @@
 import { Redis } from 'ioredis'
 import { decodeEntry, encodeEntry, type CacheStorage } from './storage.js'
 
-// KEYS[1] entry; ARGV[1] version key prefix. The references are listed in
-// the entry's header (after stamp, expiry and etag), so the version keys are
-// only known inside the script: fine on one Redis primary, not on a Cluster.
+// The sequence only grows while Redis keeps it. Redis restarted empty, a
+// FLUSHALL, or a failover to a replica that lags starts it lower, and a read
+// stamped before that could store an entry whose stamp is above every
+// version later writes set: it would pass every check until its TTL. So an
+// entry is stored, and served, only while its stamp is not above the
+// sequence; a read in flight across the reset is answered but not stored
+// (its joiners ask again, as after any write).
+
+// KEYS[1] entry; ARGV[1] version key prefix, ARGV[2] sequence key. The
+// references are listed in the entry's header (after stamp, expiry and etag),
+// so the version keys are only known inside the script: fine on one Redis
+// primary, not on a Cluster.
 const GET_CURRENT = `
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
 local nl = string.find(v, '\\n', 1, true)
 if not nl then return false end
+local seq = tonumber(redis.call('GET', ARGV[2]) or '0')
 local i, stamp = 0, 0
 for word in string.gmatch(string.sub(v, 1, nl - 1), '%S+') do
   i = i + 1
-  if i == 1 then stamp = tonumber(word) or 0
+  if i == 1 then
+    stamp = tonumber(word) or 0
+    if stamp > seq then return false end
   elseif i > 3 and tonumber(redis.call('GET', ARGV[1] .. word) or '0') > stamp then return false end
 end
 return v`
 
-// KEYS[1] entry, KEYS[2..] version keys; ARGV[1] stamp, ARGV[2] ttl ms, ARGV[3] value.
+// KEYS[1] entry, KEYS[2] sequence, KEYS[3..] version keys; ARGV[1] stamp, ARGV[2] ttl ms, ARGV[3] value.
 const SET_IF_CURRENT = `
 local stamp = tonumber(ARGV[1])
-for i = 2, #KEYS do
+if stamp > tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
+for i = 3, #KEYS do
   if tonumber(redis.call('GET', KEYS[i]) or '0') > stamp then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
@@ -40,7 +53,7 @@ for i = 2, #KEYS do redis.call('SET', KEYS[i], s, 'PX', ARGV[1]) end
 return s`
 
 interface ScriptedRedis extends Redis {
-  vbgwGet (entryKey: string, versionPrefix: string): Promise<string | null>
+  vbgwGet (entryKey: string, versionPrefix: string, sequenceKey: string): Promise<string | null>
   vbgwSet (numKeys: number, ...args: Array<string | number>): Promise<number>
   vbgwInvalidate (numKeys: number, ...args: Array<string | number>): Promise<number>
 }
@@ -99,11 +112,11 @@ export function createRedisStorage (opts: RedisStorageOptions): CacheStorage {
       return Number(await client.get(sequenceKey) ?? 0)
     },
     async get (key) {
-      const raw = await client.vbgwGet(opts.prefix + key, versionPrefix)
+      const raw = await client.vbgwGet(opts.prefix + key, versionPrefix, sequenceKey)
       return raw === null ? undefined : decodeEntry(raw)
     },
     async set (key, entry, ttlMs) {
-      const keys = [opts.prefix + key, ...entry.refs.map((r) => versionPrefix + r)]
+      const keys = [opts.prefix + key, sequenceKey, ...entry.refs.map((r) => versionPrefix + r)]
       const ok = await client.vbgwSet(keys.length, ...keys, entry.stamp, Math.max(1, Math.ceil(ttlMs)), encodeEntry(entry))
       return ok === 1 ? 'stored' : 'superseded'
     },

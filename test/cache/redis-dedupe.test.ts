@@ -7,6 +7,8 @@
  * Callers who share a read that no write touched still make one call.
  */
 import t from 'tap'
+import { createRedisStorage } from '../../src/cache/redis.js'
+import type { StoredEntry } from '../../src/cache/storage.js'
 import type { Vbase } from '../../src/upstream/vbase.js'
 import { waitFor } from '../helpers/app.js'
 import { redisGate, useRedis } from '../helpers/redis.js'
@@ -64,4 +66,50 @@ t.test('readers sharing a read that no write touched make one upstream call', ga
   hold.release()
   for (const read of await Promise.all(reads)) t.same(names(read.value), ['only'])
   t.equal(upstreamCalls(sim, 'ListBackups', { service_id: SVC }), 1)
+})
+
+t.test('Redis reset under a read in flight (restarted empty, FLUSHALL, a lagging replica promoted): the read is not stored, and a later write is seen', gate, async (t) => {
+  const sim = await startSim(t)
+  const redis = await useRedis(t, REDIS_DB)
+  const env = { CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix }
+  const hold = createGate()
+  const { vbase: a } = await cachedVbase(t, sim, { env, wrap: hold.wrap })
+  const { vbase: b } = await cachedVbase(t, sim, { env })
+  await create(b, 'old')
+  // Ordinary traffic moves the shared sequence on.
+  for (let i = 0; i < 5; i++) await b.call('CreateBackup', { service_id: 'svc-a-2', organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: `other-${i}` }, as(TOKENS.A))
+  t.equal(Number(await redis.client.get(`${redis.prefix}seq`)), 6)
+
+  // A's read is stamped 6 and has its upstream answer; then Redis loses everything of this gateway's.
+  hold.hold('ListBackups')
+  const early = a.callWithMeta('ListBackups', { service_id: SVC }, as(TOKENS.A))
+  await waitFor(() => hold.held === 1)
+  await redis.client.del(...await redis.keys())
+  hold.release()
+  const first = await early
+  t.same(names(first.value), ['old'], 'the read is answered')
+  t.equal(first.meta.maxAgeMs, 0, 'but not stored: its stamp is above the sequence Redis has now')
+  t.same(await redis.keys(), [], 'nothing was written')
+
+  // The sequence starts over at 1, below the old stamp: the write must still hide what A would have stored.
+  await create(b, 'new')
+  t.equal(Number(await redis.client.get(`${redis.prefix}seq`)), 1, 'the sequence went back')
+  const after = await a.callWithMeta('ListBackups', { service_id: SVC }, as(TOKENS.A))
+  t.same([names(after.value), after.meta.cache], [['new', 'old'], 'miss'], 'the caller sees its write')
+})
+
+t.test('an entry whose stamp is above the sequence (the sequence lost, entries kept) is never served', gate, async (t) => {
+  const redis = await useRedis(t, REDIS_DB)
+  const storage = createRedisStorage({ client: redis.client, prefix: redis.prefix, versionTtlMs: 60_000 })
+  const entry = (stamp: number): StoredEntry => ({ body: '{}', etag: '"e"', expiresAt: 1e15, stamp, refs: ['backups:s1'] })
+  await storage.invalidate(['backups:other'])
+  await storage.invalidate(['backups:other'])
+  t.equal(await storage.sequence(), 2)
+  t.equal(await storage.set('k', entry(2), 60_000), 'stored', 'a stamp at the sequence is stored')
+  t.equal(await storage.set('k3', entry(3), 60_000), 'superseded', 'a stamp above the sequence is not')
+  t.ok(await storage.get('k'), 'and served')
+  await redis.client.del(`${redis.prefix}seq`)
+  t.equal(await storage.get('k'), undefined, 'once the sequence is behind its stamp, it is a miss')
+  // (Once writes take the sequence past the stamp again it could pass: the sequence key has no
+  // TTL, so the documented eviction policies, noeviction and volatile-ttl, never drop it alone.)
 })

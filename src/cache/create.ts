@@ -91,6 +91,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     pendingTtlMs: config.CACHE_PENDING_TTL_MS,
     // A write that timed out may still be applied: look again as long after as a call may last.
     recheckUnknownMs: config.UPSTREAM_TIMEOUT_MS,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     now,
     stats
   })

@@ -11,7 +11,7 @@ import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import type { GuardedStorage } from './guard.js'
 import { entryKey, etagOf, type PrincipalOf } from './keys.js'
-import { holdsUnfinishedJob, readReferences, writeInvalidates } from './references.js'
+import { holdsUnfinishedJob, inFlightTouchedBy, readReferences, writeInvalidates } from './references.js'
 import { StatsRecorder, type CacheHooks, type CacheStats } from './stats.js'
 
 /** How a read was served. */
@@ -41,6 +41,12 @@ export interface ListCacheOptions {
    * would cache the list without it. 0: only at once.
    */
   recheckUnknownMs?: number
+  /**
+   * The upstream's default deadline (UPSTREAM_TIMEOUT_MS). A caller without
+   * a deadline of its own who joined a read that came back superseded asks
+   * again within this much of when it asked, not a fresh full deadline.
+   */
+  timeoutMs?: number
   /** Cache clock; tests inject one to move time without sleeping. */
   now?: () => number
   hooks?: CacheHooks
@@ -78,6 +84,12 @@ interface Shared {
   superseded?: true
 }
 
+/** A read in flight, and whether a write of these references may change its answer. */
+interface InFlight {
+  promise: Promise<Shared>
+  touchedBy: (written: readonly string[]) => boolean
+}
+
 /** The list cache of one app instance. */
 export interface ListCache {
   /** Serve a read from the cache or through `fetch` (the upstream call). */
@@ -93,7 +105,8 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const { storage, principal } = opts
   const now = opts.now ?? Date.now
   const stats = opts.stats ?? new StatsRecorder(opts.hooks)
-  const inflight = new Map<string, Promise<Shared>>()
+  /** Reads in flight by key, with what a write must touch to drop them (see `invalidate`). */
+  const inflight = new Map<string, InFlight>()
   /** Rechecks of writes of unknown outcome, by timer: what each will invalidate. */
   const rechecks = new Map<NodeJS.Timeout, () => Promise<void>>()
   let closed = false
@@ -123,7 +136,9 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     const etag = etagOf(body)
     const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
     const expiresAt = now() + ttl
-    if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
+    // The storage could not give a stamp (it is down): it cannot say no write came meanwhile.
+    if (stamp === undefined) return { body, etag, expiresAt: 0, cache, value, superseded: true }
+    if (ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
     const refs = readReferences(method.name, request, value)
     const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => undefined)
     const shared: Shared = { body, etag, expiresAt: outcome === 'stored' ? expiresAt : 0, cache, value }
@@ -179,11 +194,12 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       }
       const share = (): Promise<Shared> => {
         const started = lookup(method, request, key, shared, fetch)
-        inflight.set(key, started)
-        started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === started) inflight.delete(key) })
+        const entry: InFlight = { promise: started, touchedBy: inFlightTouchedBy(method.name, request) }
+        inflight.set(key, entry)
+        started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === entry) inflight.delete(key) })
         return started
       }
-      let pending = inflight.get(key)
+      const pending = inflight.get(key)?.promise
       if (pending === undefined) return answer(await ownTerms(share(), signal, timeoutMs))
       const asked = performance.now()
       stats.count(method.name, 'dedupes')
@@ -191,11 +207,14 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       if (joined.superseded !== true) return answer(joined)
       // Ask again. Whatever read of this key is in flight now began after
       // the superseded one ended, so after this caller asked, and after any
-      // write that had completed by then.
-      const left = timeoutMs === undefined ? undefined : Math.max(0, timeoutMs - (performance.now() - asked))
-      const current = inflight.get(key)
-      pending = current === undefined || current === pending ? share() : current
-      return answer(await ownTerms(pending, signal, left))
+      // write that had completed by then. Within the caller's deadline, or
+      // the default one, counted from when it asked; a read started now runs
+      // to its own default deadline for whoever else joins it, as any does.
+      const limit = timeoutMs ?? opts.timeoutMs
+      const left = limit === undefined ? undefined : Math.max(0, limit - (performance.now() - asked))
+      const current = inflight.get(key)?.promise
+      const again = current === undefined || current === pending ? share() : current
+      return answer(await ownTerms(again, signal, left))
     },
 
     async write (method, request, send) {
@@ -241,10 +260,11 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   }
 
   async function invalidate (method: MethodInfo, request: object, response: object | undefined): Promise<void> {
-    // Reads in flight started before this write: later callers must not join them.
-    inflight.clear()
+    const refs = writeInvalidates(method.name, request, response)
+    // Reads in flight that this write may touch started before it: later
+    // callers must not join them. Reads it cannot touch stay shared.
+    for (const [key, entry] of inflight) if (entry.touchedBy(refs)) inflight.delete(key)
     try {
-      const refs = writeInvalidates(method.name, request, response)
       if (refs.length === 0) return
       stats.count(method.name, 'invalidations', refs)
       // On failure the guard keeps the references and replays them first thing.

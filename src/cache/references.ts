@@ -41,6 +41,19 @@ export const READ_REFERENCES: { [M in Read]: (req: Maybe<RequestOf<M>>, res: May
 }
 
 /**
+ * Whether a write of `written` may change the answer of a read of `method`
+ * still in flight, before its answer is known: when it shares a reference
+ * of its request, or, for an organization's list, whose references to
+ * services come from the answer, when the write touches every organization
+ * list holding some service (a delete).
+ */
+export function inFlightTouchedBy (method: MethodName, request: unknown): (written: readonly string[]) => boolean {
+  const own = readReferences(method, request, undefined)
+  const byAnswer = method === 'ListBackupByOrg' ? ref.orgsHolding('') : undefined
+  return (written) => written.some((r) => own.includes(r) || (byAnswer !== undefined && r.startsWith(byAnswer)))
+}
+
+/**
  * What a write invalidates (DESIGN.md, method table). `res` is undefined when
  * the outcome is unknown (deadline, cancel): then only request fields count.
  */

@@ -23,6 +23,8 @@ export interface Config {
   UPSTREAM_TIMEOUT_MS: number
   /** Attempts for a read on UNAVAILABLE, the first included. */
   UPSTREAM_READ_ATTEMPTS: number
+  /** Largest upstream answer taken, bytes (grpc-js's own default is 4 MiB). */
+  UPSTREAM_MAX_MESSAGE_BYTES: number
   /** REST JSON field names: proto (snake_case, as the reference) or json (lowerCamelCase). */
   REST_JSON_NAMES: 'proto' | 'json'
   /** TTL of a cached list. */
@@ -139,6 +141,7 @@ const schema = {
     VBASE_TLS_CA: { type: 'string', minLength: 1 },
     UPSTREAM_TIMEOUT_MS: { type: 'integer', default: 5000, minimum: 1, maximum: MAX_TIMER_MS },
     UPSTREAM_READ_ATTEMPTS: { type: 'integer', default: 3, minimum: 1, maximum: 10 },
+    UPSTREAM_MAX_MESSAGE_BYTES: { type: 'integer', default: 64 * 1024 * 1024, minimum: 1024, maximum: 2_147_483_647 },
     REST_JSON_NAMES: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
     CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
     CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },

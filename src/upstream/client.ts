@@ -32,6 +32,8 @@ export interface UpstreamClientOptions {
   logger?: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** Default RETRY_LOG_INTERVAL_MS. */
   retryLogIntervalMs?: number
+  /** Largest answer taken, bytes (UPSTREAM_MAX_MESSAGE_BYTES); unset: grpc-js's 4 MiB. */
+  maxMessageBytes?: number
   /** Told about every call attempt, e.g. by the metrics plugin. */
   observer?: UpstreamObserver
 }
@@ -52,6 +54,13 @@ export interface UpstreamObserver {
 type GrpcFailure = grpc.ServiceError
 
 /**
+ * grpc-js's own RESOURCE_EXHAUSTED when an answer is larger than the channel
+ * takes: not the upstream out of capacity (a 429 to retry), but this
+ * gateway's limit, which retrying will not change.
+ */
+const ANSWER_TOO_LARGE = /^Received message larger than max/
+
+/**
  * Turn a grpc-js error into an UpstreamError whose message is safe to show:
  * a fixed one for server-side codes, the upstream's own words for the
  * caller's mistakes (4xx), with any credential they quote (`Bearer ...`,
@@ -61,6 +70,9 @@ type GrpcFailure = grpc.ServiceError
  */
 export function toUpstreamError (err: GrpcFailure): UpstreamError {
   const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
+  if (code === grpc.status.RESOURCE_EXHAUSTED && ANSWER_TOO_LARGE.test(err.details ?? '')) {
+    return new UpstreamError(grpc.status.INTERNAL, "the backup service's answer is larger than this gateway takes (UPSTREAM_MAX_MESSAGE_BYTES)", err.details)
+  }
   const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }
@@ -117,7 +129,9 @@ export interface UpstreamClient {
 
 /** Create the client and its channel; the channel connects lazily on first use. */
 export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClient {
-  const client = new grpc.Client(opts.address, credentials(opts), CHANNEL_OPTIONS)
+  const client = new grpc.Client(opts.address, credentials(opts), opts.maxMessageBytes === undefined
+    ? CHANNEL_OPTIONS
+    : { ...CHANNEL_OPTIONS, 'grpc.max_receive_message_length': opts.maxMessageBytes })
   const retryBaseMs = opts.retryBaseMs ?? 50
   // While the upstream is down every read retries: one warn line per interval, not two per request.
   const retryLines = new LogThrottle(opts.retryLogIntervalMs ?? RETRY_LOG_INTERVAL_MS)

@@ -34,6 +34,7 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
     tlsCa: readCa(config.VBASE_TLS_CA),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     readAttempts: config.UPSTREAM_READ_ATTEMPTS,
+    maxMessageBytes: config.UPSTREAM_MAX_MESSAGE_BYTES,
     logger: fastify.log,
     // Metrics are optional: present when src/ops/metrics.ts was registered first.
     observer: fastify.metrics?.upstream

@@ -10,7 +10,10 @@
  * The page talks to /graphql with `Content-Type: application/json`, so CSRF
  * prevention lets it through, and opens the Headers tab with an
  * Authorization entry to fill in. Headers are not persisted in the browser's
- * storage: a bearer token should not outlive the tab.
+ * storage: a bearer token should not outlive the tab. `shouldPersistHeaders`
+ * covers the tabs only; the history (and favorites) keep each query's
+ * headers too, so those are kept whole in sessionStorage, for the tab, and
+ * in localStorage with their headers nulled.
  */
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -76,12 +79,46 @@ const MAIN_JS = `/* global React, ReactDOM, GraphiQL */
 'use strict'
 ;(function () {
   var url = new URL(window.GRAPHQL_ENDPOINT, window.location.href).toString()
+  // History entries carry the headers they ran with: whole for this tab, without headers for later.
+  var HISTORY = /^graphiql:(queries|favorites)$/
+  function withoutHeaders (value) {
+    try {
+      return JSON.stringify(JSON.parse(value), function (key, v) { return key === 'headers' ? null : v })
+    } catch (e) {
+      return null
+    }
+  }
+  function ownKeys () {
+    return Object.keys(localStorage).filter(function (key) { return key.indexOf('graphiql:') === 0 })
+  }
+  var storage = {
+    getItem: function (key) {
+      return (HISTORY.test(key) && sessionStorage.getItem(key)) || localStorage.getItem(key)
+    },
+    setItem: function (key, value) {
+      if (!HISTORY.test(key)) return localStorage.setItem(key, value)
+      sessionStorage.setItem(key, value)
+      var kept = withoutHeaders(value)
+      if (kept === null) localStorage.removeItem(key)
+      else localStorage.setItem(key, kept)
+    },
+    removeItem: function (key) {
+      sessionStorage.removeItem(key)
+      localStorage.removeItem(key)
+    },
+    get length () { return ownKeys().length },
+    clear: function () {
+      ownKeys().forEach(function (key) { localStorage.removeItem(key) })
+      Object.keys(sessionStorage).forEach(function (key) { if (HISTORY.test(key)) sessionStorage.removeItem(key) })
+    }
+  }
   var root = ReactDOM.createRoot(document.getElementById('graphiql'))
   root.render(React.createElement(GraphiQL, {
     fetcher: GraphiQL.createFetcher({ url: url }),
     defaultEditorToolsVisibility: 'headers',
     defaultHeaders: JSON.stringify({ Authorization: 'Bearer ' }, null, 2),
-    shouldPersistHeaders: false
+    shouldPersistHeaders: false,
+    storage: storage
   }))
 })()
 `

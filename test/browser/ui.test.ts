@@ -119,6 +119,24 @@ if (chromiumPresent(t)) {
       await result.getByText(SEEDED).first().waitFor()
       t.match(await result.innerText(), SEEDED, `the result pane shows ${SEEDED}`)
       t.notMatch(await result.innerText(), /"errors"/, 'no errors in the result')
+
+      // The history keeps the query. The token stays with the tab (sessionStorage), never in localStorage.
+      await page.waitForFunction("(localStorage.getItem('graphiql:queries') || '').includes('SeededBackups')")
+      const stored = await page.evaluate("({ local: Object.keys(localStorage).map((k) => k + '=' + localStorage.getItem(k)).join('\\n'), session: sessionStorage.getItem('graphiql:queries') || '' })") as { local: string, session: string }
+      t.notMatch(stored.local, DEV_TOKEN, 'no bearer token anywhere in localStorage, which outlives the tab')
+      t.match(JSON.parse(stored.local.split('\n').find((l) => l.startsWith('graphiql:queries='))?.slice('graphiql:queries='.length) ?? '{}'),
+        { queries: [{ query: /SeededBackups/, headers: null }] }, 'the history entry is kept there without its headers')
+      t.match(stored.session, DEV_TOKEN, 'for this tab, the entry keeps its headers')
+
+      // A later tab (a new page: its own sessionStorage) lists the query, and restores it without a token.
+      const later = await context.newPage()
+      await later.goto(`${base}/graphiql`)
+      await later.getByRole('button', { name: /show history/i }).click()
+      await later.getByText('SeededBackups').first().click()
+      const laterHeaders = later.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').first()
+      await later.getByRole('button', { name: /^headers$/i }).click()
+      t.notMatch(await laterHeaders.innerText(), DEV_TOKEN, 'the entry brings back no token in a later tab')
+      await later.close()
     })
   })
 

@@ -193,6 +193,30 @@ const schema = {
   }
 } as const
 
+/** What a variable with a pattern must look like, in words (never quoting the value: it may hold a password). */
+const PATTERN_HINTS: Readonly<Record<string, string>> = {
+  VBASE_UPSTREAM: 'host:port or [IPv6]:port, e.g. vbase.internal:443',
+  CACHE_REDIS_URL: 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0',
+  CACHE_REDIS_PREFIX: 'a key prefix without spaces',
+  SIM_TOKENS: 'token=organization-UUID pairs, comma-separated',
+  CORS_ORIGINS: '* or comma-separated origins, scheme and host only, e.g. https://app.example.com'
+}
+
+/** env-schema's error: ajv's text, and ajv's errors. */
+interface SchemaError extends Error {
+  errors?: Array<{ instancePath: string, keyword: string, message?: string, params: { allowedValues?: unknown[] } }>
+}
+
+/** The schema's complaint in words a user can act on: allowed values listed, patterns described. */
+function schemaFailure (err: SchemaError): string {
+  const first = err.errors?.[0]
+  const name = first?.instancePath.replace(/^\//, '') ?? ''
+  if (first === undefined || name === '') return err.message.replace(/env\//g, '')
+  if (first.keyword === 'enum') return `${name} must be one of: ${(first.params.allowedValues ?? []).join(', ')}`
+  if (first.keyword === 'pattern' && PATTERN_HINTS[name] !== undefined) return `${name} must be ${PATTERN_HINTS[name]}`
+  return `${name} ${first.message ?? 'is invalid'}`
+}
+
 /** The JSON schema of the environment, for tests that check docs against it. */
 export const CONFIG_SCHEMA = schema
 
@@ -208,7 +232,7 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
   try {
     config = envSchema<Config>({ schema, data })
   } catch (err) {
-    throw new errors.InvalidConfig((err as Error).message.replace(/env\//g, ''))
+    throw new errors.InvalidConfig(schemaFailure(err as SchemaError))
   }
   if ((config.VBASE_TLS_INSECURE || config.VBASE_TLS_CA !== undefined) && !config.VBASE_TLS) {
     throw new errors.InvalidConfig('VBASE_TLS_INSECURE and VBASE_TLS_CA need VBASE_TLS=true')

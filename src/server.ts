@@ -11,7 +11,16 @@ import { tuneHeap } from './ops/heap.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from './simulator/seed.js'
 import { startSimulator, type Simulator } from './simulator/index.js'
 
-const config = loadConfig()
+const config = (() => {
+  try {
+    return loadConfig()
+  } catch (err) {
+    // Before any logger (LOG_LEVEL itself may be what is wrong): one line, no stack.
+    if ((err as { code?: unknown }).code !== 'VBGW_INVALID_CONFIG') throw err
+    process.stderr.write(`vbase-gateway: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+})()
 tuneHeap(config.HEAP_GROWING_PERCENT)
 const logger = createLogger(config)
 

@@ -17,6 +17,21 @@ t.test('defaults', async (t) => {
   t.equal(c.SIM_PORT, 50051)
 })
 
+t.test('a bad value says what is allowed: enum values listed, patterns described, never the value', async (t) => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent'],
+    [{ REST_JSON_NAMES: 'camel' }, 'REST_JSON_NAMES must be one of: proto, json'],
+    [{ VBASE_UPSTREAM: 'localhost' }, 'VBASE_UPSTREAM must be host:port or [IPv6]:port, e.g. vbase.internal:443'],
+    [{ CORS_ORIGINS: 'example.com' }, 'CORS_ORIGINS must be * or comma-separated origins, scheme and host only, e.g. https://app.example.com'],
+    [{ SIM_TOKENS: 'abc' }, 'SIM_TOKENS must be token=organization-UUID pairs, comma-separated'],
+    [{ CACHE_REDIS_URL: 'http://user:hunter2@x' }, 'CACHE_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0'],
+    [{ PORT: 'abc' }, 'PORT must be integer']
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig(env), { code: 'VBGW_INVALID_CONFIG', message: `invalid configuration: ${message}` }, Object.keys(env).join())
+  }
+})
+
 t.test('a bad value names the variable', async (t) => {
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'abc' }, /PORT/],

@@ -46,6 +46,12 @@ async function boot (t: Test, env: NodeJS.ProcessEnv): Promise<{ code: number | 
   return { code, output }
 }
 
+t.test('an invalid setting stops the boot with one line on stderr, no stack trace', async (t) => {
+  const { code, output } = await boot(t, { LOG_LEVEL: 'verbose' })
+  t.equal(code, 1)
+  t.equal(output, 'vbase-gateway: invalid configuration: LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent\n')
+})
+
 t.test('a PRINCIPAL_HASH_SECRET too short stops the boot: exit 1, the variable named, the value never printed', async (t) => {
   const secret = 'short-s3cret'
   const { code, output } = await boot(t, { PRINCIPAL_HASH_SECRET: secret })

@@ -60,7 +60,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     redis = createRedisClient({
       url: config.CACHE_REDIS_URL,
       commandTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
-      onError: (err) => { guarded.report(err) }
+      onError: (err) => { guarded.report(err, 'connection') }
     })
     // ioredis says 'ready' after every reconnection: write the invalidations
     // kept during the outage now, not on this replica's next request, since
@@ -82,7 +82,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     logIntervalMs: config.CACHE_ERROR_LOG_MS,
     now,
     logger,
-    onFailure: (err) => stats.storageError(err)
+    onFailure: (err, kind) => stats.storageError(err, kind)
   })
   const cache = createListCache({
     storage: guarded,

@@ -25,9 +25,12 @@ export interface GuardOptions {
   /** Cache clock. */
   now: () => number
   logger: { warn (obj: object, msg: string): void, info (obj: object, msg: string): void }
-  /** Called on every failure, e.g. to count it. */
-  onFailure?: (err: Error) => void
+  /** Called on every failure, e.g. to count it: of an operation, or of the connection (reported from outside). */
+  onFailure?: (err: Error, kind: StorageFailure) => void
 }
+
+/** What failed: a storage operation, or the connection itself (a Redis reconnect attempt: no read waited on it). */
+export type StorageFailure = 'operation' | 'connection'
 
 /** Most references kept for replay; beyond this, further invalidations rely on the TTL alone. */
 const MAX_PENDING_REFS = 10_000
@@ -36,8 +39,8 @@ const MAX_PENDING_REFS = 10_000
 export interface GuardedStorage extends CacheStorage {
   /** False while the storage is being bypassed. */
   available (): boolean
-  /** Report a failure seen outside an operation (e.g. a Redis connection error). */
-  report (err: Error): void
+  /** Report a failure seen outside an operation (e.g. a Redis connection error: `connection`). */
+  report (err: Error, kind?: StorageFailure): void
   /**
    * The storage says it is usable again (e.g. Redis reconnected): end the
    * bypass now and write the kept invalidations. Never rejects; a failure is
@@ -64,8 +67,8 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
 
   const coolingDown = (): boolean => down && opts.now() < downUntil
 
-  function report (err: Error): void {
-    opts.onFailure?.(err)
+  function report (err: Error, kind: StorageFailure = 'operation'): void {
+    opts.onFailure?.(err, kind)
     downUntil = opts.now() + opts.retryAfterMs
     down = true
     const suppressed = throttle.pass()
@@ -215,7 +218,7 @@ export function guardStorage (inner: CacheStorage, opts: GuardOptions): GuardedS
         await Promise.all(replaying)
         await flush()
       } catch (err) {
-        opts.onFailure?.(err as Error)
+        opts.onFailure?.(err as Error, 'operation')
         opts.logger.warn({ storage: inner.kind, err: { message: (err as Error).message }, refs: pending.size },
           'cache invalidations not written at shutdown: entries they hide may be served by other replicas until they expire')
       }

@@ -4,6 +4,7 @@
  * counters is off by default now that /metrics has them.
  */
 
+import type { StorageFailure } from './guard.js'
 import type { HeldEntries } from './storage.js'
 
 /** Counters of one method. */
@@ -25,7 +26,7 @@ export interface CacheStats {
   storage: 'memory' | 'redis'
   /** False while the storage is being bypassed after a failure. */
   available: boolean
-  /** Storage operations that failed or timed out. */
+  /** Storage operations that failed or timed out (connection errors are not operations). */
   storageErrors: number
   methods: Record<string, MethodCacheStats>
   /** Entries held and their weight (memory storage only; see CACHE_MAX_BYTES). */
@@ -39,7 +40,7 @@ export interface CacheHooks {
   onDedupe? (method: string): void
   onBypass? (method: string): void
   onInvalidate? (method: string, refs: readonly string[]): void
-  onStorageError? (err: Error): void
+  onStorageError? (err: Error, kind: StorageFailure): void
 }
 
 type Counter = keyof MethodCacheStats
@@ -68,10 +69,10 @@ export class StatsRecorder {
     }
   }
 
-  storageError (err: Error): void {
-    this.storageErrors++
+  storageError (err: Error, kind: StorageFailure = 'operation'): void {
+    if (kind === 'operation') this.storageErrors++
     this.changed = true
-    try { this.hooks.onStorageError?.(err) } catch { /* see count() */ }
+    try { this.hooks.onStorageError?.(err, kind) } catch { /* see count() */ }
   }
 
   snapshot (storage: CacheStats['storage'], available: boolean, held?: HeldEntries): CacheStats {

@@ -110,7 +110,12 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   const upstreamInFlight = new Gauge({ name: 'vbgw_upstream_in_flight', help: 'VBaseService calls in flight', labelNames: ['method'], registers })
   const cacheReads = new Counter({ name: 'vbgw_cache_reads_total', help: 'List cache reads by method and result (hit, miss, dedupe, bypass)', labelNames: ['method', 'result'], registers })
   const cacheInvalidations = new Counter({ name: 'vbgw_cache_invalidations_total', help: 'Writes that invalidated cached lists, by write method', labelNames: ['method'], registers })
-  const cacheStorageErrors = new Counter({ name: 'vbgw_cache_storage_errors_total', help: 'Cache storage operations that failed or timed out (the read went upstream)', registers })
+  const cacheStorageErrors = new Counter({
+    name: 'vbgw_cache_storage_errors_total',
+    help: 'Cache storage failures: kind="operation", operations that failed or timed out (the read went upstream); kind="connection", Redis connection errors (about one per reconnect attempt while it is down, with no read waiting)',
+    labelNames: ['kind'],
+    registers
+  })
   const loaderBatchSize = new Histogram({ name: 'vbgw_graphql_loader_batch_size', help: 'Queries per GraphQL loader batch, by type and field', labelNames: ['type', 'field'], buckets: BATCH_BUCKETS, registers })
 
   // The children of each label set, looked up by one string, so an update
@@ -158,7 +163,7 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       onDedupe: (method) => { countRead(method, 'dedupe') },
       onBypass: (method) => { countRead(method, 'bypass') },
       onInvalidate: (method) => { cacheInvalidations.inc({ method }) },
-      onStorageError: () => { cacheStorageErrors.inc() }
+      onStorageError: (_err, kind) => { cacheStorageErrors.inc({ kind }) }
     },
     loaderBatch: (type, field, size) => { loaderBatchSize.observe({ type, field }, size) },
     cacheHeld (read) {

@@ -196,6 +196,19 @@ t.test('a timed replay that comes a moment early waits out what is left of the w
   await r.guard.close()
 })
 
+t.test('failures are told apart: a failed operation, and a connection error reported from outside', async (t) => {
+  const kinds: string[] = []
+  const memory = createMemoryStorage({ maxEntries: 10 })
+  const guard = guardStorage({ ...memory, async get () { throw new Error('down') } }, {
+    timeoutMs: 0, retryAfterMs: RETRY_MS, logIntervalMs: 0, now: Date.now, logger: { warn: () => {}, info: () => {} }, onFailure: (_err, kind) => { kinds.push(kind) }
+  })
+  await t.rejects(guard.get('k'), { code: 'VBGW_CACHE_UNAVAILABLE' })
+  guard.report(new Error('ECONNREFUSED'), 'connection')
+  guard.report(new Error('something else'))
+  t.same(kinds, ['operation', 'connection', 'operation'])
+  await guard.close()
+})
+
 t.test('close makes one last attempt, within the bypass window, then closes the storage', async (t) => {
   const timers = spyRetryTimers(t, RETRY_MS)
   const now = 1_000_000

@@ -75,6 +75,17 @@ t.test('Redis at a closed port: the app boots and serves from the upstream, logg
   t.notMatch((await app.inject({ url: '/metrics' })).body, /vbgw_cache_memory_/, 'nor a memory gauge that would read 0')
 })
 
+t.test('Redis at a closed port, no traffic: reconnect errors are counted as connection errors, not as failed operations', async (t) => {
+  const { app } = await buildTestApp(t, { env: { CACHE_REDIS_URL: 'redis://127.0.0.1:1/3', CACHE_ERROR_LOG_MS: '600000' } })
+  const count = async (kind: string): Promise<number> => {
+    const m = new RegExp(`^vbgw_cache_storage_errors_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec((await app.inject({ url: '/metrics' })).body)
+    return m === null ? 0 : Number(m[1])
+  }
+  await waitFor(async () => await count('connection') >= 2)
+  t.equal(await count('operation'), 0, 'no read was made, so no operation failed')
+  t.equal(app.vbase.cacheStats()?.storageErrors, 0, 'nor in the cache stats')
+})
+
 t.test('the outage is logged at most once per interval', async (t) => {
   const clock = new FakeClock()
   const sim = await startSim(t)

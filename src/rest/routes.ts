@@ -86,6 +86,9 @@ function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallConte
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
+/** With REST_JSON_NAMES=json, input errors name fields as the caller writes them: `organizationId`, `collectionNames[1]`. */
+const JSON_FIELD_NAMES = { name: (field: string) => field.replace(/_([a-z\d])/g, (_m, c: string) => c.toUpperCase()) }
+
 /** Register one Fastify route per contract method. */
 export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {
   const rendered = new RenderedBodies()
@@ -104,7 +107,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
           query: request.query as Record<string, string | string[]>,
           body: request.body
         }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored') })
-        validateRequest(method.name, input)
+        validateRequest(method.name, input, opts.names === 'json' ? JSON_FIELD_NAMES : undefined)
         const ctx = withDisconnectSignal(contextFromHeaders(request.headers, timeoutMs === undefined ? {} : { timeoutMs }), reply)
         // The route is generic over the method: the request's static type is
         // unknown here, its shape was checked by bindRequest and validateRequest.

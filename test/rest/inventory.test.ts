@@ -87,6 +87,13 @@ t.test('REST_JSON_NAMES=json renders lowerCamelCase', async (t) => {
   t.same(Object.keys(policy ?? {}).sort(), ['createdAt', 'id', 'isActive', 'organizationId', 'retentionCount', 'scheduleCron', 'serviceId', 'updatedAt'])
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   t.ok(doc.components.schemas.BackupPolicy.properties.scheduleCron, 'the document follows the same names')
+
+  // Input errors name the fields as the caller wrote them.
+  const bad = await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup`, headers: auth, payload: { organizationId: 'acme', dbName: 'db', collectionNames: ['c'] } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json(), { message: /^organizationId must be a UUID/, details: [{ field_violations: [{ field: 'organizationId' }] }] })
+  const empty = await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup/restore`, headers: auth, payload: { organizationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7', backupName: 'b', dbName: 'db', collectionNames: ['c', ' '] } })
+  t.match(empty.json(), { message: /^collectionNames\[1\] must not be empty/, details: [{ field_violations: [{ field: 'collectionNames[1]' }] }] })
 })
 
 t.test('ListBackupPolicies on an upstream without it: 501 for that route alone', async (t) => {

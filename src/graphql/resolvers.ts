@@ -5,6 +5,7 @@
  * mutations map the input to the proto request and return the affected
  * object as the upstream answered it.
  */
+import type { Cron } from 'croner'
 import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
 import { checkBackupName, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
@@ -20,6 +21,20 @@ import { DateTime, Int64 } from './scalars.js'
 export const MAX_NEXT_RUNS = 100
 /** Run times `BackupPolicy.nextRuns` computes when `count` is omitted or null. */
 export const DEFAULT_NEXT_RUNS = 5
+/**
+ * Most run times one HTTP request's `nextRuns` fields compute in all (a
+ * batch's operations share them). Croner takes some 30-60 us a run, and the
+ * caller chooses how many policies it has: without a bound, aliases times
+ * policies times 100 runs held the event loop for seconds. 1000 is ten
+ * policies' 100 runs, or a hundred policies' ten; more is refused on the
+ * field, not computed.
+ */
+export const MAX_NEXT_RUNS_PER_REQUEST = 1000
+/**
+ * What a search that finds no further run costs from that budget: croner
+ * then walks its whole range (about 1-4 ms, as much as a hundred runs found).
+ */
+const EMPTY_SEARCH_COST = MAX_NEXT_RUNS
 
 interface CreateBackupInput { serviceId: string, organizationId: string, dbName: string, collectionNames: string[], backupName?: string | null }
 interface RestoreBackupInput { serviceId: string, organizationId: string, backupName: string, dbName: string, collectionNames: string[] }
@@ -38,26 +53,71 @@ function optional<T extends object> (out: T, key: string, value: unknown): T {
   return out
 }
 
+/** The runs of one schedule computed so far in a request, or why it cannot have any. */
+type ScheduleRuns = { cron: Cron, runs: Date[], exhausted: boolean } | 'unreadable'
+
+/** One request's `nextRuns` work: the instant they count from, the budget left, the runs so far. */
+interface NextRunsState { from: Date, left: number, schedules: Map<string, ScheduleRuns> }
+
+/**
+ * Per HTTP request, keyed by its reply: mercurius gives each operation of a
+ * batch its own context object, all inheriting the request's reply.
+ */
+const nextRunsStates = new WeakMap<object, NextRunsState>()
+
+function nextRunsState (ctx: MercuriusContext): NextRunsState {
+  const key: object = (ctx.reply as object | undefined) ?? ctx
+  let state = nextRunsStates.get(key)
+  if (state === undefined) {
+    // One instant for the whole request: every alias and policy counts from it, so equal schedules share their runs.
+    state = { from: new Date(ctx.now()), left: MAX_NEXT_RUNS_PER_REQUEST, schedules: new Map() }
+    nextRunsStates.set(key, state)
+  }
+  return state
+}
+
 /**
  * The field is nullable on purpose: its errors (a bad `count`, a schedule the
- * gateway cannot read) null it alone, never the policy and with it a
- * mutation payload whose write already happened.
+ * gateway cannot read, a request over its budget) null it alone, never the
+ * policy and with it a mutation payload whose write already happened.
+ * Runs are memoized per request by schedule: an alias, a smaller count or a
+ * second policy of the same schedule computes nothing new; a larger count
+ * computes only the runs past those already known.
  */
-function nextRuns (policy: PolicyNode, requested: number | null | undefined, now: number): Date[] {
+function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx: MercuriusContext): Date[] {
   // An explicit `count: null` means the default, like an omitted one.
   const count = requested ?? DEFAULT_NEXT_RUNS
   if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
     throw new errors.InvalidArgument(`count must be between 0 and ${MAX_NEXT_RUNS}`, 'count')
   }
   if (!policy.isActive || count === 0) return []
-  let cron
-  try {
-    cron = compileCron(policy.scheduleCron)
-  } catch {
-    // The upstream accepted a schedule the gateway cannot read (say, six fields).
-    throw new errors.UnreadableSchedule()
+  const state = nextRunsState(ctx)
+  let schedule = state.schedules.get(policy.scheduleCron)
+  if (schedule === undefined) {
+    try {
+      schedule = { cron: compileCron(policy.scheduleCron), runs: [], exhausted: false }
+    } catch {
+      schedule = 'unreadable'
+    }
+    state.schedules.set(policy.scheduleCron, schedule)
   }
-  return cron.nextRuns(count, new Date(now))
+  // The upstream accepted a schedule the gateway cannot read (say, six fields).
+  if (schedule === 'unreadable') throw new errors.UnreadableSchedule()
+  const missing = count - schedule.runs.length
+  if (missing > 0 && !schedule.exhausted) {
+    if (missing > state.left) {
+      throw new errors.InvalidArgument(`count would take this request past the ${MAX_NEXT_RUNS_PER_REQUEST} run times its nextRuns fields ` +
+        'may compute in all; ask for fewer runs, or for fewer policies at a time', 'count')
+    }
+    state.left -= missing
+    const more = schedule.cron.nextRuns(missing, schedule.runs.at(-1) ?? state.from)
+    schedule.runs.push(...more)
+    if (more.length < missing) {
+      schedule.exhausted = true
+      state.left = Math.max(0, state.left - EMPTY_SEARCH_COST)
+    }
+  }
+  return schedule.runs.slice(0, count)
 }
 
 /** Build the resolvers. */
@@ -143,7 +203,7 @@ export function buildResolvers (): IResolvers {
 
     BackupPolicy: {
       service: (policy: PolicyNode): ServiceRef => service(policy.serviceId),
-      nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] => nextRuns(policy, count, ctx.now())
+      nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] => nextRuns(policy, count, ctx)
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What the gateway can judge about a request before it reaches the upstream,
  * per method, from the reference's tables: required fields, UUID ids, a
- * five-field cron, a non-empty collection list, retention of at least 1.
+ * five-field cron, a non-empty collection list, retention of at least 1;
+ * and, for every string, well-formed Unicode (proto3 strings are UTF-8).
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
  * upstream call on it. Service ids and the other names are free-form: only
@@ -21,16 +22,49 @@ export function isUuid (value: string): boolean {
   return UUID.test(value)
 }
 
+/** One item of a field's comma list whose values match `value`: `*`, `v` or `v-v`, the first and last optionally stepped (`/n`). */
+function cronItem (value: string): RegExp {
+  const v = `(?:${value})`
+  return new RegExp(`^(?:\\*(?:/\\d+)?|${v}(?:-${v}(?:/\\d+)?)?)$`, 'i')
+}
+
 /**
- * Compile a cron expression the way VBase runs it: exactly five fields
- * (minute hour day-of-month month day-of-week), evaluated in UTC. Croner
- * alone would also take a seconds field or `@daily`; the reference speaks of
- * classic cron. The simulator validates and fires with this same function,
- * so `nextRuns` shows the runs it makes. Throws RangeError.
+ * What one field of a classic cron takes: a comma list of items, each `*`,
+ * a value or a range `a-b`, where `*` and a range may take a step `/n`. A
+ * value is a number; the month and day-of-week fields also take the
+ * three-letter English names (JAN-DEC, SUN-SAT, any case), which classic
+ * crons (Vixie cron, cronie, Kubernetes) read too. Croner reads more:
+ * `L`, `W`, `#`, `?`, a `+` for AND-ed day fields, and a number stepped
+ * (`5/15`, which it refuses anyway); none of it is classic cron.
+ */
+const CRON_FIELDS: ReadonlyArray<{ name: string, item: RegExp }> = [
+  { name: 'minute', item: cronItem('\\d+') },
+  { name: 'hour', item: cronItem('\\d+') },
+  { name: 'day-of-month', item: cronItem('\\d+') },
+  { name: 'month', item: cronItem('\\d+|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec') },
+  { name: 'day-of-week', item: cronItem('\\d+|sun|mon|tue|wed|thu|fri|sat') }
+]
+
+/**
+ * Compile a cron expression the way VBase runs it: classic cron's five
+ * fields (minute hour day-of-month month day-of-week; see CRON_FIELDS for
+ * what each takes), evaluated in UTC, the day fields OR-ed as classic cron
+ * does when both are restricted. Croner alone would also take a seconds
+ * field, `@daily` and its own extensions; the reference speaks of a
+ * five-field cron. Croner judges the numbers (ranges, steps). The simulator
+ * validates and fires with this same function, so `nextRuns` shows the runs
+ * it makes. Throws RangeError.
  */
 export function compileCron (expr: string): Cron {
   const fields = expr.trim().split(/\s+/)
   if (fields.length !== 5) throw new RangeError(`expected 5 fields, got ${expr.trim() === '' ? 0 : fields.length}`)
+  fields.forEach((field, i) => {
+    const { name, item } = CRON_FIELDS[i] as { name: string, item: RegExp }
+    if (!field.split(',').every((part) => item.test(part))) {
+      throw new RangeError(`${name} "${field}" is not classic cron: a field takes numbers, *, ranges (1-5), lists (1,15) and steps (*/10, 0-30/10); ` +
+        'month and day-of-week also take names (JAN, MON)')
+    }
+  })
   return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part' })
 }
 
@@ -96,10 +130,34 @@ function present (value: unknown): boolean {
   return value !== undefined && value !== null
 }
 
-/** A non-blank string; `shown` is how the caller named the field. */
+/**
+ * A lone UTF-16 surrogate. JSON may spell one (`"\ud800"`), but it is no
+ * character: UTF-8 cannot encode it, so it is no proto3 string. protobufjs
+ * would write invalid bytes that the upstream reads as U+FFFD, and a backup
+ * would be made under a name nobody gave. With the `u` flag, a surrogate
+ * that is half of a pair is read with its pair and does not match.
+ */
+const LONE_SURROGATE = /\p{Cs}/u
+
+function wellFormedAs (value: unknown, shown: string): void {
+  if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+    failAs(shown, 'must be well-formed Unicode text: it holds a lone UTF-16 surrogate (such as \\ud800), which has no UTF-8 form')
+  }
+}
+
+/** Every string of a request, and every string in its lists, is well-formed Unicode. */
+function wellFormed (req: Request, name: (f: string) => string): void {
+  for (const [field, value] of Object.entries(req)) {
+    if (Array.isArray(value)) value.forEach((item, i) => wellFormedAs(item, name(`${field}[${i}]`)))
+    else wellFormedAs(value, name(field))
+  }
+}
+
+/** A non-blank, well-formed string; `shown` is how the caller named the field. */
 function requiredAs (value: unknown, shown: string): void {
   if (!present(value) || (typeof value === 'string' && value.trim() === '')) failAs(shown, 'is required')
   if (typeof value !== 'string') failAs(shown, 'must be a string')
+  wellFormedAs(value, shown)
 }
 
 /**
@@ -261,12 +319,15 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
 const asIs = (field: string): string => field
 
 /**
- * Validate a proto-named request for `method`. Throws VBGW_INVALID_ARGUMENT
+ * Validate a proto-named request for `method`: every string well-formed
+ * Unicode, then the method's own checks. Throws VBGW_INVALID_ARGUMENT
  * (`errors.InvalidArgument`) naming the first bad field, whose `field` is
  * the proto name unless `opts.name` renames it.
  */
 export function validateRequest (method: MethodName, request: Record<string, unknown>, opts: ValidateOptions = {}): void {
   const check = CHECKS[method]
   if (check === undefined) throw new TypeError(`no validation for method ${String(method)}`)
-  check(request, opts.name ?? asIs)
+  const name = opts.name ?? asIs
+  wellFormed(request, name)
+  check(request, name)
 }

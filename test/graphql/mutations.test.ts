@@ -81,6 +81,8 @@ t.test('mutations', async (t) => {
     t.match(await rejected(t, CREATE_BACKUP, { ...backupInput, organizationId: 'acme' }), { code: 'BAD_USER_INPUT', field: 'input.organizationId' })
     t.match(await rejected(t, CREATE_BACKUP, { ...backupInput, collectionNames: ['docs', ' '] }), { field: 'input.collectionNames[1]' })
     t.match(await rejected(t, CREATE_BACKUP, { ...backupInput, dbName: '' }), { field: 'input.dbName' })
+    // A lone surrogate: valid as a JSON escape, but no UTF-8 text; protobufjs would send U+FFFD in its place.
+    t.match(await rejected(t, CREATE_BACKUP, { ...backupInput, backupName: 'x\ud800y' }), { code: 'BAD_USER_INPUT', field: 'input.backupName', message: /^input\.backupName must be well-formed Unicode/ })
   })
 
   t.test('restoreBackup returns the restore job, linked to its backup', async (t) => {
@@ -152,6 +154,8 @@ t.test('mutations', async (t) => {
     t.match(cron, { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /five-field cron/ })
     const never = await rejected(t, CREATE_POLICY, { ...policyInput, scheduleCron: '0 0 31 2 *' })
     t.match(never, { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /^input\.scheduleCron never fires/ })
+    // Classic cron only, not croner's extensions.
+    t.match(await rejected(t, CREATE_POLICY, { ...policyInput, scheduleCron: '0 0 * * 1#2' }), { code: 'BAD_USER_INPUT', field: 'input.scheduleCron', message: /day-of-week "1#2" is not classic cron/ })
     t.match(await rejected(t, CREATE_POLICY, { ...policyInput, retentionCount: 0 }), { field: 'input.retentionCount', message: /at least 1/ })
     t.match(await rejected(t, CREATE_POLICY, { ...policyInput, organizationId: '1234' }), { field: 'input.organizationId' })
   })

@@ -46,6 +46,18 @@ const BAD: Array<[MethodName, Record<string, unknown>, string, RegExp]> = [
   ['CreateBackupPolicy', { schedule_cron: '@daily' }, 'schedule_cron', /five-field cron/],
   ['CreateBackupPolicy', { schedule_cron: '61 * * * *' }, 'schedule_cron', /minute/],
   ['CreateBackupPolicy', { schedule_cron: '' }, 'schedule_cron', /is required/],
+  // Classic cron only: croner's extensions are refused, naming the field of the pattern at fault.
+  ['CreateBackupPolicy', { schedule_cron: '0 0 L * *' }, 'schedule_cron', /^schedule_cron must be a five-field cron expression \(minute hour day-of-month month day-of-week\): day-of-month "L" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 15W * *' }, 'schedule_cron', /day-of-month "15W" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 ? * MON' }, 'schedule_cron', /day-of-month "\?" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 29 2 +0#5,1#5,2#5' }, 'schedule_cron', /day-of-week "\+0#5,1#5,2#5" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * * 1#2' }, 'schedule_cron', /day-of-week "1#2" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * * 5L' }, 'schedule_cron', /day-of-week "5L" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * * MONDAY' }, 'schedule_cron', /day-of-week "MONDAY" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 1 * MON#1' }, 'schedule_cron', /day-of-week "MON#1" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * MON * ' }, 'schedule_cron', /month "MON" is not classic cron/],
+  ['CreateBackupPolicy', { schedule_cron: '5/15 * * * *' }, 'schedule_cron', /minute "5\/15" is not classic cron/],
+  ['UpdateBackupPolicy', { schedule_cron: '0 0 LW * *' }, 'schedule_cron', /day-of-month "LW" is not classic cron/],
   ['CreateBackupPolicy', { schedule_cron: '0 0 31 2 *' }, 'schedule_cron', /^schedule_cron never fires: no date matches/],
   ['CreateBackupPolicy', { schedule_cron: '59 23 31 4,6,9,11 *' }, 'schedule_cron', /never fires/],
   ['UpdateBackupPolicy', { schedule_cron: '0 0 30 2 *' }, 'schedule_cron', /never fires/],
@@ -73,6 +85,11 @@ t.test('valid requests pass', async (t) => {
   for (const schedule_cron of ['0 0 29 2 *', '0 0 31 2 1', '0 0 31 1-12 *']) {
     t.doesNotThrow(() => validateRequest('CreateBackupPolicy', { ...VALID.CreateBackupPolicy, schedule_cron }), schedule_cron)
   }
+  // Classic cron: numbers, *, ranges, lists, steps; month and weekday names in any case, in ranges and lists too.
+  for (const schedule_cron of ['*/15 * * * *', '0-30/10 8-18 * * 1-5', '0 0 1,15 * *', '0 2 * * 0,7', '0 0 * * MON', '30 4 * * mon-fri',
+    '0 0 * * FRI-SUN', '0 0 1 JAN,jul *', '0 0 1 jan-mar/2 sat', '\t0  0 * * *\n']) {
+    t.doesNotThrow(() => validateRequest('CreateBackupPolicy', { ...VALID.CreateBackupPolicy, schedule_cron }), schedule_cron)
+  }
   // Service ids are free-form.
   t.doesNotThrow(() => validateRequest('ListBackups', { service_id: 'svc/with spaces & ünïcode' }))
 })
@@ -84,6 +101,30 @@ t.test('each bad field is rejected with its name', async (t) => {
   }
 })
 
+t.test('every string of every request is well-formed Unicode: a lone surrogate is named, wherever it is', async (t) => {
+  // JSON can spell a lone surrogate; UTF-8, and so a proto3 string, cannot hold one.
+  const LONE = ['x\ud800y', '\udfff', 'ab\ud83d']
+  let cases = 0
+  for (const [method, valid] of Object.entries(VALID) as Array<[MethodName, Record<string, unknown>]>) {
+    for (const [field, value] of Object.entries(valid)) {
+      const at = Array.isArray(value) ? value.map((_, i) => [`${field}[${i}]`, i] as const) : typeof value === 'string' ? [[field, -1] as const] : []
+      for (const [shown, i] of at) {
+        const bad = LONE[cases++ % LONE.length] as string
+        const request = { ...valid, [field]: i < 0 ? bad : (value as string[]).map((v, j) => j === i ? bad : v) }
+        t.throws(() => validateRequest(method, request), { code: 'VBGW_INVALID_ARGUMENT', field: shown, message: `${shown} must be well-formed Unicode text: it holds a lone UTF-16 surrogate (such as \\ud800), which has no UTF-8 form` }, `${method} ${shown}`)
+      }
+    }
+  }
+  t.ok(cases >= 20, `${cases} string fields checked`)
+  // Renamed like any other error, and on the lookups that are no method's request.
+  t.throws(() => validateRequest('RestoreBackup', { ...VALID.RestoreBackup, collection_names: ['docs', '\udc00'] }, { name: (f) => `input.${f}` }),
+    { field: 'input.collection_names[1]', message: /^input\.collection_names\[1\] must be well-formed Unicode/ })
+  t.throws(() => checkServiceId('svc\ud800', 'serviceId'), { field: 'serviceId', message: /^serviceId must be well-formed Unicode/ })
+  t.throws(() => checkBackupName('\ud800', 'name'), { field: 'name', message: /^name must be well-formed Unicode/ })
+  // A surrogate pair is one character: text outside the BMP passes.
+  t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: 'b-\ud83d\ude00', collection_names: ['\u{1F4C1}'] }))
+})
+
 t.test('the caller may rename fields', async (t) => {
   t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, collection_names: ['a', ' '] }, { name: (f) => `input.${f}` }),
     { field: 'input.collection_names[1]', message: /^input\.collection_names\[1\] must not be empty/ })
@@ -93,6 +134,12 @@ t.test('compileCron is five-field UTC', async (t) => {
   t.same(compileCron('0 2 * * *').nextRuns(2, new Date('2026-01-01T03:00:00Z')).map((d) => d.toISOString()),
     ['2026-01-02T02:00:00.000Z', '2026-01-03T02:00:00.000Z'])
   t.throws(() => compileCron('* * * * * *'), RangeError)
+  t.throws(() => compileCron('0 0 L * *'), RangeError)
+  // Names read as classic cron reads them; a day restricted in both day fields fires on either (cron's OR).
+  t.same(compileCron('0 0 1 * FRI').nextRuns(3, new Date('2026-01-31T12:00:00Z')).map((d) => d.toISOString()),
+    ['2026-02-01T00:00:00.000Z', '2026-02-06T00:00:00.000Z', '2026-02-13T00:00:00.000Z'], 'Sunday the 1st, then Fridays')
+  t.same(compileCron('0 0 1 jan-mar/2 *').nextRuns(2, new Date('2026-01-01T00:00:00Z')).map((d) => d.toISOString()),
+    ['2026-03-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'])
 })
 
 t.test('the named checks judge one value, named as the caller wrote it', async (t) => {

@@ -43,6 +43,8 @@ const CASES: Case[] = [
   c('CreateBackupPolicy', { ...policy, schedule_cron: '@daily' }, /^schedule_cron must be a five-field cron/, 'a nickname'),
   c('CreateBackupPolicy', { ...policy, schedule_cron: '61 * * * *' }, /^schedule_cron must be a five-field cron.*minute/, 'minute out of range'),
   c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 * *' }, /^schedule_cron must be a five-field cron/, 'four fields'),
+  c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 L * *' }, /^schedule_cron must be a five-field cron.*day-of-month "L" is not classic cron/, "croner's last day of month"),
+  c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 29 2 +0#5' }, /^schedule_cron must be a five-field cron.*day-of-week "\+0#5" is not classic cron/, "croner's AND-ed nth weekday"),
   c('CreateBackupPolicy', { ...policy, retention_count: 0 }, /^retention_count must be at least 1/, 'retention 0 (or missing)'),
   c('CreateBackupPolicy', { ...policy, retention_count: -3 }, /^retention_count must be at least 1/, 'negative retention'),
   c('UpdateBackupPolicy', { ...update, service_id: '' }, /^service_id is required/, 'service_id missing'),
@@ -76,7 +78,7 @@ t.test('the valid base requests pass validation', async (t) => {
   await rejects(t, client.call('DeleteBackupPolicy', { service_id: 'svc-1', policy_id: POLICY }), grpc.status.NOT_FOUND, undefined, 'delete of an unknown policy')
   const updated = await client.call('UpdateBackupPolicy', { ...update, policy_id: made.id.toUpperCase(), organization_id: '' })
   t.equal(updated.id, made.id, 'policy ids compare case-insensitively; an empty optional organization_id counts as omitted')
-  for (const cron of ['*/15 * * * *', '0 2 * * 1-5', '30 4 1 * *', '0 0 * * MON', '0 0 L * *']) {
+  for (const cron of ['*/15 * * * *', '0 2 * * 1-5', '30 4 1 * *', '0 0 * * MON', '0 0 1 JAN-JUN/3 *']) {
     const p = await client.call('CreateBackupPolicy', { ...policy, schedule_cron: cron })
     t.equal(p.schedule_cron, cron, `accepts ${cron}`)
   }

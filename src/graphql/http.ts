@@ -3,10 +3,17 @@
  * `extensions` (mercurius' body schema takes only an object), the
  * `application/graphql-response+json` media type answered when asked for,
  * and the bearer token required before execution, except for introspection
- * so GraphiQL can load the schema before a token is set.
+ * so GraphiQL can load the schema before a token is set. Also the request
+ * shapes mercurius would answer with a 500 or a bare error object: a query
+ * that is not a string, or not GraphQL text; a GET naming no operation of
+ * its document; a batch entry without a query. And the operation run is the
+ * one named, JIT or not.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Kind, type DocumentNode, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql'
+import {
+  GraphQLError, Kind, Location, getOperationAST, parse, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode,
+  type ParseOptions, type SelectionSetNode
+} from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
 import { hasBearer } from './context.js'
@@ -25,6 +32,114 @@ export async function acceptNullExtensions (request: FastifyRequest): Promise<vo
   const body = request.body
   if (Array.isArray(body)) body.forEach(dropNullExtensions)
   else dropNullExtensions(body)
+}
+
+/** What a JSON value is, in a message: `a number`, `an array`... */
+function kindOf (value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  const type = typeof value
+  return type === 'object' ? 'an object' : `a ${type}`
+}
+
+function refuseNonStringQuery (params: unknown): void {
+  const query = typeof params === 'object' && params !== null ? (params as { query?: unknown }).query : undefined
+  if (query !== undefined && query !== null && typeof query !== 'string') {
+    throw new errors.InvalidArgument(`query must be a string holding a GraphQL document, not ${kindOf(query)}`, 'query')
+  }
+}
+
+/**
+ * Route preValidation: `query` is a string, in a single request or a batch.
+ * Checked before Fastify's schema validation, which would coerce a number or
+ * a boolean into a string (`1` -> `"1"`) that mercurius then reads as a JSON
+ * AST, a 500. Wrong types are a 400 BAD_USER_INPUT for the whole request,
+ * like the body schema's own refusals (`"query": {}`).
+ */
+export async function requireStringQuery (request: FastifyRequest): Promise<void> {
+  const body = request.body
+  if (Array.isArray(body)) body.forEach(refuseNonStringQuery)
+  else refuseNonStringQuery(body)
+}
+
+/**
+ * mercurius preValidation hook (documents not yet cached): a query sent over
+ * HTTP is GraphQL text. mercurius reads a query that does not parse as a
+ * JSON-encoded AST, and graphql-js trips over anything but a well-formed one
+ * (`"1"`, `"null"`, `"{}"`: a 500), past the token limit too. Such a query
+ * gets the syntax error its text has, like any unparsable query.
+ */
+export function textDocumentsOnly (parseOptions: ParseOptions): (schema: unknown, document: DocumentNode, ctx: MercuriusContext) => void {
+  return function graphqlTextOnly (_schema, document, ctx) {
+    // mercurius' routes set the source; a document the app passes to app.graphql() itself is its own.
+    const source: unknown = ctx.__currentQuery
+    // graphql-js' parser gives every node a Location; JSON cannot make one.
+    if (typeof source !== 'string' || (document as { loc?: unknown } | null)?.loc instanceof Location) return
+    parse(source, parseOptions)
+    throw new GraphQLError('Syntax Error: the query is not a GraphQL document.')
+  }
+}
+
+/**
+ * Route preHandler: a GET (any method but POST) must name one operation of
+ * its document, as POST must. mercurius checks a GET's operation type with
+ * `getOperationAST(...).operation`, a TypeError (500) when no operation is
+ * picked. Answered here with graphql-js' own words for POST (400). Costs a
+ * second parse of GET queries only; a query that does not parse is left to
+ * mercurius, which reports it.
+ */
+export function knownGetOperation (parseOptions: ParseOptions): (request: FastifyRequest) => Promise<void> {
+  return async function requireKnownOperation (request) {
+    if (request.method === 'POST' || request.validationError !== undefined) return
+    const { query, operationName } = request.query as { query?: unknown, operationName?: unknown }
+    if (typeof query !== 'string') return
+    let document: DocumentNode
+    try {
+      document = parse(query, parseOptions)
+    } catch {
+      return
+    }
+    const name = typeof operationName === 'string' ? operationName : undefined
+    if (getOperationAST(document, name) !== null) return
+    if (name !== undefined) throw new GraphQLError(`Unknown operation named "${name}".`)
+    const operations = document.definitions.filter((def) => def.kind === Kind.OPERATION_DEFINITION).length
+    throw new GraphQLError(operations === 0 ? 'Must provide an operation.' : 'Must provide operation name if query contains multiple operations.')
+  }
+}
+
+/**
+ * mercurius preExecution hook: a document of several operations is never run
+ * compiled. mercurius' JIT compiles a document once, for the operationName
+ * of one run, then runs that operation whatever operationName later requests
+ * name: a GET naming query Q of a document whose mutation M had been
+ * compiled ran M. mercurius neither compiles nor runs compiled a document a
+ * preExecution hook returns (as if modified), so such a document is always
+ * interpreted by graphql-js, which picks the operation asked for. One
+ * operation documents, nearly all of them, keep the JIT.
+ */
+export function interpretSeveralOperations (_schema: unknown, document: DocumentNode): { document: DocumentNode } | undefined {
+  let operations = 0
+  for (const def of document.definitions) {
+    if (def.kind === Kind.OPERATION_DEFINITION && ++operations > 1) return { document }
+  }
+  return undefined
+}
+
+/** The GraphQL error formatter, as mercurius calls it. */
+export type ErrorFormatter = (execution: ExecutionResult & { errors: ReadonlyArray<GraphQLError> }, ctx: MercuriusContext) => { statusCode: number, response: ExecutionResult }
+
+/**
+ * Route preSerialization: mercurius answers a batch entry without a query
+ * with the bare error object (`{"code":"MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND",
+ * "name":"FastifyError",...}`) instead of a GraphQL response. It goes through
+ * the error formatter like any other error (BAD_USER_INPUT, "Unknown query").
+ */
+export function formatBareBatchErrors (format: ErrorFormatter): (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
+  return async function formatBatchEntries (request, reply, payload) {
+    if (!Array.isArray(payload) || !payload.some((entry) => entry instanceof Error)) return payload
+    // The formatter reads only the reply, the app and the batch size from its context.
+    const ctx = { app: request.server, reply, operationsCount: payload.length } as unknown as MercuriusContext
+    return payload.map((entry: unknown) => entry instanceof Error ? format({ errors: [new GraphQLError(entry.message, { originalError: entry })] }, ctx).response : entry)
+  }
 }
 
 /** True when the Accept header lists the GraphQL response media type with a non-zero q. */

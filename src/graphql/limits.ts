@@ -11,7 +11,14 @@
  * - Introspection: allowed or not (graphql-js' NoSchemaIntrospectionCustomRule).
  *   The limits do not count `__schema` (GraphiQL's schema query alone is
  *   deeper and costlier than any real operation); graphql-js' built-in
- *   MaxIntrospectionDepthRule bounds how deep an introspection query nests.
+ *   MaxIntrospectionDepthRule bounds how deep an introspection query nests,
+ *   and its breadth is bounded here instead: one `__schema` and one
+ *   `__type` field per operation, no alias inside them, and no
+ *   introspection in a batch of several operations. Each alias or batched
+ *   copy would be one more copy of the schema, answered to a caller who
+ *   needs no token.
+ * - Operation types: one the schema lacks (`subscription`) is a validation
+ *   error, as graphql-js 17 makes it, instead of failing at execution.
  * - Batch size: a route preValidation hook, before any operation starts.
  * - Suggestions: "Did you mean ...?" hints taken out of error messages.
  */
@@ -19,7 +26,11 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases'
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth'
 import type { FastifyRequest } from 'fastify'
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext, type ValidationRule } from 'graphql'
+import {
+  GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
+  type SelectionSetNode, type ValidationContext, type ValidationRule
+} from 'graphql'
+import type { MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
 
@@ -71,8 +82,130 @@ export function graphqlValidationRules (limits: GraphqlLimits): ValidationRule[]
     maxAliasesRule({ ...ARMOR, n: limits.maxAliases }) as ValidationRule,
     costLimitRule({ ...ARMOR, maxCost: limits.maxCost, ignoreIntrospection: true, flattenFragments: true }) as ValidationRule
   ]
-  if (!limits.introspection) rules.push(NoSchemaIntrospectionCustomRule)
+  rules.push(knownOperationTypesRule)
+  rules.push(limits.introspection ? introspectionBreadthRule : NoSchemaIntrospectionCustomRule)
   return rules
+}
+
+/**
+ * An operation type the schema has no root for (it has no subscriptions) is
+ * refused at validation, so it is a request error (400) like any other
+ * invalid document, not an execution failure. graphql-js 17's
+ * KnownOperationTypesRule, worded alike.
+ */
+export function knownOperationTypesRule (context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition (node) {
+      const root = context.getSchema().getRootType(node.operation)
+      if (root === undefined || root === null) {
+        context.reportError(new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, { nodes: node }))
+      }
+    }
+  }
+}
+
+/** The root fields that answer the schema itself; `__typename` is a plain field and not one of them. */
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type'])
+
+/**
+ * An operation's `__schema` and `__type` root fields, by response key,
+ * through root fragments. Fields under one key are merged by graphql-js
+ * and answered once, so the keys count, not the fields.
+ */
+function introspectionRoots (selectionSet: SelectionSetNode, fragment: (name: string) => FragmentDefinitionNode | undefined): Map<string, FieldNode[]> {
+  const roots = new Map<string, FieldNode[]>()
+  const seen = new Set<string>()
+  const visit = (set: SelectionSetNode): void => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (!INTROSPECTION_ROOTS.has(sel.name.value)) continue
+        const key = sel.alias?.value ?? sel.name.value
+        roots.set(key, [...(roots.get(key) ?? []), sel])
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        visit(sel.selectionSet)
+      } else if (!seen.has(sel.name.value)) {
+        // A fragment is counted once; a cycle is NoFragmentCyclesRule's to report.
+        seen.add(sel.name.value)
+        const def = fragment(sel.name.value)
+        if (def !== undefined) visit(def.selectionSet)
+      }
+    }
+  }
+  visit(selectionSet)
+  return roots
+}
+
+/** The first field under `set` (fragments included) whose alias renames it, if any. */
+function renamingAlias (set: SelectionSetNode, fragment: (name: string) => FragmentDefinitionNode | undefined, seen: Set<string>): FieldNode | undefined {
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      if (sel.alias !== undefined && sel.alias.value !== sel.name.value) return sel
+      const inner = sel.selectionSet === undefined ? undefined : renamingAlias(sel.selectionSet, fragment, seen)
+      if (inner !== undefined) return inner
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      const inner = renamingAlias(sel.selectionSet, fragment, seen)
+      if (inner !== undefined) return inner
+    } else if (!seen.has(sel.name.value)) {
+      seen.add(sel.name.value)
+      const def = fragment(sel.name.value)
+      const inner = def === undefined ? undefined : renamingAlias(def.selectionSet, fragment, seen)
+      if (inner !== undefined) return inner
+    }
+  }
+  return undefined
+}
+
+/**
+ * Introspection's breadth: at most one `__schema` and one `__type` field per
+ * operation, and no alias inside them. Without aliases every field appears
+ * once per parent, so the answer is at most one copy of the schema (and of a
+ * type), as deep as MaxIntrospectionDepthRule allows (GraphiQL's own query:
+ * 57 KB); each alias would add another copy.
+ */
+export function introspectionBreadthRule (context: ValidationContext): ASTVisitor {
+  const fragment = (name: string): FragmentDefinitionNode | undefined => context.getFragment(name) ?? undefined
+  return {
+    OperationDefinition (node) {
+      const roots = introspectionRoots(node.selectionSet, fragment)
+      for (const name of INTROSPECTION_ROOTS) {
+        const keys = [...roots.values()].filter((fields) => fields[0]?.name.value === name)
+        if (keys.length > 1) {
+          context.reportError(new GraphQLError(`Introspection limit of 1 ${name} field exceeded, found ${keys.length}.`, { nodes: keys.flat() }))
+          return
+        }
+      }
+      const seen = new Set<string>()
+      for (const field of [...roots.values()].flat()) {
+        const aliased = field.selectionSet === undefined ? undefined : renamingAlias(field.selectionSet, fragment, seen)
+        if (aliased !== undefined) {
+          context.reportError(new GraphQLError(`Aliases are not allowed inside introspection, found "${aliased.alias?.value ?? ''}: ${aliased.name.value}".`, { nodes: aliased }))
+          return
+        }
+      }
+    }
+  }
+}
+
+/** True when some operation of `document` has a `__schema` or `__type` root field. */
+function introspects (document: DocumentNode): boolean {
+  const fragments = new Map<string, FragmentDefinitionNode>()
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def)
+  }
+  return document.definitions.some((def) => def.kind === Kind.OPERATION_DEFINITION && introspectionRoots(def.selectionSet, (name) => fragments.get(name)).size > 0)
+}
+
+/**
+ * mercurius preExecution hook: a batch of several operations may not
+ * introspect. Introspection is answered alone (GraphiQL never batches it),
+ * so a batch cannot ask for the schema ten times in one request. Runs on
+ * every execution, cached documents included; a single operation pays one
+ * comparison. Synchronous, like the other hooks run on every request.
+ */
+export function limitBatchIntrospection (_schema: unknown, document: DocumentNode, ctx: MercuriusContext): void {
+  if ((ctx.operationsCount ?? 1) > 1 && introspects(document)) {
+    throw new GraphQLError('Introspection (__schema, __type) is not allowed in a batch of several operations: send it alone.')
+  }
 }
 
 /** graphql-js parse options: stop lexing past the token limit. */

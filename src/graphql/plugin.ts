@@ -2,8 +2,12 @@
  * The GraphQL surface: mercurius on `/graphql` with the schema read from
  * `schema.graphql` at the repository root, GraphiQL on `/graphiql`, JIT,
  * batched operations, per-request loaders and the one error formatter; the
- * limits (depth, aliases, tokens, cost, batch size) and CSRF prevention.
- * Resolvers reach the upstream only through `fastify.vbase`.
+ * limits (depth, aliases, tokens, cost, batch size, introspection) and CSRF
+ * prevention. Only POST runs mutations: mercurius refuses them on GET, the
+ * GET route has no HEAD twin (mercurius' check compares the method with
+ * 'GET' alone), and the JIT never runs a document of several operations (it
+ * would run the compiled one, not the one named). Resolvers reach the
+ * upstream only through `fastify.vbase`.
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -11,12 +15,18 @@ import fp from 'fastify-plugin'
 import mercurius from 'mercurius'
 import type { Config } from '../config.js'
 import { GRAPHQL_CSRF_PREVENTION } from '../http/csrf.js'
+import { strictUtf8Body } from '../http/limits.js'
 import { ROOT_DIR } from '../upstream/contract.js'
 import { buildContext } from './context.js'
 import { formatErrors } from './error-format.js'
 import { graphiql } from './graphiql.js'
-import { acceptNullExtensions, negotiateMediaType, requireBearer } from './http.js'
-import { graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, type GraphqlLimitsConfig } from './limits.js'
+import {
+  acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, negotiateMediaType, requireBearer, requireStringQuery,
+  textDocumentsOnly
+} from './http.js'
+import {
+  graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, type GraphqlLimitsConfig
+} from './limits.js'
 import { loaders, observedLoaders } from './loaders.js'
 import { buildResolvers } from './resolvers.js'
 
@@ -35,6 +45,8 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   const now = opts.now ?? Date.now
   const schema = await readFile(SCHEMA_FILE, 'utf8')
   const limits = graphqlLimits(opts.config)
+  const parseOptions = graphqlParseOptions(limits)
+  const errorFormatter = limits.hideSuggestions ? hidingSuggestions(formatErrors) : formatErrors
 
   await fastify.register(mercurius, {
     schema,
@@ -42,22 +54,30 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     // With metrics, each loader batch's size feeds a histogram.
     loaders: fastify.metrics === undefined ? loaders : observedLoaders(fastify.metrics.loaderBatch),
     context: (request) => buildContext(fastify, request, now),
-    errorFormatter: limits.hideSuggestions ? hidingSuggestions(formatErrors) : formatErrors,
+    errorFormatter,
     allowBatchedQueries: true,
     validationRules: graphqlValidationRules(limits),
-    graphql: { parseOptions: graphqlParseOptions(limits) },
+    graphql: { parseOptions },
     csrfPrevention: opts.config.CSRF_PREVENTION ? GRAPHQL_CSRF_PREVENTION : false,
     // Served below, self-hosted: mercurius' page loads its scripts from a CDN.
     graphiql: false,
-    // Compile an operation to a function from its second run on.
+    // Compile an operation to a function from its second run on (one-operation documents only: interpretSeveralOperations).
     jit: 1,
     additionalRouteOptions: {
-      preValidation: [acceptNullExtensions, limitBatch(limits.maxBatch)],
+      // HEAD would run a GET's operation, mutations included.
+      exposeHeadRoute: false,
+      preParsing: strictUtf8Body('application/graphql'),
+      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch)],
+      preHandler: knownGetOperation(parseOptions),
+      preSerialization: formatBareBatchErrors(errorFormatter),
       onSend: negotiateMediaType
     }
   })
+  fastify.graphql.addHook('preValidation', textDocumentsOnly(parseOptions))
   // Before requireBearer, so a rejected operation is still counted under its name.
   if (fastify.metrics !== undefined) fastify.graphql.addHook('preExecution', fastify.metrics.graphqlOperation)
   fastify.graphql.addHook('preExecution', requireBearer)
+  fastify.graphql.addHook('preExecution', limitBatchIntrospection)
+  fastify.graphql.addHook('preExecution', interpretSeveralOperations)
   await fastify.register(graphiql, { endpoint: '/graphql' })
 }, { name: 'graphql-surface', fastify: '5.x', dependencies: ['vbase-upstream'] })

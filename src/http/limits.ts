@@ -15,7 +15,9 @@
  *   /graphql); Fastify's text/plain parser is removed, so anything else is
  *   415 instead of a string body the routes would have to judge.
  * - Encoding: a JSON body must be valid UTF-8 (400). Node's default decoding
- *   would turn bad bytes into U+FFFD and let them travel on as data.
+ *   would turn bad bytes into U+FFFD and let them travel on as data. So must
+ *   an application/graphql body, whose parser is mercurius' own: checked
+ *   by a preParsing hook on /graphql as the bytes stream in.
  * - Repeated headers: a second Authorization, Content-Type, Host... is 400.
  *   Node keeps the first of most such duplicates silently, while a proxy in
  *   front may have acted on the last: the two would disagree on who asks.
@@ -27,6 +29,7 @@
  */
 import { STATUS_CODES, type ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
+import { Transform, type Readable } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
@@ -135,6 +138,57 @@ function refuseBadHeaders (request: FastifyRequest, _reply: FastifyReply, done: 
 
 /** Strict: throws on the first invalid byte instead of substituting U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** The media type of a Content-Type value, lower case, without its parameters. */
+function mediaTypeOf (contentType: string | undefined): string {
+  return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? ''
+}
+
+/** A pass-through stream that fails with InvalidUtf8 (400) at the first byte that is not UTF-8. */
+function strictUtf8Stream (): Transform {
+  // One decoder per body, streaming: a character may straddle two chunks.
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  return new Transform({
+    transform (chunk: Buffer, _encoding, callback) {
+      try {
+        decoder.decode(chunk, { stream: true })
+      } catch {
+        callback(new errors.InvalidUtf8())
+        return
+      }
+      callback(null, chunk)
+    },
+    flush (callback) {
+      try {
+        decoder.decode()
+      } catch {
+        // The body ends inside a character.
+        callback(new errors.InvalidUtf8())
+        return
+      }
+      callback()
+    }
+  })
+}
+
+/**
+ * Route preParsing hook: a `mediaType` body that a parser not ours decodes
+ * as a string (mercurius' application/graphql on /graphql) must be valid
+ * UTF-8, like a JSON body. The bytes are checked as they pass, unchanged, so
+ * Fastify still counts them against the body limit and Content-Length.
+ */
+export function strictUtf8Body (mediaType: string): (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, payload?: Readable) => void) => void {
+  return function refuseInvalidUtf8 (request, _reply, payload, done) {
+    if (mediaTypeOf(request.headers['content-type']) !== mediaType) {
+      done(null, payload)
+      return
+    }
+    const checked = strictUtf8Stream()
+    // Not pipeline(): on a bad byte it would destroy the request, and the socket with it, before the 400 is sent.
+    payload.on('error', (err) => checked.destroy(err))
+    done(null, payload.pipe(checked))
+  }
+}
 
 export default fp(async function inputHygiene (fastify) {
   fastify.addHook('onRequest', refuseBadHeaders)

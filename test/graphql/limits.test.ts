@@ -2,9 +2,10 @@
  * GraphQL limits: depth, aliases, tokens and cost refuse an operation with a
  * 400 and a clear message before any upstream call (counted at the
  * simulator); batched operations are each held to them and a batch has a
- * maximum size; introspection can be switched off; field suggestions can be
- * hidden. The defaults admit realistic use: GraphiQL's schema query, a page
- * of 100 backups, 20 services side by side.
+ * maximum size; introspection can be switched off, and is held to one copy
+ * of the schema per request; field suggestions can be hidden. The defaults
+ * admit realistic use: GraphiQL's schema query, a page of 100 backups, 20
+ * services side by side.
  */
 import t, { type Test } from 'tap'
 import { getIntrospectionQuery } from 'graphql'
@@ -193,6 +194,87 @@ t.test('introspection can be switched off', async (t) => {
   }
   const { body } = await gql(app, `{ __typename service(id: "${CATALOG}") { backups { totalCount } } }`)
   t.same(body, { data: { __typename: 'Query', service: { backups: { totalCount: 3 } } } }, '__typename and queries still work')
+})
+
+t.test('introspection answers at most one copy of the schema per request', async (t) => {
+  const { app, logs } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
+  const anonymous = { headers: { authorization: null } }
+  const SCHEMA = 'fragment S on __Schema { types { name description fields { name description args { name type { name } } type { name kind ofType { name } } } enumValues { name } } }'
+
+  t.test('one __schema and one __type field per operation, through fragments too', async (t) => {
+    const cases: Array<[string, string, number]> = [
+      [`{ a: __schema { ...S } b: __schema { ...S } } ${SCHEMA}`, '__schema', 2],
+      ['{ a: __type(name: "Backup") { name } b: __type(name: "Service") { name } c: __type(name: "Query") { name } }', '__type', 3],
+      [`{ __schema { ...S } ...R } fragment R on Query { again: __schema { ...S } } ${SCHEMA}`, '__schema', 2],
+      [`{ ... on Query { a: __schema { ...S } } b: __schema { ...S } } ${SCHEMA}`, '__schema', 2]
+    ]
+    for (const [query, field, found] of cases) {
+      const { status, body } = await gql(app, query, anonymous)
+      t.equal(status, 400, query)
+      t.same(codes(body), ['GRAPHQL_VALIDATION_FAILED'], query)
+      t.equal(body.errors?.[0]?.message, `Introspection limit of 1 ${field} field exceeded, found ${found}.`, query)
+    }
+    // One response key, however many times it is selected: graphql-js merges them into one answer.
+    const merged = await gql(app, `{ __schema { ...S } __schema { queryType { name } } ...R __typename } fragment R on Query { __schema { ...S } } ${SCHEMA}`, anonymous)
+    t.equal(merged.status, 200)
+    t.equal(merged.body.data.__schema.queryType.name, 'Query')
+    const both = await gql(app, '{ s: __schema { queryType { name } } t: __type(name: "Backup") { name } __typename }', anonymous)
+    t.same(both.body, { data: { s: { queryType: { name: 'Query' } }, t: { name: 'Backup' }, __typename: 'Query' } }, 'one of each, aliased, and __typename, are fine')
+  })
+
+  t.test('no alias inside introspection, through fragments too', async (t) => {
+    const cases: Array<[string, string]> = [
+      ['{ __schema { t0: types { name } t1: types { name } } }', 't0: types'],
+      ['{ __type(name: "Backup") { fields { n: name } } }', 'n: name'],
+      ['{ __schema { ...T } } fragment T on __Schema { types { ...N } } fragment N on __Type { d1: description }', 'd1: description'],
+      ['{ __schema { types { ... on __Type { k: kind } } } }', 'k: kind']
+    ]
+    for (const [query, alias] of cases) {
+      const { status, body } = await gql(app, query, anonymous)
+      t.equal(status, 400, query)
+      t.equal(body.errors?.[0]?.message, `Aliases are not allowed inside introspection, found "${alias}".`, query)
+    }
+    const same = await gql(app, '{ __schema { types: types { name: name } } }', anonymous)
+    t.equal(same.status, 200, 'an alias that renames nothing is no copy')
+  })
+
+  t.test('a batch of several operations may not introspect; alone it may', async (t) => {
+    const message = 'Introspection (__schema, __type) is not allowed in a batch of several operations: send it alone.'
+    const introspection = { query: '{ __schema { queryType { name } } }' }
+    // Twice: the second run of each document is a cached one, which skips validation.
+    for (let run = 0; run < 2; run++) {
+      const res = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: [introspection, { query: `{ __type(name: "Backup") { name } }` }, { query: '{ __typename }' }] })
+      t.equal(res.statusCode, 200)
+      const [a, b, c] = res.json() as GqlBody[]
+      for (const refused of [a, b]) {
+        t.same(codes(refused as GqlBody), ['GRAPHQL_VALIDATION_FAILED'])
+        t.equal(refused?.errors?.[0]?.message, message)
+      }
+      t.same(c, { data: { __typename: 'Query' } }, '__typename is no introspection')
+    }
+    const alone = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: [introspection] })
+    t.same(alone.json(), [{ data: { __schema: { queryType: { name: 'Query' } } } }])
+  })
+
+  t.test('a small anonymous request cannot ask for megabytes', async (t) => {
+    const fragment = 'fragment S on __Schema { types { name description fields(includeDeprecated: true) { name description args { name description defaultValue type { name kind ofType { name kind } } } type { name kind ofType { name kind ofType { name kind } } } } inputFields { name description type { name kind ofType { name } } } enumValues(includeDeprecated: true) { name description } interfaces { name } possibleTypes { name } } directives { name description args { name description type { name } } } }'
+    const aliased = `{ ${Array.from({ length: 49 }, (_, i) => `a${i}: __schema { ...S }`).join(' ')} } ${fragment}`
+    const inside = `{ __schema { ${Array.from({ length: 40 }, (_, i) => `t${i}: types { name description fields { name description type { name } } }`).join(' ')} } }`
+    for (const query of [aliased, inside]) {
+      for (const payload of [{ query }, Array.from({ length: 10 }, () => ({ query }))]) {
+        const request = JSON.stringify(payload)
+        const res = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: request })
+        t.ok(res.body.length < 10 * request.length, `${request.length} bytes asked, ${res.body.length} answered`)
+      }
+    }
+    const graphiql = await gql(app, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }), anonymous)
+    t.equal(graphiql.status, 200, 'GraphiQL\'s own schema query still passes')
+    t.notOk(graphiql.body.errors)
+  })
+
+  t.test('refusals are the caller\'s errors, not server faults', async (t) => {
+    t.same(logs.filter((line) => /"level":50/.test(line)), [])
+  })
 })
 
 t.test('field suggestions', async (t) => {

@@ -6,7 +6,7 @@
  * google.rpc.Status error body. Nothing here is written per method.
  */
 import protobuf from 'protobufjs'
-import { contract, describe, PACKAGE } from '../upstream/contract.js'
+import { contract, describe, isRequired, PACKAGE } from '../upstream/contract.js'
 import { queryFields } from './bind.js'
 import { isWellKnownString, outputKey, type JsonNames } from './json-mapping.js'
 import type { RestRoute } from './routes.js'
@@ -81,6 +81,13 @@ class Schemas {
     return { type: 'object', description: describe(type), properties }
   }
 
+  /** Mark fields of a message's component as required (its `ref` made first). */
+  require (type: protobuf.Type, keys: string[]): void {
+    const name = this.names.get(type.fullName)
+    const component = name === undefined ? undefined : this.components[name]
+    if (component !== undefined) component.required = keys
+  }
+
   /** The schema of one value of a field's type, without repetition. */
   single (field: protobuf.Field): Schema {
     const rt = field.resolvedType
@@ -110,7 +117,7 @@ function parameter (schemas: Schemas, field: protobuf.Field, where: 'path' | 'qu
   return {
     name: where === 'path' ? field.name : outputKey(field, names),
     in: where,
-    required: where === 'path',
+    required: where === 'path' || isRequired(field),
     ...(description === undefined ? {} : { description }),
     schema: rest,
     ...(field.repeated ? { style: 'form', explode: true } : {})
@@ -142,6 +149,11 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
     const bodySchema = method.http.body === '*'
       ? schemas.ref(method.requestType)
       : schemas.field(fields[method.http.body] as protobuf.Field)
+    if (method.http.body === '*') {
+      // Each request message is one method's body: what the reference requires, less what the path carries.
+      const required = method.requestType.fieldsArray.filter((f) => isRequired(f) && !method.http.pathParams.includes(f.name)).map((f) => outputKey(f, names))
+      if (required.length > 0) schemas.require(method.requestType, required)
+    }
     op.requestBody = {
       required: true,
       description: 'Proto field names (snake_case, as the reference) and JSON names (lowerCamelCase) are both accepted; path values repeated here must match the path.',

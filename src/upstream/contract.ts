@@ -98,6 +98,12 @@ function parseHttpRule (method: protobuf.Method): HttpRule {
   return { verb, pathTemplate, pathParams, body: raw.body === '' ? undefined : raw.body }
 }
 
+/** True for a field the reference requires: `[(google.api.field_behavior) = REQUIRED]` in the proto. */
+export function isRequired (field: protobuf.Field): boolean {
+  const behavior: unknown = field.options?.['(google.api.field_behavior)']
+  return behavior === 'REQUIRED' || (Array.isArray(behavior) && behavior.includes('REQUIRED'))
+}
+
 /** Strip comment markers and join lines into one description. */
 export function describe (obj: { comment: string | null }): string {
   return (obj.comment ?? '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ')

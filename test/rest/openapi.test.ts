@@ -74,3 +74,14 @@ t.test('lowerCamelCase field names when configured', async (t) => {
   t.notOk(camel.components.schemas.Backup?.properties?.size_bytes)
   t.ok((await new Validator().validate(camel as unknown as Record<string, unknown>)).valid)
 })
+
+t.test("request bodies mark what the reference requires (the proto's REQUIRED fields), less what the path carries", async (t) => {
+  const required = (name: string, d: Doc = doc): unknown => (d.components.schemas[name] as { required?: string[] } | undefined)?.required
+  t.same(required('CreateBackupRequest'), ['organization_id', 'db_name', 'collection_names'], 'backup_name is optional; service_id is in the path')
+  t.same(required('RestoreBackupRequest'), ['organization_id', 'backup_name', 'db_name', 'collection_names'])
+  t.same(required('CreateBackupPolicyRequest'), ['organization_id', 'schedule_cron', 'retention_count'])
+  t.same(required('UpdateBackupPolicyRequest'), ['schedule_cron', 'retention_count'], 'organization_id and is_active optional on update')
+  t.same(required('ListBackupByOrgRequest'), undefined, 'its one field is in the path')
+  const camel = buildOpenApi(restRoutes(), { names: 'json' }) as unknown as Doc
+  t.same(required('CreateBackupRequest', camel), ['organizationId', 'dbName', 'collectionNames'], 'in the configured names')
+})

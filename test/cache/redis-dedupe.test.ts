@@ -6,13 +6,14 @@
  * write: it joins it, sees that its answer was superseded, and asks again.
  * Callers who share a read that no write touched still make one call.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createRedisStorage } from '../../src/cache/redis.js'
 import type { StoredEntry } from '../../src/cache/storage.js'
+import type { Simulator } from '../../src/simulator/index.js'
 import type { Vbase } from '../../src/upstream/vbase.js'
 import { waitFor } from '../helpers/app.js'
-import { redisGate, useRedis } from '../helpers/redis.js'
-import { as, cachedVbase, createGate, ORG_A, startSim, TOKENS, upstreamCalls } from './fixtures/vbase.js'
+import { redisGate, useRedis, type TestRedis } from '../helpers/redis.js'
+import { as, cachedVbase, createGate, ORG_A, startSim, TOKENS, upstreamCalls, type Gate } from './fixtures/vbase.js'
 
 /** The cache suites' database (see redis.test.ts); each test has its own prefix. */
 const REDIS_DB = 12
@@ -23,7 +24,8 @@ const create = async (vbase: Vbase, name: string): Promise<unknown> =>
   await vbase.call('CreateBackup', { service_id: SVC, organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: name }, as(TOKENS.A))
 const names = (value: object): string[] => (value as { backups: Array<{ name: string }> }).backups.map((b) => b.name).sort()
 
-t.test('a read on replica A asked after a write completed on replica B sees the write, though A had the same read in flight', gate, async (t) => {
+/** Replicas A (its answers can be held) and B on one Redis and one simulator, and a backup 'old' made through B. */
+async function twoReplicas (t: Test): Promise<{ sim: Simulator, redis: TestRedis, hold: Gate, a: Vbase, b: Vbase }> {
   const sim = await startSim(t)
   const redis = await useRedis(t, REDIS_DB)
   const env = { CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix }
@@ -31,6 +33,11 @@ t.test('a read on replica A asked after a write completed on replica B sees the 
   const { vbase: a } = await cachedVbase(t, sim, { env, wrap: hold.wrap })
   const { vbase: b } = await cachedVbase(t, sim, { env })
   await create(b, 'old')
+  return { sim, redis, hold, a, b }
+}
+
+t.test('a read on replica A asked after a write completed on replica B sees the write, though A had the same read in flight', gate, async (t) => {
+  const { sim, hold, a, b } = await twoReplicas(t)
 
   // A's read has its upstream answer, taken before the write, and is held there.
   hold.hold('ListBackups')
@@ -69,13 +76,7 @@ t.test('readers sharing a read that no write touched make one upstream call', ga
 })
 
 t.test('Redis reset under a read in flight (restarted empty, FLUSHALL, a lagging replica promoted): the read is not stored, and a later write is seen', gate, async (t) => {
-  const sim = await startSim(t)
-  const redis = await useRedis(t, REDIS_DB)
-  const env = { CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix }
-  const hold = createGate()
-  const { vbase: a } = await cachedVbase(t, sim, { env, wrap: hold.wrap })
-  const { vbase: b } = await cachedVbase(t, sim, { env })
-  await create(b, 'old')
+  const { redis, hold, a, b } = await twoReplicas(t)
   // Ordinary traffic moves the shared sequence on.
   for (let i = 0; i < 5; i++) await b.call('CreateBackup', { service_id: 'svc-a-2', organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: `other-${i}` }, as(TOKENS.A))
   t.equal(Number(await redis.client.get(`${redis.prefix}seq`)), 6)

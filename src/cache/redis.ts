@@ -62,7 +62,11 @@ interface ScriptedRedis extends Redis {
 export interface RedisClientOptions {
   /** `redis://[:password@]host:port[/db]`; the database index is honored. */
   url: string
-  /** Per-command timeout; commands fail fast while disconnected instead of queueing. */
+  /**
+   * Per-command timeout; commands fail fast while disconnected instead of
+   * queueing. A connection that answers nothing for five times this long
+   * (at least a second) while commands wait on it is dropped and made again.
+   */
   commandTimeoutMs: number
   /** Connection errors (rate-limit the logging: this fires on every reconnect attempt). */
   onError: (err: Error) => void
@@ -72,11 +76,28 @@ export interface RedisClientOptions {
 export function createRedisClient (opts: RedisClientOptions): Redis {
   const client = new Redis(opts.url, {
     commandTimeout: opts.commandTimeoutMs,
+    // A command that timed out stays on its connection (replies are matched
+    // in order): on a Redis that hangs with the socket open, every timed-out
+    // command would wait there, without bound, and run when Redis resumes,
+    // long after its caller gave up (a rate-limit INCR counted in a later
+    // window). So a connection that stays silent is dropped, with what it
+    // queued, and the commands it held are not sent again on the next one:
+    // their callers already had their answer, a timeout. As long as the
+    // connect timeout (at least a second): timers run before the replies
+    // waiting on the socket are read, so an event loop held up past it (a
+    // long GC, a loaded host) would drop a healthy connection; and with the
+    // callers' bypasses, only a few commands are sent to a silent Redis
+    // meanwhile.
+    socketTimeout: Math.max(1000, opts.commandTimeoutMs * 5),
+    autoResendUnfulfilledCommands: false,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs * 5),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     // Keep reconnecting forever with a short cap: the cache comes back on its own.
-    retryStrategy: (times) => Math.min(times * 100, 1000)
+    // The first try is at once: a connection dropped for its silence may be
+    // to a Redis that answers again already, and until the next one is made
+    // every command fails.
+    retryStrategy: (times) => Math.min((times - 1) * 100, 1000)
   })
   client.on('error', opts.onError)
   return client

@@ -13,7 +13,17 @@
  * When Redis fails (down, or slower than its command timeout), the request
  * is counted in this process instead, so a Redis outage leaves each replica
  * limiting alone, as without Redis, rather than not limiting at all. Those
- * counters are kept apart and used only while Redis fails.
+ * counters are kept apart and used only while Redis fails. As the cache's
+ * guard does, a failure also sets Redis aside for a retry interval: the
+ * requests meanwhile are counted in the process without asking Redis, then
+ * one request at a time tries it again until one gets an answer. A Redis
+ * that hangs thus costs the requests under way when it stopped one command
+ * timeout, then one request per interval, not every request a timeout per
+ * counter (two: the principal's and the address's). The few commands that
+ * did time out are not kept for it either: the client drops a connection
+ * that stays silent, with the commands waiting on it, rather than sending
+ * them when Redis resumes (src/cache/redis.ts), where they would count a
+ * past window's requests in the current one.
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { Redis } from 'ioredis'
@@ -29,11 +39,13 @@ export interface SharedStoreOptions {
   redis: Redis
   /** Key prefix, e.g. `vbgw:`; the store adds `rl:`. */
   prefix: string
-  /** Told about each Redis failure (the request was counted locally). */
+  /** Told about each Redis failure (the request was counted locally); not about the requests counted locally after it without asking Redis. */
   onFailure: (err: Error) => void
+  /** After a failure, count in the process without asking Redis for this long (default 1000 ms, the cache's interval). */
+  retryAfterMs?: number
   /** Most keys the fallback counters hold; the oldest go first. */
   maxLocalKeys?: number
-  /** Clock of the fallback counters; tests inject one. */
+  /** Clock of the fallback counters and of the retry interval; tests inject one. */
   now?: () => number
 }
 
@@ -75,20 +87,62 @@ export class LocalCounters {
   get size (): number { return this.counts.size }
 }
 
+/**
+ * Whether a counter update may ask Redis: always while Redis answers; after
+ * a failure, not for `retryAfterMs`; then one update at a time, until one
+ * gets an answer. Shared by a store and its children: the per-principal and
+ * per-IP counters of a request are in the same Redis.
+ */
+export class RedisBypass {
+  private failing = false
+  // While failing: no update asks Redis before this instant. A failure sets
+  // it an interval ahead; so does the update that tries Redis again, so the
+  // others keep counting locally while it waits (it settles within the
+  // client's command timeout, and if it never did, another would try after
+  // an interval).
+  private until = 0
+  constructor (private readonly retryAfterMs: number, private readonly now: () => number) {}
+
+  /** True when this update should ask Redis; it must then call `succeeded` or `failed`. */
+  tryRedis (): boolean {
+    if (!this.failing) return true
+    const at = this.now()
+    if (at < this.until) return false
+    this.until = at + this.retryAfterMs
+    return true
+  }
+
+  succeeded (): void { this.failing = false }
+
+  failed (): void {
+    this.failing = true
+    this.until = this.now() + this.retryAfterMs
+  }
+}
+
 /** Counts in Redis under `keyPrefix`, in `local` while Redis fails. */
 class SharedRateLimitStore implements FastifyRateLimitStore {
   constructor (
     private readonly redis: RateLimitScript,
     private readonly local: LocalCounters,
+    private readonly bypass: RedisBypass,
     private readonly keyPrefix: string,
     private readonly onFailure: (err: Error) => void
   ) {}
 
   incr (key: string, done: Done, timeWindow: number): void {
     const full = this.keyPrefix + key
+    if (!this.bypass.tryRedis()) {
+      done(null, this.local.incr(full, timeWindow))
+      return
+    }
     this.redis.vbgwRateLimit(full, timeWindow).then(
-      ([current, ttl]) => done(null, { current: Number(current), ttl: Number(ttl) }),
+      ([current, ttl]) => {
+        this.bypass.succeeded()
+        done(null, { current: Number(current), ttl: Number(ttl) })
+      },
       (err: Error) => {
+        this.bypass.failed()
         this.onFailure(err)
         done(null, this.local.incr(full, timeWindow))
       })
@@ -105,7 +159,7 @@ class SharedRateLimitStore implements FastifyRateLimitStore {
     // The plugin passes the route as `routeInfo` ({} for createRateLimit), next to the merged limits; its types name the route itself.
     const route = (options as ChildOptions & { routeInfo?: Partial<ChildOptions> }).routeInfo ?? {}
     const scope = route.url === undefined ? 'own' : `${String(route.method)}${route.url}`
-    return new SharedRateLimitStore(this.redis, this.local, `${this.keyPrefix}${scope}:`, this.onFailure)
+    return new SharedRateLimitStore(this.redis, this.local, this.bypass, `${this.keyPrefix}${scope}:`, this.onFailure)
   }
 }
 
@@ -114,11 +168,13 @@ export function sharedRateLimitStore (opts: SharedStoreOptions): FastifyRateLimi
   const redis = opts.redis as ScriptedRedis
   if (typeof redis.vbgwRateLimit !== 'function') redis.defineCommand('vbgwRateLimit', { numberOfKeys: 1, lua: INCR_WINDOW })
   const scripted = redis as RateLimitScript
-  const local = new LocalCounters(opts.maxLocalKeys ?? 10_000, opts.now ?? Date.now)
+  const now = opts.now ?? Date.now
+  const local = new LocalCounters(opts.maxLocalKeys ?? 10_000, now)
+  const bypass = new RedisBypass(opts.retryAfterMs ?? 1000, now)
   const root = `${opts.prefix}rl:`
   return class extends SharedRateLimitStore {
     constructor () {
-      super(scripted, local, root, opts.onFailure)
+      super(scripted, local, bypass, root, opts.onFailure)
     }
   }
 }

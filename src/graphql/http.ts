@@ -155,6 +155,8 @@ export function wantsGraphqlResponse (accept: string | undefined): boolean {
 
 /** Route onSend: answer JSON as application/graphql-response+json when the caller accepts it. */
 export async function negotiateMediaType (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  // mercurius' only 405 is a mutation over GET: POST is the method that would take it.
+  if (reply.statusCode === 405) reply.header('allow', 'POST')
   const type = String(reply.getHeader('content-type') ?? '')
   if (type.startsWith('application/json') && wantsGraphqlResponse(request.headers.accept)) {
     reply.header('content-type', `${GRAPHQL_RESPONSE_TYPE}; charset=utf-8`)

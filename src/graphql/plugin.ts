@@ -16,6 +16,7 @@ import mercurius from 'mercurius'
 import type { Config } from '../config.js'
 import { GRAPHQL_CSRF_PREVENTION } from '../http/csrf.js'
 import { strictUtf8Body } from '../http/limits.js'
+import { sendMethodNotAllowed } from '../rest/method-not-allowed.js'
 import { ROOT_DIR } from '../upstream/contract.js'
 import { buildContext } from './context.js'
 import { formatErrors } from './error-format.js'
@@ -79,5 +80,11 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   fastify.graphql.addHook('preExecution', requireBearer)
   fastify.graphql.addHook('preExecution', limitBatchIntrospection)
   fastify.graphql.addHook('preExecution', interpretSeveralOperations)
+  // Other methods on the endpoint: 405 with Allow, as the REST routes answer (not the app-wide 404).
+  fastify.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/graphql',
+    handler: (request, reply) => sendMethodNotAllowed(reply, request.method, '/graphql', ['GET', 'POST'])
+  })
   await fastify.register(graphiql, { endpoint: '/graphql' })
 }, { name: 'graphql-surface', fastify: '5.x', dependencies: ['vbase-upstream'] })

@@ -37,6 +37,12 @@ function routingError (message: string, code: GrpcStatus, httpStatus: number): E
   }
 }
 
+/** Answer 405 for `method` on `path` with `Allow: allowed` and the Status body (grpc-gateway's routing error: gRPC UNIMPLEMENTED). */
+export function sendMethodNotAllowed (reply: FastifyReply, method: string, path: string, allowed: string[]): FastifyReply {
+  reply.header('allow', allowed.join(', '))
+  return sendStatus(reply, routingError(`method ${method} is not allowed for ${path}; allowed: ${allowed.join(', ')}`, GrpcStatus.UNIMPLEMENTED, 405))
+}
+
 /**
  * Register the handler under each distinct first literal segment of the
  * routes (`/v1`). Unknown paths get the app-wide 404 of src/http/errors.ts.
@@ -51,9 +57,7 @@ export async function registerMethodNotAllowed (fastify: FastifyInstance, routes
         if (allowed.length === 0) {
           return sendNotFound(request, reply)
         }
-        // grpc-gateway's routing error: HTTP 405 with gRPC code UNIMPLEMENTED.
-        reply.header('allow', allowed.join(', '))
-        return sendStatus(reply, routingError(`method ${request.method} is not allowed for ${path}; allowed: ${allowed.join(', ')}`, GrpcStatus.UNIMPLEMENTED, 405))
+        return sendMethodNotAllowed(reply, request.method, path, allowed)
       })
     }, { prefix })
   }

@@ -38,6 +38,13 @@ t.test('request shapes', async (t) => {
     t.equal(head.statusCode, 404, 'no HEAD route on /graphql')
     const getMutation = await app.inject({ method: 'GET', url, headers: { authorization: BEARER } })
     t.equal(getMutation.statusCode, 405)
+    t.equal(getMutation.headers.allow, 'POST', 'the method that would take it')
+    for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
+      const other = await app.inject({ method, url: '/graphql', headers: { authorization: BEARER } })
+      t.equal(other.statusCode, 405, `${method}: 405, not the app's 404`)
+      t.equal(other.headers.allow, 'GET, POST')
+      t.match(other.json(), { code: 12, message: `method ${method} is not allowed for /graphql; allowed: GET, POST` })
+    }
     const query = await app.inject({ method: 'HEAD', url: `/graphql?query=${encodeURIComponent(`{ service(id: "${CATALOG}") { backups { totalCount } } }`)}`, headers: { authorization: BEARER } })
     t.equal(query.statusCode, 404, 'a HEAD query is not run either')
     t.equal(sim.callCount(), 0, 'the upstream saw no call, the delete least of all')

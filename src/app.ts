@@ -11,7 +11,7 @@ import { AccessLog, requestChildLogger } from './logger.js'
 import errorHandling from './http/errors.js'
 import inputHygiene, { edgeServerOptions } from './http/limits.js'
 import loadShedding from './http/load-shedding.js'
-import security from './http/security.js'
+import security, { securityHeaders } from './http/security.js'
 import graphql from './graphql/plugin.js'
 import healthRoutes from './ops/health.js'
 import metrics from './ops/metrics.js'
@@ -60,8 +60,9 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
       return typeof incoming === 'string' && incoming.length <= MAX_REQUEST_ID && /^[\w.:-]+$/.test(incoming) ? incoming : crypto.randomUUID()
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // body and header size limits, trusted proxies (src/http/limits.ts)
-    ...edgeServerOptions(config)
+    // body and header size limits, trusted proxies (src/http/limits.ts); the
+    // security headers on the answers to what Node's parser refuses, too
+    ...edgeServerOptions(config, config.SECURITY_HEADERS ? securityHeaders() : {})
   })
   app.addHook('onRequest', (request, reply, done) => {
     // Upstream metadata is built from the headers: the upstream logs the same id, generated or not.

@@ -27,6 +27,7 @@
  *   surfaces answer in their own shape (the upstream client refuses it too,
  *   for callers that do not come through HTTP).
  */
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type ServerOptions } from 'node:http'
 import type { Socket } from 'node:net'
 import { Transform, type Readable } from 'node:stream'
@@ -51,8 +52,12 @@ export interface EdgeServerOptions {
   trustProxy: boolean | ((address: string, hop: number) => boolean)
 }
 
-/** The Fastify options for BODY_LIMIT_BYTES, REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES and TRUST_PROXY. */
-export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'MAX_HEADER_BYTES' | 'TRUST_PROXY'>): EdgeServerOptions {
+/**
+ * The Fastify options for BODY_LIMIT_BYTES, REQUEST_TIMEOUT_MS, MAX_HEADER_BYTES and TRUST_PROXY.
+ * `answerHeaders` go on the answers Node's parser refusals get (src/http/security.ts' headers).
+ */
+export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'MAX_HEADER_BYTES' | 'TRUST_PROXY'>,
+  answerHeaders: Readonly<Record<string, string>> = {}): EdgeServerOptions {
   const hops = config.TRUST_PROXY
   const timeoutMs = config.REQUEST_TIMEOUT_MS
   return {
@@ -67,7 +72,7 @@ export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'RE
         ? { headersTimeout: Math.min(60_000, timeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(timeoutMs / 10))) }
         : {})
     },
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(answerHeaders),
     frameworkErrors,
     // Per-IP rate limits need the client's address, not the load balancer's:
     // trust X-Forwarded-For for that many hops, counted from the nearest.
@@ -84,19 +89,26 @@ function clientErrorOf (err: ConnectionError): { status: number, code: GrpcStatu
 
 /**
  * Fastify's clientErrorHandler: answer a request Node's parser refused with
- * the Status body, then drop the connection (its framing is unknown).
+ * the Status body, then drop the connection (its framing is unknown). The
+ * answer carries the headers every other answer does (`headers`: the
+ * security headers), and a request id of its own, also on the log line:
+ * the refused request's own X-Request-Id, if any, was never read.
  */
-export function clientErrorHandler (this: FastifyInstance, err: ConnectionError, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const { status, code, message } = clientErrorOf(err)
-  this.log.info({ code: err.code, status }, 'malformed request refused')
-  if (socket.writable) {
-    const body = JSON.stringify({ code, message, details: [] })
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+export function clientErrorHandler (headers: Readonly<Record<string, string>>): (this: FastifyInstance, err: ConnectionError, socket: Socket) => void {
+  const fixed = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  return function refuseMalformed (err, socket) {
+    // A reset connection has nobody left to answer.
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const { status, code, message } = clientErrorOf(err)
+    const reqId = randomUUID()
+    this.log.info({ reqId, code: err.code, status }, 'malformed request refused')
+    if (socket.writable) {
+      const body = JSON.stringify({ code, message, details: [] })
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${fixed}x-request-id: ${reqId}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    }
+    socket.destroy()
   }
-  socket.destroy()
 }
 
 /**

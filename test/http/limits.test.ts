@@ -24,7 +24,7 @@ function head (lines: string[]): string {
 }
 
 t.test('over a real socket', async (t) => {
-  const { app, sim } = await buildTestApp(t, { env: { MAX_HEADER_BYTES: '4096' } })
+  const { app, sim, logs } = await buildTestApp(t, { env: { MAX_HEADER_BYTES: '4096' } })
   const port = await listenOnLoopback(app)
   t.beforeEach(() => { sim.resetCalls() })
 
@@ -32,6 +32,12 @@ t.test('over a real socket', async (t) => {
     const res = await raw(port, head(['GET /healthz HTTP/1.1', `X-Big: ${'a'.repeat(8192)}`]))
     t.equal(res.status, 431)
     t.same(JSON.parse(res.body), { code: 3, message: 'the request headers are too large', details: [] })
+    // Like every other answer: the security headers, and a request id (also on the log line).
+    t.match(res.headers, /\r\ncontent-security-policy: default-src 'self'/i)
+    t.match(res.headers, /\r\nx-content-type-options: nosniff/i)
+    const id = /\r\nx-request-id: ([0-9a-f-]{36})/i.exec(res.headers)?.[1]
+    t.ok(id, 'a request id')
+    t.ok(logs.some((l) => l.includes('malformed request refused') && l.includes(`"reqId":"${id ?? 'none'}"`)), 'the log line has the same id')
   })
 
   t.test('two Authorization headers: 400', async (t) => {

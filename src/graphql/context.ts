@@ -4,7 +4,7 @@
  * through. Built per HTTP request, so nothing in it outlives the caller.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { contextFromHeaders, type CallContext } from '../upstream/metadata.js'
+import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
 import { createFetcher, type Fetcher } from './fetcher.js'
 
 declare module 'mercurius' {
@@ -33,5 +33,5 @@ export function buildContext (app: FastifyInstance, request: FastifyRequest, now
 
 /** True when the caller sent `Authorization: Bearer <token>`; the token itself is the upstream's to judge. */
 export function hasBearer (call: CallContext): boolean {
-  return /^bearer\s+\S+\s*$/i.test(call.headers.authorization ?? '')
+  return isBearer(call.headers.authorization)
 }

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { errors } from '../errors.js'
 import { preventCsrf, SIMPLE_METHODS } from '../http/csrf.js'
 import { contract, type MethodInfo } from '../upstream/contract.js'
-import { contextFromHeaders, type CallContext } from '../upstream/metadata.js'
+import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
 import { validateRequest } from '../upstream/validate.js'
 import { bindRequest, checkBindings } from './bind.js'
 import { appendVary, ifNoneMatch, READ_VARY, readHeaders } from './cache-headers.js'
@@ -61,8 +61,8 @@ export function restRoutes (methods: Iterable<MethodInfo> = contract.methods.val
  * is: the upstream judges the credential, and its UNAUTHENTICATED is a 401 too.
  */
 function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  const value = request.headers.authorization
-  done(value === undefined || value.trim() === '' ? new errors.Unauthenticated() : undefined)
+  // As on /graphql: another scheme (Basic, a bare token) is refused here, not spent on an upstream call.
+  done(isBearer(request.headers.authorization) ? undefined : new errors.Unauthenticated())
 }
 
 /** Cancel the upstream call when the HTTP client goes away before the answer. */

@@ -38,6 +38,11 @@ export interface CallContext {
 
 type HeaderBag = Record<string, string | string[] | undefined>
 
+/** True for an `Authorization` value of the form `Bearer <token>`, the one scheme VBase takes; the token is the upstream's to judge. */
+export function isBearer (authorization: string | undefined): boolean {
+  return /^bearer\s+\S+\s*$/i.test(authorization ?? '')
+}
+
 /** True when gRPC metadata can carry `value` as text: visible ASCII and spaces. */
 export function isMetadataValue (value: string): boolean {
   return /^[ -~]*$/.test(value)

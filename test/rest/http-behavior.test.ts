@@ -129,6 +129,19 @@ t.test('authentication comes first: no token and a bad body is 401', async (t) =
   t.equal(res.statusCode, 401)
 })
 
+t.test('another scheme than Bearer is the same 401 on both surfaces, before any upstream call', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  for (const authorization of ['Basic dXNlcjpwYXNz', DEV_TOKEN, 'Bearer', 'Token abc']) {
+    sim.resetCalls()
+    const rest = await app.inject({ url: `/v1/vbase/${SVC}/backup`, headers: { authorization } })
+    t.equal(rest.statusCode, 401, authorization)
+    t.equal(rest.headers['www-authenticate'], 'Bearer')
+    const gql = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization }, payload: { query: `{ service(id: "${SVC}") { backups { totalCount } } }` } })
+    t.equal(rest.json().message, gql.json().errors?.[0]?.message, `${authorization}: the same words`)
+    t.equal(sim.callCount(), 0, `${authorization}: no upstream call`)
+  }
+})
+
 t.test('unknown routes are 404 and wrong methods 405, with the Status body', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const wrong = await app.inject({ method: 'PUT', url: `/v1/vbase/${SVC}/backup`, headers: auth })

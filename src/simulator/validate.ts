@@ -6,7 +6,7 @@
  * cron readings are the gateway's own (src/upstream/validate.ts), so the
  * schedule the simulator fires on is the one `nextRuns` shows.
  */
-import { compileCron, isUuid } from '../upstream/validate.js'
+import { cronProblem, isUuid } from '../upstream/validate.js'
 import type { SimMethod, SimRequest } from './methods.js'
 import { invalidArgument } from './rpc-error.js'
 
@@ -28,12 +28,8 @@ function collections (names: string[]): void {
 
 function cron (expr: string): void {
   required(expr, 'schedule_cron')
-  try {
-    compileCron(expr)
-  } catch (err) {
-    const reason = (err as Error).message.replace(/^CronPattern:\s*/, '')
-    throw invalidArgument(`schedule_cron must be a five-field cron expression (minute hour day-of-month month day-of-week): ${reason}`)
-  }
+  const problem = cronProblem(expr)
+  if (problem !== undefined) throw invalidArgument(`schedule_cron ${problem}`)
 }
 
 function retention (count: number): void {

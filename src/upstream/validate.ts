@@ -235,20 +235,29 @@ function collections (req: Request, name: (f: string) => string): void {
   })
 }
 
-function cron (req: Request, name: (f: string) => string): void {
-  required(req, 'schedule_cron', name)
+/**
+ * What is wrong with a schedule a policy is given, in words that follow the
+ * field's name; undefined when it is fine. Shared with the simulator, which
+ * refuses the same schedules in the same words.
+ */
+export function cronProblem (expr: string): string | undefined {
   let compiled: Cron
   try {
-    compiled = compileCron(req.schedule_cron as string)
+    compiled = compileCron(expr)
   } catch (err) {
     const reason = (err as Error).message.replace(/^CronPattern:\s*/, '')
-    fail(name, 'schedule_cron', `must be a five-field cron expression (minute hour day-of-month month day-of-week): ${reason}`)
+    return `must be a five-field cron expression (minute hour day-of-month month day-of-week): ${reason}`
   }
   // A well-formed pattern may name no date at all (`0 0 31 2 *`): a policy that would never
   // back anything up. Croner searches its whole range to say so: about 1.5 ms, on a write only.
-  if (compiled.nextRun() === null) {
-    fail(name, 'schedule_cron', 'never fires: no date matches its day-of-month and month (such as 31 February or 31 April)')
-  }
+  if (compiled.nextRun() === null) return 'never fires: no date matches its day-of-month and month (such as 31 February or 31 April)'
+  return undefined
+}
+
+function cron (req: Request, name: (f: string) => string): void {
+  required(req, 'schedule_cron', name)
+  const problem = cronProblem(req.schedule_cron as string)
+  if (problem !== undefined) fail(name, 'schedule_cron', problem)
 }
 
 function retention (req: Request, name: (f: string) => string): void {

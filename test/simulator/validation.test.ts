@@ -45,6 +45,8 @@ const CASES: Case[] = [
   c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 * *' }, /^schedule_cron must be a five-field cron/, 'four fields'),
   c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 L * *' }, /^schedule_cron must be a five-field cron.*day-of-month "L" is not classic cron/, "croner's last day of month"),
   c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 29 2 +0#5' }, /^schedule_cron must be a five-field cron.*day-of-week "\+0#5" is not classic cron/, "croner's AND-ed nth weekday"),
+  c('CreateBackupPolicy', { ...policy, schedule_cron: '0 0 31 2 *' }, /^schedule_cron never fires: no date matches/, 'a cron no date matches, as the gateway refuses it'),
+  c('UpdateBackupPolicy', { ...update, schedule_cron: '0 0 30 2 *' }, /^schedule_cron never fires/, 'nor on update'),
   c('CreateBackupPolicy', { ...policy, retention_count: 0 }, /^retention_count must be at least 1/, 'retention 0 (or missing)'),
   c('CreateBackupPolicy', { ...policy, retention_count: -3 }, /^retention_count must be at least 1/, 'negative retention'),
   c('UpdateBackupPolicy', { ...update, service_id: '' }, /^service_id is required/, 'service_id missing'),

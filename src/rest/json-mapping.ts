@@ -160,6 +160,9 @@ function durationToJson (d: Record<string, unknown>): string {
 
 // ---------------------------------------------------------------- input
 
+/** RFC 8259's number grammar: what protojson accepts inside a string for a 32-bit integer. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+
 function invalid (path: string, message: string): never {
   throw new errors.InvalidArgument(`${path} ${message}`, path)
 }
@@ -175,11 +178,14 @@ export function fromJson (type: protobuf.Type, json: unknown, prefix = ''): Reco
     invalid(prefix, `must be a JSON object (${type.name})`)
   }
   const out: Record<string, unknown> = {}
+  // Fields given, null ones included: protojson refuses a field given twice before it skips a null.
+  const given = new Set<string>()
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
     const path = prefix === '' ? key : `${prefix}.${key}`
     const field = lookupField(type, key)
     if (field === undefined) throw new errors.InvalidArgument(`unknown field "${path}" in ${type.name}`, path)
-    if (field.name in out) invalid(path, `is given twice (as ${field.name} and ${jsonName(field)})`)
+    if (given.has(field.name)) invalid(path, `is given twice (as ${field.name} and ${jsonName(field)})`)
+    given.add(field.name)
     // null means "not set" in proto3 JSON.
     if (v === null) continue
     out[field.name] = fieldFromJson(field, v, prefix === '' ? field.name : `${prefix}.${field.name}`)
@@ -223,7 +229,8 @@ export function singleFromJson (field: protobuf.Field, v: unknown, path: string)
   }
   if (type in INT32_RANGE) {
     const [min, max] = INT32_RANGE[type] as [number, number]
-    const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v
+    // A string holds a JSON number, as protojson reads it: "7", "7.0" and "1e1" are integers, "007" is not.
+    const n = typeof v === 'string' && JSON_NUMBER.test(v) ? Number(v) : v
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) invalid(path, `must be an integer from ${min} to ${max}`)
     return n
   }

@@ -70,6 +70,10 @@ t.test('requests: proto names and JSON names bind to proto names', async (t) => 
   t.same(fromJson(CreateBackupRequest, body), { service_id: 's', organization_id: 'o', db_name: 'd', collection_names: ['a', 'b'] })
   t.same(fromJson(UpdateBackupPolicyRequest, { retentionCount: '7', isActive: false }), { retention_count: 7, is_active: false },
     'int32 accepts a decimal string; an explicit false is kept')
+  // As protojson: a string holding a JSON number, integral.
+  for (const [text, value] of [['7.0', 7], ['1e1', 10], ['-0', -0], ['2147483647', 2147483647]] as const) {
+    t.same(fromJson(UpdateBackupPolicyRequest, { retention_count: text }), { retention_count: value }, `"${text}" reads as ${value}`)
+  }
 })
 
 /** [description, body, field named in the error] */
@@ -91,6 +95,10 @@ const badPolicy: Array<[string, Record<string, unknown>, string]> = [
   ['int32 given a fraction', { retention_count: 1.5 }, 'retention_count'],
   ['int32 out of range', { retention_count: 2 ** 31 }, 'retention_count'],
   ['int32 given a bool', { retention_count: true }, 'retention_count'],
+  ['int32 given a string with a leading zero (no JSON number)', { retention_count: '007' }, 'retention_count'],
+  ['int32 given a string fraction', { retention_count: '7.5' }, 'retention_count'],
+  ['int32 given a string with spaces', { retention_count: ' 7' }, 'retention_count'],
+  ['a field given twice, once as null', { isActive: null, is_active: false }, 'is_active'],
   ['bool given a string', { is_active: 'yes' }, 'is_active'],
   ['bool given 1', { is_active: 1 }, 'is_active']
 ]

@@ -62,6 +62,8 @@ export interface Simulator {
   clearFaults (): void
   /** End a backup job FAILED now with `message`; throws when the backup does not exist. */
   failJob (serviceId: string, backupName: string, message: string): void
+  /** Store a policy unchecked (as another client may have left one, e.g. a schedule that never fires); its id. */
+  storePolicy (policy: { serviceId: string, organizationId: string, scheduleCron: string, retentionCount?: number, isActive?: boolean }): string
   /** Every restore job so far, oldest first (the API has no method to read them back). */
   restoreJobs (): RestoreJob__Output[]
   /** Close the port and drop every connection (clients see UNAVAILABLE); state is kept. */
@@ -102,6 +104,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     clearFaults: () => { faults.clear() },
     failJob: (serviceId, backupName, message) => { service.failJob(serviceId, backupName, message) },
     restoreJobs: () => service.restoreJobs(),
+    storePolicy: (policy) => service.storePolicy(policy).id,
     async stopListening () {
       faults.cancelDelays()
       await listener.stop()

@@ -1,12 +1,50 @@
 /**
- * Fires active policies on their cron schedule (UTC). Croner only computes
- * the next run; waiting is done with the injected clock, never croner's own
- * timers, so a test can move a day forward and see every run happen.
+ * Fires active policies on their cron schedule (UTC), and decides what a
+ * policy's retention prunes. Croner only computes the next run; waiting is
+ * done with the injected clock, never croner's own timers, so a test can move
+ * a day forward and see every run happen.
  */
 import type { Cron } from 'croner'
 import { compileCron } from '../upstream/validate.js'
 import { MAX_TIMER_MS, type Clock } from './clock.js'
-import type { PolicyRecord } from './state.js'
+import { byAge, type BackupRecord, type PolicyRecord } from './state.js'
+
+/**
+ * The backups a policy's retention prunes, oldest first, out of `made`: the
+ * backups that policy made (manual backups are never pruned).
+ *
+ * `retention_count` counts artifacts: the newest `retentionCount` COMPLETED
+ * backups are kept. A run still PENDING or RUNNING is neither counted nor
+ * pruned, and retention is applied when a run ends, not when it starts: a run
+ * in flight, or one that fails, never pushes out a good backup, and the last
+ * COMPLETED one stays until a newer one has completed.
+ *
+ * A FAILED run holds no artifact; its record stays to show why a run failed,
+ * until `retentionCount` newer runs have completed (it is then older than
+ * every backup retention keeps) or `retentionCount` newer runs have failed
+ * too (so a policy that keeps failing does not pile records up). A policy
+ * thus holds at most `retentionCount` backups and as many failure records.
+ *
+ * A COMPLETED backup past retention that a restore in progress reads
+ * (`inUse`) is skipped: a scheduled clean-up must not pull the artifact from
+ * under a restore a user asked for. It goes at the next pass, which the end
+ * of that restore triggers.
+ */
+export function retentionPrunes (made: readonly BackupRecord[], retentionCount: number, inUse: (backup: BackupRecord) => boolean): BackupRecord[] {
+  const pruned: BackupRecord[] = []
+  let newerCompleted = 0
+  let newerFailed = 0
+  for (const backup of [...made].sort(byAge).reverse()) {
+    if (backup.status === 'COMPLETED') {
+      if (newerCompleted >= retentionCount && !inUse(backup)) pruned.push(backup)
+      newerCompleted++
+    } else if (backup.status === 'FAILED') {
+      if (newerCompleted >= retentionCount || newerFailed >= retentionCount) pruned.push(backup)
+      newerFailed++
+    }
+  }
+  return pruned.reverse()
+}
 
 /** Called when a policy's scheduled time comes; `at` is that time (epoch ms). */
 export type FireHandler = (policy: PolicyRecord, at: number) => void

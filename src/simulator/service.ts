@@ -15,9 +15,9 @@ import type { FaultInjector } from './faults.js'
 import { JobRunner, type JobPlan } from './jobs.js'
 import type { SimulatorLogger } from './logger.js'
 import { freeName, generatedBackupName, policyBackupName, simulatedSize } from './names.js'
-import { PolicyScheduler } from './policies.js'
+import { PolicyScheduler, retentionPrunes } from './policies.js'
 import { alreadyExists, failedPrecondition, notFound, permissionDenied } from './rpc-error.js'
-import { SimState, toBackup, toPolicy, toRestoreJob, type BackupRecord, type PolicyRecord } from './state.js'
+import { SimState, toBackup, toPolicy, toRestoreJob, type BackupRecord, type PolicyRecord, type RestoreRecord } from './state.js'
 
 /**
  * A policy request names no database or collections, so a policy backs up
@@ -105,25 +105,33 @@ export class SimService {
       if (missing.length > 0) {
         throw failedPrecondition(`collection_names: ${missing.join(', ')} not in backup ${backup.name}, which holds ${backup.collections.join(', ')}`)
       }
-      const job = {
+      const job: RestoreRecord = {
         id: randomUUID(),
         serviceId: req.service_id,
         organizationId: org,
         backupName: backup.name,
         dbName: req.db_name,
         collections: [...req.collection_names],
-        status: 'PENDING' as const,
+        status: 'PENDING',
         createdAt: this.clock.now(),
         errorMessage: ''
       }
       this.state.restores.set(job.id, job)
-      this.jobs.start(job, this.nextJobPlan())
+      // A policy backup that retention skipped while this restore read it goes now.
+      const { policyId } = backup
+      this.jobs.start(job, { ...this.nextJobPlan(), ...(policyId === undefined ? {} : { onEnd: () => { this.applyRetention(policyId) } }) })
       return toRestoreJob(job)
     },
 
     DeleteBackup: (req, org) => {
       this.serviceAccess(req.service_id, org)
       const backup = this.findBackup(req.service_id, req.backup_name)
+      // Refused rather than failing the restore: the artifact is what the
+      // restore is reading, and the delete can simply be sent again later.
+      const reading = this.restoreReading(backup)
+      if (reading !== undefined) {
+        throw failedPrecondition(`backup ${backup.name} is being read by restore job ${reading.id} (${reading.status}): it can be deleted once that restore has ended`)
+      }
       this.removeBackup(backup)
       return { backup: toBackup(backup) }
     },
@@ -156,7 +164,8 @@ export class SimService {
       if (req.is_active !== undefined) policy.isActive = req.is_active
       policy.updatedAt = this.clock.now()
       // Re-arm from now: a new schedule or an activation applies at once.
-      // A lower retention_count takes effect at the policy's next run.
+      // A lower retention_count applies when retention next runs: a run of the
+      // policy (or a restore from one of its backups) ends.
       this.scheduler.schedule(policy)
       return toPolicy(policy)
     },
@@ -175,12 +184,18 @@ export class SimService {
     }
   }
 
-  /** Store a backup and drive its job if it is unfinished (also used by the seed). */
+  /**
+   * Store a backup and drive its job if it is unfinished (also used by the
+   * seed). When a policy's run ends, COMPLETED or FAILED, the policy's
+   * retention is applied (see `retentionPrunes`).
+   */
   insertBackup (record: Omit<BackupRecord, 'seq'>, plan: JobPlan = {}): BackupRecord {
     const stored = this.state.addBackup(record)
+    const { policyId } = stored
     this.jobs.start(stored, {
       ...plan,
-      onComplete: () => { stored.sizeBytes = simulatedSize(stored.serviceId, stored.dbName, stored.name, stored.collections) }
+      onComplete: () => { stored.sizeBytes = simulatedSize(stored.serviceId, stored.dbName, stored.name, stored.collections) },
+      ...(policyId === undefined ? {} : { onEnd: () => { this.applyRetention(policyId) } })
     })
     return stored
   }
@@ -192,12 +207,23 @@ export class SimService {
     return policy
   }
 
-  /** Test hook: end a backup job FAILED now with `message`. */
+  /**
+   * Test hook: store a policy without the checks a request gets, as another
+   * VBase client (or an older VBase) may have left one, e.g. with a schedule
+   * that never fires. Binds the service to the organization as a create does.
+   */
+  storePolicy (policy: Pick<PolicyRecord, 'serviceId' | 'organizationId' | 'scheduleCron'> & Partial<PolicyRecord>): PolicyRecord {
+    const now = this.clock.now()
+    this.state.bind(policy.serviceId, policy.organizationId)
+    return this.insertPolicy({ id: randomUUID(), retentionCount: 1, isActive: true, createdAt: now, updatedAt: now, ...policy })
+  }
+
+  /** Test hook: end a backup job FAILED now with `message` (a policy's run then applies its retention). */
   failJob (serviceId: string, backupName: string, message: string): void {
     const backup = this.state.findBackup(serviceId, backupName)
     if (backup === undefined) throw new RangeError(`no backup ${backupName} in service ${serviceId}`)
-    this.jobs.fail(backup, message)
     backup.sizeBytes = 0
+    this.jobs.fail(backup, message)
   }
 
   /** Every restore job so far, oldest first, as `RestoreJob` messages. */
@@ -211,7 +237,7 @@ export class SimService {
     this.scheduler.stopAll()
   }
 
-  /** A policy's run: one backup of the whole service, then prune to retention_count. */
+  /** A policy's run: one backup of the whole service. Retention is applied when it ends, not now. */
   private firePolicy (policy: PolicyRecord, at: number): void {
     const name = freeName(policyBackupName(policy.id, at), (n) => this.state.findBackup(policy.serviceId, n) !== undefined)
     this.insertBackup({
@@ -226,11 +252,28 @@ export class SimService {
       policyId: policy.id,
       errorMessage: ''
     }, this.nextJobPlan())
-    // Retention counts only this policy's backups; manual ones are never pruned.
+    this.logger.info({ policyId: policy.id, serviceId: policy.serviceId, backup: name }, 'backup policy fired')
+  }
+
+  /**
+   * Prune a policy's backups to its retention_count (rules in
+   * `retentionPrunes`). A deleted policy prunes nothing: its backups stay.
+   */
+  private applyRetention (policyId: string): void {
+    const policy = this.state.policies.get(policyId)
+    if (policy === undefined) return
     const made = this.state.backupsOf(policy.serviceId).filter((b) => b.policyId === policy.id)
-    const pruned = made.slice(0, Math.max(0, made.length - policy.retentionCount))
+    const pruned = retentionPrunes(made, policy.retentionCount, (b) => this.restoreReading(b) !== undefined)
     for (const old of pruned) this.removeBackup(old)
-    this.logger.info({ policyId: policy.id, serviceId: policy.serviceId, backup: name, pruned: pruned.map((b) => b.name) }, 'backup policy fired')
+    if (pruned.length > 0) this.logger.info({ policyId: policy.id, serviceId: policy.serviceId, pruned: pruned.map((b) => b.name) }, 'backup policy retention applied')
+  }
+
+  /** A restore job still PENDING or RUNNING that reads `backup`, if any. */
+  private restoreReading (backup: BackupRecord): RestoreRecord | undefined {
+    for (const job of this.state.restores.values()) {
+      if (job.serviceId === backup.serviceId && job.backupName === backup.name && (job.status === 'PENDING' || job.status === 'RUNNING')) return job
+    }
+    return undefined
   }
 
   private nextJobPlan (): JobPlan {

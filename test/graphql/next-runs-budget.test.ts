@@ -123,9 +123,10 @@ t.test("a batch's operations share their request's budget", async (t) => {
 })
 
 t.test('a search that finds no run costs as much as a hundred runs found', async (t) => {
-  // Never firing: the gateway refuses such a schedule on a write, but another client may have made one.
+  // Never firing: the gateway and the simulator refuse such a schedule on a write, but another client may have left one.
   const policies = 12
-  const sim = await simulatorWith(t, { [SVC]: Array.from({ length: policies }, (_, i) => `${i} 0 31 2 *`) })
+  const sim = await simulatorWith(t, {})
+  for (let i = 0; i < policies; i++) sim.storePolicy({ serviceId: SVC, organizationId: DEMO_ORG_ID, scheduleCron: `${i} 0 31 2 *` })
   const app = await buildClockedGraphqlApp(t, sim, () => FAKE_EPOCH)
   const spy = croner(t)
   const { body } = await gql(app, `{ service(id: "${SVC}") { policies { nextRuns(count: 1) } } }`)

@@ -52,13 +52,15 @@ t.test('an hourly policy over a day keeps exactly the newest retention_count bac
   clock.advance(3000)
   t.equal((await policyBackups(client, p.id))[0]?.status, 'COMPLETED', 'a policy backup runs like any job')
 
+  const hours = (list: Array<{ name: string }>): string[] => list.map((b) => b.name.slice(9))
   clock.advanceTo(FAKE_EPOCH + DAY)
+  t.same(hours(await policyBackups(client, p.id)), ['20260101210000', '20260101220000', '20260101230000', '20260102000000'], 'the run just started pushes nothing out yet')
+  clock.advance(3000)
   const kept = await policyBackups(client, p.id)
-  t.same(kept.map((b) => b.name), ['22', '23', '00'].map((h, i) => `${p.id.slice(0, 8)}-2026010${i === 2 ? 2 : 1}${h}0000`), 'the three newest runs remain')
+  t.same(hours(kept), ['20260101220000', '20260101230000', '20260102000000'], 'once it completes, the three newest runs remain')
   t.ok((await client.call('ListBackups', { service_id: SVC })).backups.some((b) => b.name === 'manual'), 'manual backups are never pruned')
 
   // A restore from a policy backup: `*` covers any collection.
-  clock.advance(3000)
   const job = await client.call('RestoreBackup', { service_id: SVC, organization_id: ORG_ID, backup_name: kept[0]?.name ?? '', db_name: 'db', collection_names: ['anything'] })
   t.equal(job.status, 'PENDING')
 })

@@ -37,10 +37,23 @@ function isGraphqlOwn (err: Error): boolean {
   return err instanceof GraphQLError && (err.originalError === undefined || err.originalError === null)
 }
 
+/**
+ * graphql-js' variable coercion wraps its own error ("Int cannot represent
+ * non-integer value") in one naming the variable and the field at fault
+ * (`Variable "$input" got invalid value "seven" at "input.retentionCount"; ...`):
+ * the wrapper's message is the one to show.
+ */
+function isCoercionWrapper (err: Error): boolean {
+  return err instanceof GraphQLError && err.originalError instanceof GraphQLError && isGraphqlOwn(err.originalError)
+}
+
+/** graphql-js' wordings of a variable value it could not coerce; other `Variable "$x"` messages are validation rules'. */
+const BAD_VARIABLE_VALUE = /^Variable "\$[^"]*" (?:got invalid value|of required type "[^"]*" was not provided|of non-null type "[^"]*" must not be null)/
+
 function requestErrorView (err: Error, outer: GraphQLError): ErrorView {
-  if (isGraphqlOwn(err)) {
+  if (isGraphqlOwn(err) || isCoercionWrapper(err)) {
     // graphql-js words these from the caller's own document: safe to show.
-    const code = err.message.startsWith('Syntax Error') ? PARSE_FAILED : err.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : VALIDATION_FAILED
+    const code = err.message.startsWith('Syntax Error') ? PARSE_FAILED : BAD_VARIABLE_VALUE.test(err.message) ? 'BAD_USER_INPUT' : VALIDATION_FAILED
     return { ...describeError({ statusCode: 400, message: err.message }), graphqlCode: code }
   }
   const original = err instanceof GraphQLError ? err.originalError as Error : err

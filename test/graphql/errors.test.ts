@@ -116,7 +116,11 @@ t.test('auth and errors', async (t) => {
       ['{ service(id: "x") { ', undefined, 'GRAPHQL_PARSE_FAILED'],
       ['{ service(id: "x") { nope } }', undefined, 'GRAPHQL_VALIDATION_FAILED'],
       ['query Q($id: ID!) { service(id: $id) { id } }', {}, 'BAD_USER_INPUT'],
-      ['query Q($n: Int) { service(id: "x") { backups(first: $n) { totalCount } } }', { n: 'ten' }, 'BAD_USER_INPUT']
+      ['query Q($n: Int) { service(id: "x") { backups(first: $n) { totalCount } } }', { n: 'ten' }, 'BAD_USER_INPUT'],
+      // A document's own mistakes about variables are validation failures, not bad values.
+      ['query Q($n: Int) { service(id: "x") { id } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['query Q { service(id: $id) { id } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['query Q($id: ID) { service(id: $id) { id } }', { id: 'x' }, 'GRAPHQL_VALIDATION_FAILED']
     ]
     // Twice each: the second run of a parsed document goes through the JIT.
     for (const [query, variables, code] of [...cases, ...cases]) {
@@ -126,6 +130,20 @@ t.test('auth and errors', async (t) => {
       t.equal(body.errors?.[0]?.extensions.grpcStatus, 'INVALID_ARGUMENT')
       t.notOk('data' in body)
     }
+    t.equal(sim.callCount(), 0)
+  })
+
+  t.test('a variable value that does not coerce names the variable and the field inside it', async (t) => {
+    sim.resetCalls()
+    const policy = { serviceId: ANALYTICS, organizationId: DEMO_ORG_ID, scheduleCron: '0 1 * * *', retentionCount: 'seven' }
+    const { body } = await gql(app, 'mutation CP($input: CreateBackupPolicyInput!) { createBackupPolicy(input: $input) { policy { id } } }', { variables: { input: policy } })
+    t.same(codes(body), ['BAD_USER_INPUT'])
+    t.match(body.errors?.[0]?.message, /^Variable "\$input" got invalid value "seven" at "input\.retentionCount"; Int cannot represent non-integer value/)
+    const backup = { serviceId: ANALYTICS, organizationId: DEMO_ORG_ID, dbName: 'db', collectionNames: ['docs', null] }
+    const { body: list } = await gql(app, 'mutation C($input: CreateBackupInput!) { createBackup(input: $input) { backup { name } } }', { variables: { input: backup } })
+    t.match(list.errors?.[0]?.message, /"input\.collectionNames\[1\]"/)
+    const { body: paging } = await gql(app, `query Q($first: Int, $last: Int) { service(id: "${CATALOG}") { backups(first: $first, last: $last) { totalCount } } }`, { variables: { first: 1, last: 'x' } })
+    t.match(paging.errors?.[0]?.message, /^Variable "\$last"/)
     t.equal(sim.callCount(), 0)
   })
 

@@ -91,14 +91,29 @@ function count (value: number | null | undefined, field: string): number | undef
   return value
 }
 
+/** A list's paging arguments, judged. */
+export interface Paging { order: BackupOrder, first?: number, last?: number, after?: Key, before?: Key }
+
 /**
- * Filter, sort and page a full list of backups. Throws BAD_USER_INPUT for a
- * negative count or a cursor that is malformed or from another ordering.
+ * Judge a list's paging arguments, before the list is fetched (input the
+ * gateway can judge costs no upstream call, and is not masked by a failing
+ * one). Throws BAD_USER_INPUT for a negative count or a cursor that is
+ * malformed or from another ordering. A cursor's shape is the sort key's,
+ * which does not depend on the list.
  */
-export function backupConnection (all: readonly BackupNode[], args: BackupListArgs): Connection<BackupNode> {
+export function pagingOf (args: BackupListArgs): Paging {
   const order = args.orderBy ?? DEFAULT_ORDER
+  const shape = sortKey({ name: '', serviceId: '', createdAt: null } as unknown as BackupNode, order.field)
   const first = count(args.first, 'first')
   const last = count(args.last, 'last')
+  const after = args.after === null || args.after === undefined ? undefined : decodeCursor(args.after, order, 'after', shape)
+  const before = args.before === null || args.before === undefined ? undefined : decodeCursor(args.before, order, 'before', shape)
+  return { order, ...(first === undefined ? {} : { first }), ...(last === undefined ? {} : { last }), ...(after === undefined ? {} : { after }), ...(before === undefined ? {} : { before }) }
+}
+
+/** Filter, sort and page a full list of backups, by paging arguments already judged (`pagingOf`). */
+export function backupConnection (all: readonly BackupNode[], args: BackupListArgs, paging: Paging = pagingOf(args)): Connection<BackupNode> {
+  const { order, first, last, after, before } = paging
   const wanted = args.status === null || args.status === undefined ? undefined : new Set(args.status)
   const sign = order.direction === 'DESC' ? -1 : 1
 
@@ -110,13 +125,10 @@ export function backupConnection (all: readonly BackupNode[], args: BackupListAr
   // Positions in the sorted list: [start, end) after the cursors.
   let start = 0
   let end = items.length
-  const shape = items[0]?.key ?? sortKey({ name: '', serviceId: '', createdAt: null } as BackupNode, order.field)
-  if (args.after !== null && args.after !== undefined) {
-    const after = decodeCursor(args.after, order, 'after', shape)
+  if (after !== undefined) {
     while (start < end && sign * compareKeys((items[start] as { key: Key }).key, after) <= 0) start++
   }
-  if (args.before !== null && args.before !== undefined) {
-    const before = decodeCursor(args.before, order, 'before', shape)
+  if (before !== undefined) {
     while (end > start && sign * compareKeys((items[end - 1] as { key: Key }).key, before) >= 0) end--
   }
   if (first !== undefined) end = Math.min(end, start + first)

@@ -11,7 +11,7 @@
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
 import { checkPolicyId } from '../upstream/validate.js'
-import { backupConnection, type BackupListArgs } from './connection.js'
+import { backupConnection, pagingOf, type BackupListArgs } from './connection.js'
 import {
   PRELOADED, preloadTag, SERVICE_OF, serviceWithBackups, toBackupNode, toPolicyNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type RestoreJobNode, type ServiceRef
@@ -88,8 +88,11 @@ function servicesOf (backups: BackupNode[]): ServiceRef[] {
 /** The loaders, by type and field. */
 export const loaders: MercuriusLoaders = {
   Service: {
-    backups: uncached<ServiceRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) =>
-      backupConnection(await backupsOf(ctx, obj), params)),
+    // Paging arguments are judged before the list is fetched.
+    backups: uncached<ServiceRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) => {
+      const paging = pagingOf(params)
+      return backupConnection(await backupsOf(ctx, obj), params, paging)
+    }),
     backup: uncached<ServiceRef, { name: string }, BackupNode | null>(async ({ obj, params }, ctx) =>
       (await backupsOf(ctx, obj)).find((b) => b.name === params.name) ?? null),
     policies: uncached<ServiceRef, { isActive?: boolean | null }, PolicyNode[]>(async ({ obj, params }, ctx) => {
@@ -104,8 +107,10 @@ export const loaders: MercuriusLoaders = {
     })
   },
   Organization: {
-    backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) =>
-      backupConnection(await backupsOfOrg(ctx, obj.id), params)),
+    backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) => {
+      const paging = pagingOf(params)
+      return backupConnection(await backupsOfOrg(ctx, obj.id), params, paging)
+    }),
     services: uncached<OrganizationRef, unknown, ServiceRef[]>(async ({ obj }, ctx) =>
       servicesOf(await backupsOfOrg(ctx, obj.id)))
   },

@@ -4,6 +4,7 @@
  * of each. The simulator runs on a manual clock, so seeded jobs keep their
  * states and no policy fires during the test.
  */
+import { status as GrpcStatus } from '@grpc/grpc-js'
 import t from 'tap'
 import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_POLICY_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -137,6 +138,22 @@ t.test('queries', async (t) => {
     const { body: badCursor } = await gql(app, q, { variables: { after: 'bogus' } })
     t.equal(badCursor.errors?.[0]?.extensions.field, 'after')
     t.same(badCursor.data, { organization: { backups: null } })
+    t.equal(sim.callCount(), 0, 'judged before the list was fetched')
+  })
+
+  t.test("bad paging arguments are the caller's BAD_USER_INPUT before any call, whatever the upstream would have said", async (t) => {
+    for (const args of ['first: -1', 'last: -2', 'after: "bogus"', 'before: "bogus"']) {
+      sim.resetCalls()
+      const { body } = await gql(app, `{ service(id: "${CATALOG}") { backups(${args}) { totalCount } } }`)
+      t.same(codes(body), ['BAD_USER_INPUT'], args)
+      t.equal(sim.callCount(), 0, `${args}: no upstream call`)
+    }
+    sim.faults.failNext(1, GrpcStatus.UNAVAILABLE)
+    const { body: down } = await gql(app, `{ service(id: "${CATALOG}") { backups(first: -1) { totalCount } } }`)
+    t.same(codes(down), ['BAD_USER_INPUT'], 'not UPSTREAM_UNAVAILABLE')
+    sim.clearFaults()
+    const { body: other } = await gql(app, `{ service(id: "${CATALOG}") { backups(after: "bogus") { totalCount } } }`, { headers: { authorization: `Bearer ${OTHER_TOKEN}` } })
+    t.same(codes(other), ['BAD_USER_INPUT'], "not FORBIDDEN: another organization's service")
   })
 
   t.test('backup(serviceId, name): the backup, null when absent, BAD_USER_INPUT before the upstream', async (t) => {

@@ -188,7 +188,8 @@ export function fromJson (type: protobuf.Type, json: unknown, prefix = ''): Reco
     given.add(field.name)
     // null means "not set" in proto3 JSON.
     if (v === null) continue
-    out[field.name] = fieldFromJson(field, v, prefix === '' ? field.name : `${prefix}.${field.name}`)
+    // Named as the caller wrote it: `dbName` or `db_name`.
+    out[field.name] = fieldFromJson(field, v, path)
   }
   return out
 }

@@ -83,7 +83,10 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ['string given a number', { service_id: 42 }, 'service_id'],
   ['repeated given a string', { collection_names: 'docs' }, 'collection_names'],
   ['repeated element of the wrong type', { collection_names: ['a', 1] }, 'collection_names[1]'],
-  ['repeated element null', { collection_names: [null] }, 'collection_names[0]']
+  ['repeated element null', { collection_names: [null] }, 'collection_names[0]'],
+  // Named as the caller wrote it.
+  ['a JSON-named string given a number', { dbName: 5 }, 'dbName'],
+  ['a JSON-named repeated element of the wrong type', { collectionNames: ['a', 2] }, 'collectionNames[1]']
 ]
 for (const [what, body, field] of bad) {
   t.test(`requests: ${what} is INVALID_ARGUMENT naming ${field}`, async (t) => {

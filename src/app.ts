@@ -9,7 +9,7 @@ import { principalHasher } from './cache/keys.js'
 import type { Config } from './config.js'
 import { AccessLog, requestChildLogger } from './logger.js'
 import errorHandling from './http/errors.js'
-import inputHygiene, { edgeServerOptions } from './http/limits.js'
+import inputHygiene, { edgeServerOptions, sendTimeout } from './http/limits.js'
 import loadShedding from './http/load-shedding.js'
 import security, { securityHeaders } from './http/security.js'
 import graphql from './graphql/plugin.js'
@@ -82,6 +82,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
   await app.register(security, { config })
   await app.register(loadShedding, { config, principal })
   await app.register(inputHygiene)
+  await app.register(sendTimeout, { config })
   // services
   await app.register(upstream, { config, address: opts.upstream, principal })
   // surfaces and ops routes

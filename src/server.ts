@@ -58,9 +58,12 @@ if (simulator !== undefined) {
  * 503 to any that arrive on an open keep-alive connection:
  * return503OnClosing), then the onClose hooks close the gRPC channel, Redis
  * and the embedded simulator. Exit 0; exit 1 when SHUTDOWN_GRACE_MS runs
- * out first or the close follows a crash. Connections are not cut at close
- * (forceCloseConnections stays 'idle'): cutting would fail the requests the
- * grace period is for.
+ * out first or the close follows a crash. Connections with a request in
+ * progress are not cut at close (forceCloseConnections stays 'idle'):
+ * cutting would fail the requests the grace period is for. The others,
+ * including ones that have sent nothing or part of a request, are closed at
+ * once (src/ops/health.ts): they would hold the close until the grace period
+ * ran out, and exit 1 with no request in flight.
  */
 closeWithGrace({
   delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS,

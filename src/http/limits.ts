@@ -6,7 +6,9 @@
  * - Time to send a request: REQUEST_TIMEOUT_MS for the head and body
  *   together, past it 408 and the connection closes. Fastify turns Node's
  *   request timeout off, which lets a client trickling its body hold a
- *   connection forever. Time spent answering does not count.
+ *   connection forever. Time spent preparing the answer does not count.
+ * - Time to take an answer: once it is being sent, a client that takes
+ *   none of it for REQUEST_TIMEOUT_MS is disconnected (`sendTimeout`).
  * - Head size: MAX_HEADER_BYTES for Node's HTTP parser, past it 431; other
  *   requests the parser refuses (malformed lines, conflicting lengths) 400.
  *   These never reach Fastify's routing, so `clientErrorHandler` writes the
@@ -28,8 +30,8 @@
  *   for callers that do not come through HTTP).
  */
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES, type ServerOptions } from 'node:http'
-import type { Socket } from 'node:net'
+import { STATUS_CODES, type ServerOptions, type ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import { Transform, type Readable } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
@@ -78,6 +80,47 @@ export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'RE
     // trust X-Forwarded-For for that many hops, counted from the nearest.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false
   }
+}
+
+/**
+ * Time to take an answer. Nothing bounded it: a client that asks and never
+ * reads kept its answer (the socket's write buffer, off the heap, where load
+ * shedding does not see it) and its connection for as long as it liked.
+ * Once an answer is being sent, a client that takes none of it for
+ * REQUEST_TIMEOUT_MS is disconnected and the answer freed. This is Node's
+ * socket timeout, which counts time without progress, not the answer's
+ * total time: any byte read or written, or a write queue that shrank since
+ * the last check, restarts it (so a stalled reader goes after one to two
+ * timeouts), and a slow reader that keeps reading is served to the end.
+ * Only while an answer is sent: the wait for the upstream before it is
+ * UPSTREAM_TIMEOUT_MS's to bound, an idle keep-alive connection Node's
+ * keepAliveTimeout's, which Node sets after each answer. REQUEST_TIMEOUT_MS
+ * 0: off, as the request timeout.
+ */
+export const sendTimeout = fp(async function sendTimeout (fastify, opts: { config: Pick<Config, 'REQUEST_TIMEOUT_MS'> }) {
+  const ms = opts.config.REQUEST_TIMEOUT_MS
+  if (ms === 0) return
+  // Synchronous, like every hook on the hot path.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    // inject() answers have no socket to time.
+    if (request.raw.socket instanceof Socket) {
+      const response = reply.raw
+      // Sets the socket's timeout now, or when a pipelined answer gets the
+      // socket. A 'timeout' listener on the answer leaves the socket to it.
+      response.setTimeout(ms, () => {
+        request.log.info({ timeoutMs: ms }, 'answer not taken in time: connection dropped')
+        response.destroy()
+      })
+      // Before Node's own 'finish' listener, which sets the keep-alive timeout or hands the socket to a pipelined request.
+      response.prependOnceListener('finish', endSendTimeout)
+    }
+    done(null, payload)
+  })
+}, { name: 'send-timeout', fastify: '5.x' })
+
+/** An answer is sent: what follows on its connection is untimed again, as Node starts every request. */
+function endSendTimeout (this: ServerResponse): void {
+  this.socket?.setTimeout(0)
 }
 
 /** What Node's HTTP parser refused, as a status and a safe message. */

@@ -5,7 +5,19 @@
  * closes (server.ts does it first, `app.close()` at the latest), and from
  * then on every answer closes its connection, so keep-alive clients do not
  * hold the drain open until their idle timeout.
+ *
+ * From `app.close()` on (preClose), a connection with no request in
+ * progress is closed at once, and one whose requests are all answered as
+ * soon as the last answer is sent. Node's server.close() closes only the
+ * idle keep-alive connections it finds at that moment; a connection that
+ * has sent nothing yet, or part of a request head (a browser's preconnect,
+ * a load balancer's probe, a slow client), held the close open forever,
+ * since closing also stops Node's REQUEST_TIMEOUT_MS check, and the
+ * onClose hooks (gRPC channel, Redis, the last replay of cache
+ * invalidations) never ran.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
@@ -15,11 +27,45 @@ declare module 'fastify' {
   }
 }
 
+/** Requests received on a connection whose answers are not done yet. */
+const inProgress = Symbol('vbgw.requestsInProgress')
+type TrackedSocket = Socket & { [inProgress]?: number }
+
 export default fp(async function healthRoutes (fastify) {
   fastify.decorate('shuttingDown', false)
 
+  const sockets = new Set<TrackedSocket>()
+  let draining = false
+  fastify.server.on('connection', (socket: TrackedSocket) => {
+    // Accepted while the preClose hooks run, before the listener closes: nothing will be served on it.
+    if (draining) {
+      socket.destroy()
+      return
+    }
+    sockets.add(socket)
+    socket.once('close', () => { sockets.delete(socket) })
+  })
+  // Counted at Node's level, not in a Fastify hook, so the 503s Fastify
+  // answers while closing (before any hook) count too. One function for all
+  // answers: no closure per request.
+  function answered (this: ServerResponse): void {
+    const socket = this.req.socket as TrackedSocket
+    const left = (socket[inProgress] ?? 1) - 1
+    socket[inProgress] = left
+    if (draining && left === 0) socket.destroy()
+  }
+  fastify.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket as TrackedSocket
+    socket[inProgress] = (socket[inProgress] ?? 0) + 1
+    response.once('close', answered)
+  })
+
   // preClose runs before Fastify stops the listener.
-  fastify.addHook('preClose', async () => { fastify.shuttingDown = true })
+  fastify.addHook('preClose', async () => {
+    fastify.shuttingDown = true
+    draining = true
+    for (const socket of sockets) if ((socket[inProgress] ?? 0) === 0) socket.destroy()
+  })
 
   // Node's server.close() drops idle keep-alive sockets only once: a socket
   // busy at that moment would stay open after its answer and keep the

@@ -7,6 +7,9 @@
  * requests in flight: readiness 503 during SHUTDOWN_DELAY_MS, then new
  * connections refused, the requests in flight answered 200, exit code 0;
  * and a request outliving SHUTDOWN_GRACE_MS ends the wait with exit code 1.
+ * Connections with no request in progress (one that has sent nothing, one
+ * that has sent part of a head, an idle keep-alive one) are closed at once
+ * and hold neither `app.close()` nor the exit (0, long before the grace).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -163,4 +166,70 @@ t.test('SIGTERM: a request outliving SHUTDOWN_GRACE_MS does not hold the process
   t.ok(performance.now() - signalled < 10_000, 'at the end of the grace period, not when the request would have ended')
   t.ok(lines.some((l) => l.includes('requests still in flight at the end of the grace period')), 'and says why')
   t.equal((await stuck)?.status, undefined, 'the stuck request got no answer')
+})
+
+/** A client connection that reads whatever comes, and says when the gateway closed it. */
+async function client (t: Teardownable, port: number, send: string): Promise<{ received: () => string, closed: () => boolean }> {
+  const socket = net.connect(port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  let received = ''
+  let closed = false
+  socket.on('data', (chunk: Buffer) => { received += chunk.toString('utf8') })
+  socket.on('error', () => {})
+  socket.on('close', () => { closed = true })
+  await once(socket, 'connect')
+  if (send !== '') socket.write(send)
+  return { received: () => received, closed: () => closed }
+}
+
+const PARTIAL_HEAD = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+
+t.test('app.close() closes the connections with no request in progress at once, and does not wait for them', async (t) => {
+  // Node's own 408 would not end them either: server.close() stops its request timeout check.
+  const { app, sim } = await buildTestApp(t, { env: { REQUEST_TIMEOUT_MS: '60000' } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as net.AddressInfo).port
+  const connections = (): Promise<number> => new Promise((resolve) => app.server.getConnections((_err, n) => resolve(n)))
+
+  const silent = await client(t, port, '') // a browser's preconnect, a load balancer's probe
+  const partial = await client(t, port, PARTIAL_HEAD) // a slow client
+  const idle = await client(t, port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n') // keep-alive, answered
+  await waitFor(() => idle.received().includes('"ok"'))
+  sim.faults.latencyMs = 1000
+  const busy = await client(t, port, `GET /v1/vbase/svc-demo-catalog/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${DEV_TOKEN}\r\n\r\n`)
+  await waitFor(() => sim.callCount('ListBackups') === 1)
+  await waitFor(async () => await connections() === 4)
+
+  const closed = app.close()
+  await waitFor(() => silent.closed() && partial.closed() && idle.closed())
+  t.equal(partial.received(), '', 'the partial request gets no answer: the connection just closes')
+  t.equal(busy.closed(), false, 'the connection with a request in progress stays open')
+  let timer: NodeJS.Timeout | undefined
+  const drained = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), 5000) })])
+  clearTimeout(timer)
+  t.ok(drained, 'app.close() ends with the request in progress')
+  await waitFor(() => busy.closed())
+  t.match(busy.received(), /^HTTP\/1\.1 200 [^]*connection: close[^]*"backups":\[/i, 'which was answered, then its connection closed')
+  sim.faults.latencyMs = 0
+  const err = await app.vbase.call('ListBackups', { service_id: 'svc-demo-catalog' }, { headers: auth }).then(() => undefined, (e: unknown) => e as { grpcCode?: number })
+  t.equal(err?.grpcCode, status.UNAVAILABLE, 'the onClose hooks ran: the gRPC channel is closed')
+})
+
+t.test('SIGTERM with connections that sent no whole request: exit 0 at once, not 1 at the end of the grace', async (t) => {
+  const sim = await startSimulator({ port: 0 })
+  t.teardown(() => sim.close())
+  const graceMs = 15_000
+  const { child, port, base, lines, exited } = await startServer(t, sim.address, { SHUTDOWN_GRACE_MS: String(graceMs) })
+  await client(t, port, '')
+  await client(t, port, PARTIAL_HEAD)
+  // Accepted after the two: once it is answered, the gateway holds the two as well.
+  t.equal((await fetch(`${base}/healthz`)).status, 200)
+  const signalled = performance.now()
+  child.kill('SIGTERM')
+  const [code] = await exited
+  const ms = performance.now() - signalled
+  t.equal(code, 0, 'exit 0: no request was in progress')
+  t.ok(ms < graceMs / 2, `in ${Math.round(ms)} ms, not at the end of the ${graceMs} ms grace period`)
+  t.ok(lines.some((l) => l.includes('closed: exiting')), 'after the onClose hooks (gRPC channel, Redis, the last replay of cache invalidations)')
+  t.notOk(lines.some((l) => l.includes('requests still in flight')))
 })

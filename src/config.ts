@@ -76,6 +76,8 @@ export interface Config {
   GRAPHQL_MAX_ALIASES: number
   /** Most lexical tokens in one GraphQL document; parsing stops past it. */
   GRAPHQL_MAX_TOKENS: number
+  /** Largest GraphQL query text, in UTF-8 bytes (each one of a batch, a GET's too), refused before it is parsed. */
+  GRAPHQL_MAX_QUERY_BYTES: number
   /** Highest cost of one GraphQL operation (graphql-armor's cost model: objects 2, scalars 1, x1.5 per level, x`first`). */
   GRAPHQL_MAX_COST: number
   /** Most operations in one batched GraphQL request (a JSON array). */
@@ -170,6 +172,7 @@ const schema = {
     GRAPHQL_MAX_DEPTH: { type: 'integer', default: 10, minimum: 1 },
     GRAPHQL_MAX_ALIASES: { type: 'integer', default: 50, minimum: 0 },
     GRAPHQL_MAX_TOKENS: { type: 'integer', default: 2000, minimum: 1 },
+    GRAPHQL_MAX_QUERY_BYTES: { type: 'integer', default: 32768, minimum: 1 },
     GRAPHQL_MAX_COST: { type: 'integer', default: 20000, minimum: 1 },
     GRAPHQL_MAX_BATCH: { type: 'integer', default: 10, minimum: 1 },
     GRAPHQL_HIDE_SUGGESTIONS: { type: 'boolean', default: false },

@@ -54,6 +54,14 @@ t.test('typed values', async (t) => {
   t.equal(c.SIM_SEED, false)
 })
 
+t.test('GRAPHQL_MAX_QUERY_BYTES: 32 KiB by default, a positive integer', async (t) => {
+  t.equal(loadConfig({}).GRAPHQL_MAX_QUERY_BYTES, 32768)
+  t.equal(loadConfig({ GRAPHQL_MAX_QUERY_BYTES: '4096' }).GRAPHQL_MAX_QUERY_BYTES, 4096)
+  for (const value of ['0', '-1', '1.5', 'big']) {
+    t.throws(() => loadConfig({ GRAPHQL_MAX_QUERY_BYTES: value }), { code: 'VBGW_INVALID_CONFIG', message: /GRAPHQL_MAX_QUERY_BYTES/ }, value)
+  }
+})
+
 t.test('an empty value means unset', async (t) => {
   const c = loadConfig({ VBASE_UPSTREAM: '', PORT: '' })
   t.equal(c.VBASE_UPSTREAM, undefined)

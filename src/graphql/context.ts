@@ -1,9 +1,11 @@
 /**
  * The GraphQL request context: the caller's call context (allowlisted
- * headers) and the per-request fetcher every resolver and loader goes
- * through. Built per HTTP request, so nothing in it outlives the caller.
+ * headers, and a signal that cancels its upstream calls when the client goes
+ * away, as on REST) and the per-request fetcher every resolver and loader
+ * goes through. Built per HTTP request, so nothing in it outlives the caller.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { disconnectSignal } from '../rest/routes.js'
 import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
 import { createFetcher, type Fetcher } from './fetcher.js'
 
@@ -25,10 +27,25 @@ export interface GatewayContext {
   now: () => number
 }
 
-/** Build a request's context. */
-export function buildContext (app: FastifyInstance, request: FastifyRequest, now: () => number): GatewayContext {
-  const call = contextFromHeaders(request.headers)
+/**
+ * Build a request's context. A caller that disconnects cancels its calls in
+ * the queue for an upstream slot and on the wire, which would otherwise hold
+ * their slots to the deadline; a read other callers share keeps running
+ * (the list cache makes each caller only stop waiting for it).
+ */
+export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, now: () => number): GatewayContext {
+  const call = withLazySignal(contextFromHeaders(request.headers), reply)
   return { call, upstream: createFetcher(app.vbase, call), now }
+}
+
+/**
+ * `call` with its disconnect signal made when first read, as REST makes it:
+ * an operation answered from the cache's memory, or needing no upstream
+ * call, never pays for an AbortController and a close listener.
+ */
+function withLazySignal (call: CallContext, reply: FastifyReply): CallContext {
+  let signal: AbortSignal | undefined
+  return Object.defineProperty(call, 'signal', { enumerable: true, configurable: true, get: () => (signal ??= disconnectSignal(reply)) })
 }
 
 /** True when the caller sent `Authorization: Bearer <token>`; the token itself is the upstream's to judge. */

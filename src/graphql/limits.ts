@@ -2,6 +2,9 @@
  * GraphQL limits: what one request may ask for, judged before any resolver
  * runs, so a refused operation makes no upstream call.
  *
+ * - Query size: a route preValidation hook refuses a query text over
+ *   GRAPHQL_MAX_QUERY_BYTES before it is parsed. Comments and whitespace
+ *   are no tokens, and mercurius keeps parsed documents by their text.
  * - Tokens: graphql-js' own `maxTokens` parse option (what graphql-armor's
  *   max-tokens does through its parser), so an oversized document is not
  *   even parsed to the end.
@@ -28,7 +31,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth'
 import type { FastifyRequest } from 'fastify'
 import {
   GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
-  type SelectionSetNode, type ValidationContext, type ValidationRule
+  type SelectionSetNode, type Token, type ValidationContext, type ValidationRule
 } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
@@ -39,6 +42,7 @@ export interface GraphqlLimits {
   maxDepth: number
   maxAliases: number
   maxTokens: number
+  maxQueryBytes: number
   maxCost: number
   maxBatch: number
   hideSuggestions: boolean
@@ -46,8 +50,8 @@ export interface GraphqlLimits {
 }
 
 /** The config variables the limits come from. */
-export type GraphqlLimitsConfig = Pick<Config, 'GRAPHQL_MAX_DEPTH' | 'GRAPHQL_MAX_ALIASES' | 'GRAPHQL_MAX_TOKENS' | 'GRAPHQL_MAX_COST' |
-  'GRAPHQL_MAX_BATCH' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
+export type GraphqlLimitsConfig = Pick<Config, 'GRAPHQL_MAX_DEPTH' | 'GRAPHQL_MAX_ALIASES' | 'GRAPHQL_MAX_TOKENS' | 'GRAPHQL_MAX_QUERY_BYTES' |
+  'GRAPHQL_MAX_COST' | 'GRAPHQL_MAX_BATCH' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
 
 /** Read the limits from the config. */
 export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
@@ -55,6 +59,7 @@ export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
     maxDepth: config.GRAPHQL_MAX_DEPTH,
     maxAliases: config.GRAPHQL_MAX_ALIASES,
     maxTokens: config.GRAPHQL_MAX_TOKENS,
+    maxQueryBytes: config.GRAPHQL_MAX_QUERY_BYTES,
     maxCost: config.GRAPHQL_MAX_COST,
     maxBatch: config.GRAPHQL_MAX_BATCH,
     hideSuggestions: config.GRAPHQL_HIDE_SUGGESTIONS,
@@ -217,6 +222,56 @@ export function graphqlParseOptions (limits: GraphqlLimits): { maxTokens: number
 export function limitBatch (max: number): (request: FastifyRequest) => Promise<void> {
   return async function limitBatchSize (request) {
     if (Array.isArray(request.body) && request.body.length > max) throw new errors.BatchTooLarge(max, request.body.length)
+  }
+}
+
+/**
+ * Route preValidation hook for /graphql: a query text (a POST's, each one of
+ * a batch's, an application/graphql body, a GET's `query`) holds at most
+ * `max` bytes of UTF-8, refused before it is parsed. mercurius keeps each
+ * document it parses, valid or not, keyed by its whole text, and a comment is
+ * no token for GRAPHQL_MAX_TOKENS: without this a 1 MB `{ __typename } #xxx`
+ * was parsed, needed no token, and stayed in memory.
+ */
+export function limitQueryBytes (max: number): (request: FastifyRequest) => Promise<void> {
+  const check = (query: unknown): void => {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most queries need no count.
+    if (typeof query !== 'string' || query.length * 3 <= max) return
+    const bytes = Buffer.byteLength(query)
+    if (bytes > max) throw new errors.InvalidArgument(`a query may hold at most ${max} bytes; this one holds ${bytes}`, 'query')
+  }
+  const each = (params: unknown): void => {
+    if (typeof params !== 'object' || params === null) return
+    const query = (params as { query?: unknown }).query
+    if (Array.isArray(query)) query.forEach(check)
+    else check(query)
+  }
+  return async function limitQuerySize (request) {
+    if (Array.isArray(request.body)) request.body.forEach(each)
+    else each(request.body)
+    // A GET's query string; `?query=a&query=b` is an array until the route's schema refuses it.
+    each(request.query)
+  }
+}
+
+/**
+ * mercurius preValidation hook (documents not yet cached): unlink the
+ * lexer's chain of tokens. graphql-js links every token of a document,
+ * comments included, from its first node's location, so a cached document
+ * kept each comment as a token object: some 90 bytes per `#` line of two, a
+ * page of comments 45 times its size in memory, though comments are no
+ * tokens for GRAPHQL_MAX_TOKENS. Each node keeps the start and end tokens
+ * its location names (graphql-jit reads their line and column), so errors
+ * keep their locations.
+ */
+export function unlinkTokens (_schema: unknown, document: DocumentNode): void {
+  let token: Token | null | undefined = document.loc?.startToken
+  while (token !== null && token !== undefined) {
+    const next: Token | null = token.next
+    const links = token as { prev: Token | null, next: Token | null }
+    links.prev = null
+    links.next = null
+    token = next
   }
 }
 

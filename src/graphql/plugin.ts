@@ -2,8 +2,8 @@
  * The GraphQL surface: mercurius on `/graphql` with the schema read from
  * `schema.graphql` at the repository root, GraphiQL on `/graphiql`, JIT,
  * batched operations, per-request loaders and the one error formatter; the
- * limits (depth, aliases, tokens, cost, batch size, introspection) and CSRF
- * prevention. Only POST runs mutations: mercurius refuses them on GET, the
+ * limits (query size, depth, aliases, tokens, cost, batch size,
+ * introspection, parsed documents kept) and CSRF prevention. Only POST runs mutations: mercurius refuses them on GET, the
  * GET route has no HEAD twin (mercurius' check compares the method with
  * 'GET' alone), and the JIT never runs a document of several operations (it
  * would run the compiled one, not the one named). Resolvers reach the
@@ -26,13 +26,25 @@ import {
   textDocumentsOnly
 } from './http.js'
 import {
-  graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, type GraphqlLimitsConfig
+  graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
+  unlinkTokens, type GraphqlLimitsConfig
 } from './limits.js'
 import { loaders, observedLoaders } from './loaders.js'
 import { buildResolvers } from './resolvers.js'
 
 /** Where the schema lives: the repository root, in src/ and dist/ runs alike. */
 export const SCHEMA_FILE = path.join(ROOT_DIR, 'schema.graphql')
+
+/**
+ * Parsed documents mercurius keeps, by query text: this many valid ones
+ * (with their JIT-compiled form: no cache, no JIT), and as many that failed
+ * validation, each cache holding up to twice this (QuickLRU keeps an old
+ * generation). They are counted, not weighed, and a document at the token
+ * limit is about 1 MB parsed: mercurius' default, 1024, let anyone fill
+ * gigabytes with distinct texts, needing no token. 16 holds a frontend's
+ * operations and caps both caches near 50 MB (README, "GraphQL limits").
+ */
+export const DOCUMENT_CACHE_SIZE = 16
 
 /** Options of the GraphQL surface. */
 export interface GraphqlOptions {
@@ -54,7 +66,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     resolvers: buildResolvers(),
     // With metrics, each loader batch's size feeds a histogram.
     loaders: fastify.metrics === undefined ? loaders : observedLoaders(fastify.metrics.loaderBatch),
-    context: (request) => buildContext(fastify, request, now),
+    context: (request, reply) => buildContext(fastify, request, reply, now),
     errorFormatter,
     allowBatchedQueries: true,
     validationRules: graphqlValidationRules(limits),
@@ -64,17 +76,19 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     graphiql: false,
     // Compile an operation to a function from its second run on (one-operation documents only: interpretSeveralOperations).
     jit: 1,
+    cache: DOCUMENT_CACHE_SIZE,
     additionalRouteOptions: {
       // HEAD would run a GET's operation, mutations included.
       exposeHeadRoute: false,
       preParsing: strictUtf8Body('application/graphql'),
-      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch)],
+      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes)],
       preHandler: knownGetOperation(parseOptions),
       preSerialization: formatBareBatchErrors(errorFormatter),
       onSend: negotiateMediaType
     }
   })
   fastify.graphql.addHook('preValidation', textDocumentsOnly(parseOptions))
+  fastify.graphql.addHook('preValidation', unlinkTokens)
   // Before requireBearer, so a rejected operation is still counted under its name.
   if (fastify.metrics !== undefined) fastify.graphql.addHook('preExecution', fastify.metrics.graphqlOperation)
   fastify.graphql.addHook('preExecution', requireBearer)

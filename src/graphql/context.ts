@@ -5,7 +5,7 @@
  * goes through. Built per HTTP request, so nothing in it outlives the caller.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { disconnectSignal } from '../rest/routes.js'
+import { withDisconnectSignal } from '../rest/routes.js'
 import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
 import { createFetcher, type Fetcher } from './fetcher.js'
 
@@ -34,18 +34,8 @@ export interface GatewayContext {
  * (the list cache makes each caller only stop waiting for it).
  */
 export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, now: () => number): GatewayContext {
-  const call = withLazySignal(contextFromHeaders(request.headers), reply)
+  const call = withDisconnectSignal(contextFromHeaders(request.headers), reply)
   return { call, upstream: createFetcher(app.vbase, call), now }
-}
-
-/**
- * `call` with its disconnect signal made when first read, as REST makes it:
- * an operation answered from the cache's memory, or needing no upstream
- * call, never pays for an AbortController and a close listener.
- */
-function withLazySignal (call: CallContext, reply: FastifyReply): CallContext {
-  let signal: AbortSignal | undefined
-  return Object.defineProperty(call, 'signal', { enumerable: true, configurable: true, get: () => (signal ??= disconnectSignal(reply)) })
 }
 
 /** True when the caller sent `Authorization: Bearer <token>`; the token itself is the upstream's to judge. */

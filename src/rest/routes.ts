@@ -79,7 +79,7 @@ export function disconnectSignal (reply: FastifyReply): AbortSignal {
  * memory never reads it, and an AbortController and a close listener per
  * request were 3 to 4% of such a hit.
  */
-function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
+export function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
   let signal: AbortSignal | undefined
   return Object.defineProperty(ctx, 'signal', { enumerable: true, configurable: true, get: () => (signal ??= disconnectSignal(reply)) })
 }

@@ -47,6 +47,8 @@ export interface PolicyNode {
   isActive: boolean
   createdAt: Timestamp | null
   updatedAt: Timestamp | null
+  /** Set on the policy a deletion returns: it fires no more, whatever `isActive` says. */
+  deleted?: true
 }
 
 /** The schema's RestoreJob. */

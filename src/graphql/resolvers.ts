@@ -108,7 +108,7 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
   if (!Number.isInteger(count) || count < 0 || count > MAX_NEXT_RUNS) {
     throw new errors.InvalidArgument(`count must be between 0 and ${MAX_NEXT_RUNS}`, 'count')
   }
-  if (!policy.isActive || count === 0) return []
+  if (!policy.isActive || policy.deleted === true || count === 0) return []
   const state = nextRunsState(ctx)
   let schedule = state.schedules.get(policy.scheduleCron)
   if (schedule === undefined) {
@@ -153,7 +153,9 @@ export function buildResolvers (): IResolvers {
       },
       organization (_root: unknown, { id }: { id: string }): OrganizationRef {
         validateRequest('ListBackupByOrg', { organization_id: id }, { name: argName({ organization_id: 'id' }) })
-        return { id }
+        // UUIDs compare case-insensitively: one spelling, so the id matches the organizationId of
+        // its backups (one entity in a client's normalized cache) and one list call serves both.
+        return { id: id.toLowerCase() }
       },
       async backup (_root: unknown, args: { serviceId: string, name: string }, ctx: MercuriusContext): Promise<BackupNode | null> {
         bounded(args.serviceId, 'serviceId')
@@ -219,7 +221,8 @@ export function buildResolvers (): IResolvers {
         bounded(input.serviceId, 'input.serviceId')
         const res = await ctx.upstream.write('DeleteBackupPolicy', { service_id: input.serviceId, policy_id: input.policyId }, asInput)
         if (res.policy === null) throw missingDeleted('policy')
-        return { policy: toPolicyNode(res.policy), service: service(input.serviceId) }
+        // As it was when deleted, but it fires no more: no next runs.
+        return { policy: { ...toPolicyNode(res.policy), deleted: true }, service: service(input.serviceId) }
       }
     },
 

@@ -38,7 +38,7 @@ const UPDATE_POLICY = `mutation UP($input: UpdateBackupPolicyInput!) {
   updateBackupPolicy(input: $input) { policy { id scheduleCron retentionCount isActive nextRuns } }
 }`
 const DELETE_POLICY = `mutation DP($input: DeleteBackupPolicyInput!) {
-  deleteBackupPolicy(input: $input) { policy { id scheduleCron } service { policies { id } } }
+  deleteBackupPolicy(input: $input) { policy { id scheduleCron nextRuns } service { policies { id } } }
 }`
 
 t.test('mutations', async (t) => {
@@ -183,7 +183,8 @@ t.test('mutations', async (t) => {
   t.test('deleteBackupPolicy returns the deleted policy, gone from the service', async (t) => {
     const { body } = await gql(app, DELETE_POLICY, { variables: { input: { serviceId: CATALOG, policyId: DEMO_POLICY_ID } } })
     t.notOk(body.errors)
-    t.same(body.data.deleteBackupPolicy, { policy: { id: DEMO_POLICY_ID, scheduleCron: '0 2 * * *' }, service: { policies: [] } })
+    t.same(body.data.deleteBackupPolicy, { policy: { id: DEMO_POLICY_ID, scheduleCron: '0 2 * * *', nextRuns: [] }, service: { policies: [] } },
+      'it fires no more: no next runs, though it was active')
   })
 
   t.test('deleteBackupPolicy: main errors', async (t) => {

@@ -141,6 +141,18 @@ t.test('queries', async (t) => {
     t.equal(sim.callCount(), 0, 'judged before the list was fetched')
   })
 
+  t.test('an organization asked by an upper-case UUID is one entity (the ids its backups carry), fetched once', async (t) => {
+    sim.resetCalls()
+    const { body } = await gql(app, `query O($id: ID!) {
+      organization(id: $id) { id backups(first: 1) { nodes { organizationId organization { id } } } }
+      b: backup(serviceId: "${CATALOG}", name: "catalog-nightly-001") { organization { id backups { totalCount } } }
+    }`, { variables: { id: DEMO_ORG_ID.toUpperCase() } })
+    t.notOk(body.errors)
+    const node = body.data.organization.backups.nodes[0]
+    t.same([body.data.organization.id, node.organizationId, node.organization.id], [DEMO_ORG_ID, DEMO_ORG_ID, DEMO_ORG_ID])
+    t.equal(sim.callCount('ListBackupByOrg'), 1, 'one list call for one organization')
+  })
+
   t.test("bad paging arguments are the caller's BAD_USER_INPUT before any call, whatever the upstream would have said", async (t) => {
     for (const args of ['first: -1', 'last: -2', 'after: "bogus"', 'before: "bogus"']) {
       sim.resetCalls()

@@ -106,8 +106,8 @@ t.test('the wait for the upstream of a request pipelined behind an answer is not
   t.teardown(() => client.destroy())
   let received = ''
   client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
-  // Both in one write: the second request is read while the first is answered.
-  client.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' +
+  // Both in one write: the second request is read while the first (large: timed) is answered.
+  client.write(GET_BIG +
     `GET /v1/vbase/${DEMO_SERVICE_IDS[0]}/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${DEV_TOKEN}\r\nCache-Control: no-cache\r\n\r\n`)
   await waitFor(() => (received.match(/HTTP\/1\.1 /g) ?? []).length === 2 || client.closed, TIMEOUT_MS * 10)
   t.same(received.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200', 'HTTP/1.1 200'], 'both answered, the slow one after three timeouts')

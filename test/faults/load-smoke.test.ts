@@ -5,29 +5,16 @@
  * heap back near where it started once the load stops. No assertion on
  * speed: it is a smoke test, not a benchmark (that is `npm run bench`).
  */
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import type { AddressInfo } from 'node:net'
 import autocannon from 'autocannon'
 import t from 'tap'
 import { DEMO_ORG_ID, DEMO_POLICY_ID, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
+import { gcFunction } from '../helpers/gc.js'
 import { scrape, total } from '../helpers/metrics.js'
 
 const DURATION_S = 8
 const CONNECTIONS = 10
-
-/** A forced GC when the runtime allows one (the flag can be set at run time), else undefined. */
-function gcFunction (): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: () => void }).gc
-  if (exposed !== undefined) return exposed
-  try {
-    setFlagsFromString('--expose-gc')
-    return runInNewContext('gc') as () => void
-  } catch {
-    return undefined
-  }
-}
 
 function heapAfterGc (gc: (() => void) | undefined): number {
   gc?.()

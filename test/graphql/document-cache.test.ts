@@ -8,8 +8,6 @@
  * cached document keeps no comment. Before, 150 distinct 1 MB
  * `{ __typename } #xxx` queries, which need no token, kept 155 MB.
  */
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import type { FastifyInstance } from 'fastify'
 import { getIntrospectionQuery, parse, type Token } from 'graphql'
 import t, { type Test } from 'tap'
@@ -17,6 +15,7 @@ import { loadConfig } from '../../src/config.js'
 import { unlinkTokens } from '../../src/graphql/limits.js'
 import { DOCUMENT_CACHE_SIZE } from '../../src/graphql/plugin.js'
 import { buildTestApp } from '../helpers/app.js'
+import { gcFunction } from '../helpers/gc.js'
 import { headersOf } from './helpers.js'
 
 const MAX = loadConfig({}).GRAPHQL_MAX_QUERY_BYTES
@@ -83,18 +82,6 @@ t.test('a cached document keeps no comment: the token chain is unlinked, the loc
   const field = document.definitions[0]?.kind === 'OperationDefinition' ? document.definitions[0].selectionSet.selections[0] : undefined
   t.match(field?.loc?.startToken, { line: 1, column: 3, value: '__typename', prev: null, next: null }, 'a node keeps its own token, line and column')
 })
-
-/** A forced GC when the runtime allows one (the flag can be set at run time), else undefined. */
-function gcFunction (): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: () => void }).gc
-  if (exposed !== undefined) return exposed
-  try {
-    setFlagsFromString('--expose-gc')
-    return runInNewContext('gc') as () => void
-  } catch {
-    return undefined
-  }
-}
 
 /** The heap the app keeps after `send` sent `n` distinct documents, in MB. */
 async function retained (t: Test, gc: () => void, n: number, send: (app: FastifyInstance, i: number) => Promise<unknown>): Promise<number> {

@@ -136,9 +136,9 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     const etag = etagOf(body)
     const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
     const expiresAt = now() + ttl
-    // The storage could not give a stamp (it is down): it cannot say no write came meanwhile.
-    if (stamp === undefined) return { body, etag, expiresAt: 0, cache, value, superseded: true }
-    if (ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
+    // No stamp (the storage is down): answered, not stored, and shared as it is. Asking again
+    // for every joiner doubled the calls of an outage and left them half a deadline (504s).
+    if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
     const refs = readReferences(method.name, request, value)
     const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => undefined)
     const shared: Shared = { body, etag, expiresAt: outcome === 'stored' ? expiresAt : 0, cache, value }

@@ -100,6 +100,14 @@ export function createRedisClient (opts: RedisClientOptions): Redis {
     retryStrategy: (times) => Math.min((times - 1) * 100, 1000)
   })
   client.on('error', opts.onError)
+  // ioredis 5.11 leaves the socket timer armed when a connection closes for another reason (a
+  // restart, a failover): it would then destroy the next, healthy connection (ioredis#2147, fixed
+  // upstream by #2148, not in the version installed here). Its field is private: cleared by name.
+  client.on('close', () => {
+    const internals = client as unknown as { socketTimeoutTimer?: NodeJS.Timeout }
+    clearTimeout(internals.socketTimeoutTimer)
+    internals.socketTimeoutTimer = undefined
+  })
   return client
 }
 

@@ -7,6 +7,7 @@
 import { status } from '@grpc/grpc-js'
 import { Redis } from 'ioredis'
 import t from 'tap'
+import { closeRedisClient, createRedisClient } from '../../src/cache/redis.js'
 import type { Vbase } from '../../src/upstream/vbase.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 import { FakeClock } from '../helpers/clock.js'
@@ -160,4 +161,32 @@ t.test('a Redis that hangs costs one short timeout, then reads bypass it', gate,
   clock.advance(1001)
   await waitFor(async () => (await list()).meta.cache === 'hit', 5000)
   t.pass('back to hits once Redis answers')
+})
+
+t.test("a connection made again after a drop is not cut by the dropped one's socket timer", gate, async (t) => {
+  // The client's socket timeout (1000 ms here) is armed when a command waits; the connection
+  // then drops (Redis restarts) and is made again well before the timer is due.
+  const proxy = await startRedisProxy(t)
+  const errors: string[] = []
+  const client = createRedisClient({ url: proxy.url(REDIS_DB), commandTimeoutMs: 100, onError: (err) => { errors.push(err.message) } })
+  t.teardown(() => closeRedisClient(client))
+  await waitFor(() => client.status === 'ready')
+  await client.ping()
+  proxy.stall(true)
+  const armedAt = Date.now()
+  await client.get('x').catch(() => {})
+  await proxy.stop()
+  proxy.stall(false)
+  await proxy.start()
+  await waitFor(() => client.status === 'ready')
+  errors.length = 0
+  // Commands keep being answered around the old timer's deadline (1000 ms) and past it. (The
+  // first after the reconnection may still time out while the proxy makes its own connection.)
+  const failedLate: string[] = []
+  await waitFor(async () => {
+    await client.ping().catch((err: Error) => { if (Date.now() - armedAt > 900) failedLate.push(err.message) })
+    return Date.now() - armedAt > 1600
+  }, 5000)
+  t.same(errors, [], 'no connection error on a connection that answers everything')
+  t.same(failedLate, [], 'no command failed around or after the old deadline')
 })

@@ -78,6 +78,8 @@ export interface Config {
   GRAPHQL_MAX_TOKENS: number
   /** Largest GraphQL query text, in UTF-8 bytes (each one of a batch, a GET's too), refused before it is parsed. */
   GRAPHQL_MAX_QUERY_BYTES: number
+  /** Parsed GraphQL documents kept for reuse, valid ones and failed ones each (twice that at most). */
+  GRAPHQL_DOCUMENT_CACHE: number
   /** Highest cost of one GraphQL operation (graphql-armor's cost model: objects 2, scalars 1, x1.5 per level, x`first`). */
   GRAPHQL_MAX_COST: number
   /** Most operations in one batched GraphQL request (a JSON array). */
@@ -173,6 +175,7 @@ const schema = {
     GRAPHQL_MAX_ALIASES: { type: 'integer', default: 50, minimum: 0 },
     GRAPHQL_MAX_TOKENS: { type: 'integer', default: 2000, minimum: 1 },
     GRAPHQL_MAX_QUERY_BYTES: { type: 'integer', default: 32768, minimum: 1 },
+    GRAPHQL_DOCUMENT_CACHE: { type: 'integer', default: 32, minimum: 1 },
     GRAPHQL_MAX_COST: { type: 'integer', default: 20000, minimum: 1 },
     GRAPHQL_MAX_BATCH: { type: 'integer', default: 10, minimum: 1 },
     GRAPHQL_HIDE_SUGGESTIONS: { type: 'boolean', default: false },

@@ -54,6 +54,14 @@ t.test('typed values', async (t) => {
   t.equal(c.SIM_SEED, false)
 })
 
+t.test('GRAPHQL_DOCUMENT_CACHE: 32 by default, a positive integer', async (t) => {
+  t.equal(loadConfig({}).GRAPHQL_DOCUMENT_CACHE, 32)
+  t.equal(loadConfig({ GRAPHQL_DOCUMENT_CACHE: '256' }).GRAPHQL_DOCUMENT_CACHE, 256)
+  for (const value of ['0', '-1', '1.5']) {
+    t.throws(() => loadConfig({ GRAPHQL_DOCUMENT_CACHE: value }), { code: 'VBGW_INVALID_CONFIG', message: /GRAPHQL_DOCUMENT_CACHE/ }, value)
+  }
+})
+
 t.test('GRAPHQL_MAX_QUERY_BYTES: 32 KiB by default, a positive integer', async (t) => {
   t.equal(loadConfig({}).GRAPHQL_MAX_QUERY_BYTES, 32768)
   t.equal(loadConfig({ GRAPHQL_MAX_QUERY_BYTES: '4096' }).GRAPHQL_MAX_QUERY_BYTES, 4096)

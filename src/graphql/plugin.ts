@@ -36,22 +36,23 @@ import { buildResolvers } from './resolvers.js'
 export const SCHEMA_FILE = path.join(ROOT_DIR, 'schema.graphql')
 
 /**
- * Parsed documents mercurius keeps, by query text: this many valid ones
- * (with their JIT-compiled form: no cache, no JIT), and as many that failed
- * validation, each cache holding up to twice this (QuickLRU keeps an old
- * generation). They are counted, not weighed, and a document at the token
- * limit is about 1 MB parsed: mercurius' default, 1024, let anyone fill
- * gigabytes with distinct texts, needing no token. 16 holds a frontend's
- * operations and caps both caches near 50 MB (README, "GraphQL limits").
+ * Parsed documents mercurius keeps, by query text (GRAPHQL_DOCUMENT_CACHE):
+ * that many valid ones (with their JIT-compiled form: no cache, no JIT), and
+ * as many that failed validation, each cache holding up to twice that
+ * (QuickLRU keeps an old generation). They are counted, not weighed, and a
+ * document at the token limit is about 0.8 MB parsed: mercurius' default,
+ * 1024, let anyone fill gigabytes with distinct texts, needing no token. At
+ * 16, a frontend rotating through 40 operation texts was parsed and
+ * validated on every request (about twice the CPU); 32 (default) keeps up to
+ * 64 hot texts each, for about 100 MB at most (README, "GraphQL limits").
  */
-export const DOCUMENT_CACHE_SIZE = 16
 
 /** Options of the GraphQL surface. */
 export interface GraphqlOptions {
   /** The clock `BackupPolicy.nextRuns` counts from; `Date.now` by default. */
   now?: () => number
   /** Limits and CSRF prevention (src/graphql/limits.ts, src/http/csrf.ts). */
-  config: GraphqlLimitsConfig & Pick<Config, 'CSRF_PREVENTION'>
+  config: GraphqlLimitsConfig & Pick<Config, 'CSRF_PREVENTION' | 'GRAPHQL_DOCUMENT_CACHE'>
 }
 
 export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) {
@@ -76,7 +77,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     graphiql: false,
     // Compile an operation to a function from its second run on (one-operation documents only: interpretSeveralOperations).
     jit: 1,
-    cache: DOCUMENT_CACHE_SIZE,
+    cache: opts.config.GRAPHQL_DOCUMENT_CACHE,
     additionalRouteOptions: {
       // HEAD would run a GET's operation, mutations included.
       exposeHeadRoute: false,

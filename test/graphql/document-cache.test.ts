@@ -4,7 +4,7 @@
  * graphql-js keeps a token object per comment, though comments are no tokens
  * for GRAPHQL_MAX_TOKENS. A query text over GRAPHQL_MAX_QUERY_BYTES is
  * refused before it is parsed (POST, batch, application/graphql, GET); the
- * caches hold DOCUMENT_CACHE_SIZE documents each (twice that at most); a
+ * caches hold GRAPHQL_DOCUMENT_CACHE documents each (twice that at most); a
  * cached document keeps no comment. Before, 150 distinct 1 MB
  * `{ __typename } #xxx` queries, which need no token, kept 155 MB.
  */
@@ -13,7 +13,6 @@ import { getIntrospectionQuery, parse, type Token } from 'graphql'
 import t, { type Test } from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { unlinkTokens } from '../../src/graphql/limits.js'
-import { DOCUMENT_CACHE_SIZE } from '../../src/graphql/plugin.js'
 import { buildTestApp } from '../helpers/app.js'
 import { gcFunction } from '../helpers/gc.js'
 import { headersOf } from './helpers.js'
@@ -37,7 +36,7 @@ t.test('the default admits GraphiQL\'s schema query and long documents at the to
   // test/graphql/limits.test.ts runs this 2000-token document: the token limit is reached first.
   const atTokenLimit = `{ service(id: "svc-demo-catalog") { backups(status: [${'COMPLETED '.repeat(1980)}]) { totalCount } } }`
   t.ok(Buffer.byteLength(atTokenLimit) < MAX, `a document of 2000 long tokens is ${Buffer.byteLength(atTokenLimit)} bytes`)
-  t.ok(DOCUMENT_CACHE_SIZE >= 16, 'room for a frontend\'s operations, each JIT-compiled from its second run')
+  t.equal(loadConfig({}).GRAPHQL_DOCUMENT_CACHE, 32, 'room for a frontend\'s hot operations, each JIT-compiled from its second run')
 })
 
 t.test('a query text over GRAPHQL_MAX_QUERY_BYTES is refused before it is parsed, however it is sent', async (t) => {
@@ -85,7 +84,8 @@ t.test('a cached document keeps no comment: the token chain is unlinked, the loc
 
 /** The heap the app keeps after `send` sent `n` distinct documents, in MB. */
 async function retained (t: Test, gc: () => void, n: number, send: (app: FastifyInstance, i: number) => Promise<unknown>): Promise<number> {
-  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '0', RATE_LIMIT_IP_MAX: '0', PRESSURE_MAX_HEAP_RATIO: '0' } })
+  // At 16 (the default is 32): the bounds below are for that size.
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '0', RATE_LIMIT_IP_MAX: '0', PRESSURE_MAX_HEAP_RATIO: '0', GRAPHQL_DOCUMENT_CACHE: '16' } })
   await send(app, -1)
   const heap = (): number => { gc(); gc(); return process.memoryUsage().heapUsed }
   const before = heap()

@@ -1,9 +1,9 @@
 /**
  * HEAP_GROWING_PERCENT: tuneHeap passes V8 the flag, and V8 honours it when
- * set at run time: with it, a process churning long-lived garbage peaks
- * far below the heap V8 would let it reach on its own. If a Node upgrade
- * renamed or dropped the flag (setFlagsFromString ignores unknown flags
- * silently), the second test fails.
+ * set at run time: a process churning long-lived garbage peaks far lower at
+ * 25% than at 300%. If a Node upgrade renamed or dropped the flag
+ * (setFlagsFromString ignores unknown flags silently), both would run at
+ * V8's own growth and the second test would fail.
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
@@ -56,16 +56,17 @@ async function peakHeapMb (growingPercent: number): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 t.test('V8 honours the flag set at run time', async (t) => {
-  // Three of each, interleaved, judged by their medians: under a loaded CI
-  // host one child's GC once ran off its usual course (V8's own growth
-  // peaking at 53 MB against its usual 150, the tuned one at 87 against 75).
-  const own: number[] = []
-  const tuned: number[] = []
+  // Two settings of the flag against each other, three of each, interleaved, judged by their
+  // medians. Not against V8's own growth: that varies with the host's load (its peak was 150 MB
+  // on a quiet host and 49-53 MB in two of three children on a loaded CI host, below the tuned
+  // one), while a set factor holds (about 77 MB at 25%, 151 at 300%, run after run).
+  const low: number[] = []
+  const high: number[] = []
   for (let i = 0; i < 3; i++) {
-    own.push(await peakHeapMb(0))
-    tuned.push(await peakHeapMb(25))
+    low.push(await peakHeapMb(25))
+    high.push(await peakHeapMb(300))
   }
-  const [o, g] = [median(own), median(tuned)]
-  t.comment(`peak heap used, MB: ${own.map((x) => x.toFixed(1)).join(', ')} with V8's own growth; ${tuned.map((x) => x.toFixed(1)).join(', ')} at 25%`)
-  t.ok(g < o * 0.75, `the tuned median peak (${g.toFixed(1)} MB) is well below V8's own (${o.toFixed(1)} MB)`)
+  const [l, h] = [median(low), median(high)]
+  t.comment(`peak heap used, MB: ${low.map((x) => x.toFixed(1)).join(', ')} at 25%; ${high.map((x) => x.toFixed(1)).join(', ')} at 300%`)
+  t.ok(l < h * 0.75, `the median peak at 25% (${l.toFixed(1)} MB) is well below the one at 300% (${h.toFixed(1)} MB)`)
 })

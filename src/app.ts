@@ -17,7 +17,7 @@ import healthRoutes from './ops/health.js'
 import metrics from './ops/metrics.js'
 import rest from './rest/index.js'
 import upstream from './upstream/plugin.js'
-import { MAX_NAME_LENGTH } from './upstream/validate.js'
+import { MAX_ID_LENGTH } from './upstream/validate.js'
 
 export interface BuildAppOptions {
   config: Config
@@ -30,15 +30,13 @@ export interface BuildAppOptions {
 const MAX_REQUEST_ID = 128
 
 /**
- * Longest path value the router matches: a backup name at MAX_NAME_LENGTH
- * (the longest a create accepts) still percent-encoded in the worst case
- * (every UTF-16 unit 3 UTF-8 bytes, each written `%XX`), so whatever was
- * created through the gateway can be deleted through REST. find-my-way 9
- * measures the decoded value, but this holds however it measures. Its
- * default, 100, answered 414 to names the API accepts in a body and on
- * GraphQL.
+ * Longest path value the router matches: MAX_ID_LENGTH (src/upstream/validate.ts),
+ * so whatever was created through the gateway can be deleted through REST.
+ * find-my-way 9 measures the decoded value, but this holds however it
+ * measures. Its default, 100, answered 414 to names the API accepts in a
+ * body and on GraphQL.
  */
-export const MAX_PARAM_LENGTH = MAX_NAME_LENGTH * 3 * 3
+export const MAX_PARAM_LENGTH = MAX_ID_LENGTH
 
 /**
  * Logged at boot when Redis holds principals (cache keys, and rate-limit

@@ -9,7 +9,7 @@
 import type { Cron } from 'croner'
 import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
-import { checkBackupName, checkServiceId, compileCron, MAX_NAME_LENGTH, validateRequest } from '../upstream/validate.js'
+import { checkBackupName, checkIdLength, checkServiceId, compileCron, MAX_ID_LENGTH, validateRequest } from '../upstream/validate.js'
 import { backupsOf } from './loaders.js'
 import {
   SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
@@ -37,22 +37,8 @@ export const MAX_NEXT_RUNS_PER_REQUEST = 1000
  */
 const EMPTY_SEARCH_COST = MAX_NEXT_RUNS
 
-/**
- * Longest service id, or backup name looked up, GraphQL takes, in characters
- * (UTF-16 code units): the longest path value REST's router matches
- * (src/app.ts MAX_PARAM_LENGTH, kept equal by test/graphql/echo-bounds.test.ts),
- * and on REST every service id travels in a path. Without it,
- * `service(id:)`, which makes no upstream call and answers its id, echoed a
- * 1 MB variable under 50 aliases: a 50 MB answer to a 1 MB request. Now one
- * operation echoes at most 50 x 2304 characters. Names made by other VBase
- * clients, longer than a create here allows (MAX_NAME_LENGTH), stay reachable.
- */
-export const MAX_ID_LENGTH = MAX_NAME_LENGTH * 3 * 3
-
-/** Refuse an id or name over MAX_ID_LENGTH; checked first, before anything reads the whole string. */
-function bounded (value: string, shown: string): void {
-  if (value.length > MAX_ID_LENGTH) throw new errors.InvalidArgument(`${shown} must be at most ${MAX_ID_LENGTH} characters long`, shown)
-}
+/** The longest id GraphQL takes (src/upstream/validate.ts), exported for the tests. */
+export { MAX_ID_LENGTH }
 
 interface CreateBackupInput { serviceId: string, organizationId: string, dbName: string, collectionNames: string[], backupName?: string | null }
 interface RestoreBackupInput { serviceId: string, organizationId: string, backupName: string, dbName: string, collectionNames: string[] }
@@ -147,7 +133,7 @@ export function buildResolvers (): IResolvers {
 
     Query: {
       service (_root: unknown, { id }: { id: string }): ServiceRef {
-        bounded(id, 'id')
+        checkIdLength(id, 'id')
         checkServiceId(id, 'id')
         return service(id)
       },
@@ -158,8 +144,8 @@ export function buildResolvers (): IResolvers {
         return { id: id.toLowerCase() }
       },
       async backup (_root: unknown, args: { serviceId: string, name: string }, ctx: MercuriusContext): Promise<BackupNode | null> {
-        bounded(args.serviceId, 'serviceId')
-        bounded(args.name, 'name')
+        checkIdLength(args.serviceId, 'serviceId')
+        checkIdLength(args.name, 'name')
         checkServiceId(args.serviceId, 'serviceId')
         checkBackupName(args.name, 'name')
         return (await backupsOf(ctx, service(args.serviceId))).find((b) => b.name === args.name) ?? null
@@ -168,7 +154,7 @@ export function buildResolvers (): IResolvers {
 
     Mutation: {
       async createBackup (_root: unknown, { input }: Args<CreateBackupInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const request = optional({
           service_id: input.serviceId,
           organization_id: input.organizationId,
@@ -179,7 +165,7 @@ export function buildResolvers (): IResolvers {
         return { backup: toBackupNode(backup), service: service(input.serviceId) }
       },
       async restoreBackup (_root: unknown, { input }: Args<RestoreBackupInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const job = await ctx.upstream.write('RestoreBackup', {
           service_id: input.serviceId,
           organization_id: input.organizationId,
@@ -190,13 +176,13 @@ export function buildResolvers (): IResolvers {
         return { restoreJob: toRestoreJobNode(job), service: service(input.serviceId) }
       },
       async deleteBackup (_root: unknown, { input }: Args<DeleteBackupInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const res = await ctx.upstream.write('DeleteBackup', { service_id: input.serviceId, backup_name: input.backupName }, asInput)
         if (res.backup === null) throw missingDeleted('backup')
         return { backup: toBackupNode(res.backup), service: service(input.serviceId) }
       },
       async createBackupPolicy (_root: unknown, { input }: Args<CreatePolicyInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const request = optional({
           service_id: input.serviceId,
           organization_id: input.organizationId,
@@ -207,7 +193,7 @@ export function buildResolvers (): IResolvers {
         return { policy: toPolicyNode(policy), service: service(input.serviceId) }
       },
       async updateBackupPolicy (_root: unknown, { input }: Args<UpdatePolicyInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const request = optional(optional({
           service_id: input.serviceId,
           policy_id: input.policyId,
@@ -218,7 +204,7 @@ export function buildResolvers (): IResolvers {
         return { policy: toPolicyNode(policy), service: service(input.serviceId) }
       },
       async deleteBackupPolicy (_root: unknown, { input }: Args<DeletePolicyInput>, ctx: MercuriusContext) {
-        bounded(input.serviceId, 'input.serviceId')
+        checkIdLength(input.serviceId, 'input.serviceId')
         const res = await ctx.upstream.write('DeleteBackupPolicy', { service_id: input.serviceId, policy_id: input.policyId }, asInput)
         if (res.policy === null) throw missingDeleted('policy')
         // As it was when deleted, but it fires no more: no next runs.

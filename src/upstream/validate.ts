@@ -173,6 +173,23 @@ function requiredAs (value: unknown, shown: string): void {
  */
 export const MAX_NAME_LENGTH = 256
 
+/**
+ * Longest id or name a caller may look something up by, in characters
+ * (UTF-16 code units): a backup name at MAX_NAME_LENGTH still
+ * percent-encoded in the worst case (every unit 3 UTF-8 bytes, each written
+ * `%XX`). REST's router matches path values up to it (src/app.ts), so
+ * whatever was created through the gateway can be deleted through REST;
+ * GraphQL takes looked-up ids up to it (checkIdLength), so neither surface
+ * echoes an unbounded id. Names made by other VBase clients, longer than a
+ * create here allows, stay reachable.
+ */
+export const MAX_ID_LENGTH = MAX_NAME_LENGTH * 3 * 3
+
+/** Refuse an id or name over MAX_ID_LENGTH; checked first, before anything reads the whole string. */
+export function checkIdLength (value: string, shown: string): void {
+  if (value.length > MAX_ID_LENGTH) failAs(shown, `must be at most ${MAX_ID_LENGTH} characters long`)
+}
+
 function boundedAs (value: string, shown: string): void {
   if (value.length > MAX_NAME_LENGTH) failAs(shown, `must be at most ${MAX_NAME_LENGTH} characters long`)
 }

@@ -250,7 +250,8 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   function recheck (method: MethodInfo, request: object): void {
     const ms = opts.recheckUnknownMs ?? 0
     if (ms <= 0 || closed) return
-    const run = (): Promise<void> => invalidate(method, request, undefined)
+    // The same write again, not another one: not counted a second time.
+    const run = (): Promise<void> => invalidate(method, request, undefined, false)
     const timer = setTimeout(() => {
       rechecks.delete(timer)
       void run()
@@ -259,14 +260,14 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     rechecks.set(timer, run)
   }
 
-  async function invalidate (method: MethodInfo, request: object, response: object | undefined): Promise<void> {
+  async function invalidate (method: MethodInfo, request: object, response: object | undefined, count = true): Promise<void> {
     const refs = writeInvalidates(method.name, request, response)
     // Reads in flight that this write may touch started before it: later
     // callers must not join them. Reads it cannot touch stay shared.
     for (const [key, entry] of inflight) if (entry.touchedBy(refs)) inflight.delete(key)
     try {
       if (refs.length === 0) return
-      stats.count(method.name, 'invalidations', refs)
+      if (count) stats.count(method.name, 'invalidations', refs)
       // On failure the guard keeps the references and replays them first thing.
       await storage.invalidate(refs)
     } catch {

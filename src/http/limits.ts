@@ -143,6 +143,18 @@ function clientErrorOf (err: ConnectionError): { status: number, code: GrpcStatu
   return { status: 400, code: GrpcStatus.INVALID_ARGUMENT, message: 'malformed HTTP request' }
 }
 
+/** The status clientErrorHandler wrote on a connection, by socket. */
+const refusals = new WeakMap<Socket, number>()
+
+/**
+ * The status clientErrorHandler answered on `socket`, if it did: a request
+ * Fastify had already routed (a body cut off by REQUEST_TIMEOUT_MS, 408) is
+ * answered there, not through Fastify, and its metrics count it so.
+ */
+export function refusedStatus (socket: Socket | null | undefined): number | undefined {
+  return socket == null ? undefined : refusals.get(socket)
+}
+
 /**
  * Fastify's clientErrorHandler: answer a request Node's parser refused with
  * the Status body, then drop the connection (its framing is unknown). The
@@ -159,6 +171,7 @@ export function clientErrorHandler (headers: Readonly<Record<string, string>>): 
     const reqId = randomUUID()
     this.log.info({ reqId, code: err.code, status }, 'malformed request refused')
     if (socket.writable) {
+      refusals.set(socket, status)
       const body = JSON.stringify({ code, message, details: [] })
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${fixed}x-request-id: ${reqId}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)

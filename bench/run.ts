@@ -6,7 +6,7 @@
  *
  *   npm run bench                 full run (~5 min on 2 cores), updates bench/RESULTS.md
  *   npm run bench -- --quick      one short run of each scenario (~1 min)
- *   npm run bench -- --smoke      a few hundred requests per scenario
+ *   npm run bench -- --smoke      a few dozen counted requests per scenario
  *
  * Options: --src (gateway from src/ through tsx, no build needed),
  * --no-pin, --no-redis, --redis <url> (default BENCH_REDIS_URL or

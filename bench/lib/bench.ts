@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AUTHORIZATION, BENCH_SERVICES, BACKUPS_PER_SERVICE, GRAPHQL_FANOUT, GRAPHQL_LIST, LIST_SERVICE, SERVICE_COUNT, TAG_PREFIX, restListPath } from './data.js'
 import type { DirectRun } from '../procs/direct.js'
-import { compileChildren } from './compile.js'
 import { spawnChild, type Child, type CodeRoot, type Usage } from './ipc.js'
 import { runLoad, type LoadRun } from './load.js'
 import { describeMachine, pinSelf, planCpus, type CpuPlan, type Machine } from './machine.js'
@@ -130,7 +129,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     ? []
     : ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.profileDir, name)}`]
   const runtime = opts.root === 'dist' ? 'compiled' : 'tsx'
-  if (runtime === 'compiled') await compileChildren()
+  // Imported only here: loading TypeScript itself takes more than a second of CPU, which a run from src/ does not need.
+  if (runtime === 'compiled') await (await import('./compile.js')).compileChildren()
   async function start<I> (name: string, entry: string, args: string[], cpu: number | undefined, profile = false): Promise<Child<I>> {
     const nodeFlags = [...(entry === 'gateway' ? opts.nodeFlags ?? [] : []), ...(profile ? profileFlags(name) : [])]
     const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags })
@@ -164,26 +164,38 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     // Every process starts at once: the gateways dial the simulator lazily, on their first request.
     log('starting the simulator (and seeding it), the gateways, the floors and the proxy')
     const upstream = `127.0.0.1:${await freePort()}`
+    // 140 concurrent calls per naive request would overflow the upstream queue's 200 ms wait: let them queue instead of failing.
+    const naiveEnv = { UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }
+    const naiveOnGateway = mode.naiveOnGateway === true
+    if (naiveOnGateway) notes.push(`the naive schema was served by the gateway itself (${Object.entries(naiveEnv).map(([k, v]) => `${k}=${v}`).join(' ')} there), not by a gateway of its own`)
     const [sim, gw, gwRedis, gwNaive, direct, bare, proxy] = await Promise.all([
       start<Sim>('simulator', 'simulator', [opts.root, upstream], plan.simulator),
-      start<Port>('gateway', 'gateway', [opts.root, upstream, gatewayEnv()], plan.gateway, true),
+      start<Port>('gateway', 'gateway', naiveOnGateway ? [opts.root, upstream, gatewayEnv(naiveEnv), 'naive'] : [opts.root, upstream, gatewayEnv()], plan.gateway, true),
       redisUrl === undefined
         ? Promise.resolve(undefined)
         : start<Port>('gateway-redis', 'gateway', [opts.root, upstream, gatewayEnv({ CACHE_REDIS_URL: redisUrl, CACHE_REDIS_PREFIX: 'vbgw-bench:' })], plan.gateway, true),
-      // 140 concurrent calls per naive request would overflow the upstream queue's 200 ms wait: let them queue instead of failing.
-      start<Port>('gateway-naive', 'gateway', [opts.root, upstream, gatewayEnv({ UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }), 'naive'], plan.gateway, true),
+      naiveOnGateway ? Promise.resolve(undefined) : start<Port>('gateway-naive', 'gateway', [opts.root, upstream, gatewayEnv(naiveEnv), 'naive'], plan.gateway, true),
       start<Record<string, never>>('direct', 'direct', [opts.root, upstream], plan.gateway, true),
       start<Port>('bare', 'bare', [], plan.gateway),
       start<Port>('proxy', 'proxy', [opts.root, upstream], plan.gateway, true)
     ])
+    const naive = gwNaive ?? gw
     if (sim.info.seeded !== SERVICE_COUNT * BACKUPS_PER_SERVICE) throw new Error(`simulator seeded ${sim.info.seeded} backups`)
     const calls = async (): Promise<number> => (await sim.call<CallCount>('calls')).total
     /**
-     * autocannon stops with requests in flight, and the gateway finishes
-     * them: wait until the simulator sees no new call for 150 ms, so one
-     * run's leftovers do not run into the next run's CPU time.
+     * Whether the last load may have left requests in flight: a timed
+     * autocannon run stops with requests unanswered, a counted one (and the
+     * bench's own requests) waits for every answer.
+     */
+    let leftovers = true
+    /**
+     * After a timed run the gateway finishes the requests autocannon left
+     * in flight: wait until the simulator sees no new call for 150 ms, so
+     * one run's leftovers do not run into the next run's CPU time.
      */
     const quiesce = async (): Promise<void> => {
+      if (!leftovers) return
+      leftovers = false
       const deadline = performance.now() + 30_000
       let last = await calls()
       for (let still = 0; still < 3 && performance.now() < deadline;) {
@@ -195,7 +207,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     }
 
     // The bare floor answers the very bytes the gateway answers.
-    const fanout = checkFanout(gw.info.port, gwNaive.info.port)
+    const fanout = checkFanout(gw.info.port, naive.info.port)
     const rest = await fetchBody(gw.info.port, 'GET', restListPath(LIST_SERVICE), undefined)
     const graphql = await fetchBody(gw.info.port, 'POST', '/graphql', JSON.stringify(GRAPHQL_LIST))
     checkListBodies(rest, graphql)
@@ -220,24 +232,38 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
      * afterwards.
      */
     async function measure (id: string, label: string, measured: Measurement['measured'], proc: Child, connections: number,
-      run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec): Promise<Measurement | undefined> {
+      run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec,
+      budgets: { warmup: Budget, run: Budget } = mode): Promise<Measurement | undefined> {
       if (!selected(id)) return undefined
       log(`${id}: ${label} (c=${connections})`)
+      /** One load of the scenario; a timed one may leave requests in flight. */
+      const load = async (b: Budget): Promise<LoadRun> => {
+        leftovers = true
+        const r = await run(b, connections)
+        leftovers = b.ms !== undefined
+        return r
+      }
       let warmupMs = 0
-      if (mode.warmup.ms !== undefined && mode.warmup.ms > 0) {
+      const warmup = budgets.warmup
+      if (warmup.amount !== undefined ? warmup.amount > 0 : warmup.ms > 0) {
         await quiesce()
-        // The first scenario on a process warms its code up; the process's later ones find it warm.
-        const first = warmedUp.has(proc) ? undefined : mode.firstWarmup
-        warmedUp.add(proc)
-        const warmed = await warmUp(async (ms) => (await run({ ms }, connections)).completed, mode.warmup.ms, first)
-        warmupMs = warmed.ms
-        if (first !== undefined) log(`   first warm-up on ${proc.name}: ${(warmed.ms / 1000).toFixed(0)} s, ${warmed.requests} requests`)
+        if (warmup.ms === undefined) {
+          // A counted warm-up (smoke): one run, however long it takes.
+          warmupMs = (await load(warmup)).elapsedMs
+        } else {
+          // The first scenario on a process warms its code up; the process's later ones find it warm.
+          const first = warmedUp.has(proc) ? undefined : mode.firstWarmup
+          warmedUp.add(proc)
+          const warmed = await warmUp(async (ms) => (await load({ ms })).completed, warmup.ms, first)
+          warmupMs = warmed.ms
+          if (first !== undefined) log(`   first warm-up on ${proc.name}: ${(warmed.ms / 1000).toFixed(0)} s, ${warmed.requests} requests`)
+        }
       }
       const runs: Array<LoadRun & { cpuMs: number, simCpuMs: number, rss: number }> = []
       for (let i = 0; i < mode.runs; i++) {
         await quiesce()
         const [u0, s0] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
-        const r = await run(mode.run, connections)
+        const r = await load(budgets.run)
         const [u1, s1] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
         runs.push({ ...r, cpuMs: (u1.cpuMicros - u0.cpuMicros) / 1000, simCpuMs: (s1.cpuMicros - s0.cpuMicros) / 1000, rss: u1.rssBytes })
         const perReq = (ms: number): string => (ms / Math.max(1, r.completed)).toFixed(3)
@@ -249,9 +275,11 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       let callsPerReq: number | undefined
       if (spec !== undefined && measured === 'gateway') {
         // Tagged requests: the simulator counts the calls carrying their request id, whatever else is still in flight.
+        // Sent once the runs' leftovers are done all the same: queued behind them, a tagged naive fan-out request overran its upstream deadline on a loaded host.
+        await quiesce()
         const n = mode.exactRequests
         const tag = `${TAG_PREFIX}${id}`
-        const base = spec(mode.run)
+        const base = spec(budgets.run)
         for (let i = 0; i < n; i++) await fetchSpec({ ...base, headers: { ...base.headers, 'x-request-id': `${tag}.${i}` } })
         callsPerReq = await sim.call<number>('tagged', tag) / n
       }
@@ -306,20 +334,20 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     await stop(gwRedis)
     // C. Fan-out
     const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
-    const cNaive = gqlPost(gwNaive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
-    await measure('C-loaders', 'C. fan-out, 20 services, loaders', 'gateway', gw, c, http(cLoaders), cLoaders)
-    await measure('C-naive', 'C. fan-out, 20 services, naive resolvers', 'gateway', gwNaive, c, http(cNaive), cNaive)
+    const cNaive = gqlPost(naive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
+    await measure('C-loaders', 'C. fan-out, 20 services, loaders', 'gateway', gw, c, http(cLoaders), cLoaders, mode.fanout)
+    await measure('C-naive', 'C. fan-out, 20 services, naive resolvers', 'gateway', naive, c, http(cNaive), cNaive, mode.fanout)
     await stop(gwNaive)
     // D. Mixed, with the stale-read checker.
     const mixed = new MixedWorkload(BENCH_SERVICES)
     const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
     await measure('D-mixed', 'D. mixed 95% reads / 5% writes, REST, memory', 'gateway', gw, c, async (b, connections) => {
       mixed.resetStats()
-      const r = await runLoad({ port: gw.info.port, path: '/', requests: mixed.requests(), connections, ...budgetOf(mode.mixedRun ?? b) })
+      const r = await runLoad({ port: gw.info.port, path: '/', requests: mixed.requests(), connections, ...budgetOf(b) })
       for (const k of ['reads', 'writes', 'failedWrites', 'checked', 'stale', 'ambiguous'] as const) mixedTotals[k] += mixed.stats[k]
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
-    })
+    }, undefined, { warmup: mode.warmup, run: mode.mixedRun ?? mode.run })
     await Promise.all([stop(direct), stop(bare), stop(proxy)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).

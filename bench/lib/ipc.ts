@@ -87,9 +87,11 @@ export async function spawnChild<Info = unknown> (opts: SpawnOptions): Promise<C
     ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'procs', `${opts.entry}.ts`)]
     : [path.join(COMPILED_DIR, 'procs', `${opts.entry}.js`)]
   const nodeArgs = [...(opts.nodeFlags ?? []), ...script, ...(opts.args ?? [])]
-  const [command, argv] = opts.cpu === undefined
-    ? [process.execPath, nodeArgs]
-    : ['taskset', ['-c', String(opts.cpu), process.execPath, ...nodeArgs]]
+  const pinned = opts.cpu === undefined ? [process.execPath, ...nodeArgs] : ['taskset', '-c', String(opts.cpu), process.execPath, ...nodeArgs]
+  // A test runner may put its hooks back into every process spawned under it, whatever environment it is given
+  // (tap's @tapjs/processinfo sets NODE_OPTIONS at spawn, and its own variables, inert without it): `env -u` drops
+  // NODE_OPTIONS at exec, where nothing adds it back.
+  const [command, argv] = process.platform === 'win32' ? [pinned[0] as string, pinned.slice(1)] : ['env', ['-u', 'NODE_OPTIONS', ...pinned]]
   const proc: ChildProcess = spawn(command, argv, {
     cwd: REPO_ROOT,
     stdio: ['ignore', opts.verbose === true ? 'inherit' : 'ignore', opts.verbose === true ? 'inherit' : 'pipe', 'ipc'],

@@ -1,5 +1,5 @@
 /**
- * Smoke test of the benchmark (bench/): a fraction of a second per
+ * Smoke test of the benchmark (bench/): a few dozen counted requests per
  * scenario, gateway from src/ through tsx, no assertion on speed. It keeps
  * the bench from rotting: every scenario and floor runs without failures,
  * the upstream call counts are what the scenarios claim, the stale-read
@@ -15,6 +15,7 @@ import { runLoad } from '../../bench/lib/load.js'
 import { MixedWorkload } from '../../bench/lib/mixed.js'
 import { MODES } from '../../bench/lib/modes.js'
 import { renderReport } from '../../bench/lib/report.js'
+import { budgetOf } from '../../bench/lib/requests.js'
 import { redisGate, TEST_REDIS } from '../helpers/redis.js'
 
 /** The bench's own Redis database in tests (the test suites use 11 and 12, the bench 14). */
@@ -39,8 +40,8 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.same(result.rows.map((r) => r.id), expected, 'every scenario and floor, in order')
   for (const row of result.rows) {
     t.equal(row.failures, 0, `${row.id}: no failed requests`)
-    // A fan-out request may outlast a smoke run on a busy machine; the counted requests below prove C ran.
-    if (!row.id.startsWith('C-')) t.ok(row.rps > 0, `${row.id}: some throughput`)
+    // Smoke runs are counted, so even a slow fan-out run answers its requests.
+    t.ok(row.rps > 0, `${row.id}: some throughput`)
   }
   const calls = Object.fromEntries(result.rows.map((r) => [r.id, r.callsPerReq]))
   t.equal(calls['A-rest'], 1, 'uncached REST: one upstream call per request')
@@ -97,7 +98,9 @@ t.test('the stale-read checker catches stale lists and passes fresh ones', async
   for (const stale of [true, false]) {
     const port = await fakeGateway(t, stale)
     const mixed = new MixedWorkload(BENCH_SERVICES)
-    const run = await runLoad({ port, path: restListPath(BENCH_SERVICES[0] as string), requests: mixed.requests(), connections: 4, durationMs: 400 })
+    // D's smoke run, counted: 20 writes, one per service, each followed by judged reads, however busy the host.
+    const run = await runLoad({ port, path: restListPath(BENCH_SERVICES[0] as string), requests: mixed.requests(), connections: 4,
+      ...budgetOf(MODES.smoke.mixedRun ?? MODES.smoke.run) })
     t.equal(run.non2xx + run.errors, 0, 'the fake answered everything')
     t.ok(mixed.stats.writes > 0 && mixed.stats.checked > 0, 'writes happened and reads were judged')
     if (stale) {

@@ -18,7 +18,15 @@ import { createLogger } from '../../src/logger.js'
 import { DEMO_SERVICE_IDS, DEV_TOKEN, startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { listenOnLoopback, waitFor, type Teardownable } from '../helpers/app.js'
 
-const TIMEOUT_MS = 1000
+/**
+ * REQUEST_TIMEOUT_MS. Every wait below is a multiple of it, and the test is about how the
+ * timeout counts, not its length: half a second keeps a slow reader's pauses (a fifth of it)
+ * five times shorter than the timeout, as at any length. Waits for an outcome that must come
+ * have their own deadline, not tied to it.
+ */
+const TIMEOUT_MS = 500
+/** Longest wait for a disconnection or an answer that must come: only a bound against a hang. */
+const DEADLINE_MS = 10_000
 /** Far more than loopback's socket buffers hold, so a client that does not read stalls the answer. */
 const BIG = 'x'.repeat(48 << 20)
 const GET_BIG = 'GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
@@ -58,7 +66,7 @@ t.test('a client that stops reading is disconnected and its answer freed', async
   await waitFor(() => server.writableLength > 0)
   const stalledAt = Date.now()
   // Without a send timeout the answer stays buffered and the connection open for as long as the client likes.
-  await waitFor(() => server.destroyed, TIMEOUT_MS * 10)
+  await waitFor(() => server.destroyed, DEADLINE_MS)
   const ms = Date.now() - stalledAt
   t.ok(ms >= TIMEOUT_MS / 2, `not at once (${ms} ms)`)
   t.comment(`stalled reader dropped ${ms} ms after the answer started`)
@@ -104,12 +112,23 @@ t.test('the wait for the upstream of a request pipelined behind an answer is not
   sim.faults.latencyMs = TIMEOUT_MS * 3
   const client = net.connect(port, '127.0.0.1')
   t.teardown(() => client.destroy())
-  let received = ''
-  client.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+  // The heads are counted as the bytes come (the last 8 of a chunk kept for a head split across
+  // two), not by searching all 48 MiB received at every poll.
+  const chunks: string[] = []
+  let heads = 0
+  let tail = ''
+  client.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('latin1')
+    chunks.push(text)
+    const seen = tail + text
+    heads += (seen.match(/HTTP\/1\.1 /g) ?? []).length
+    tail = seen.slice(-8)
+  })
   // Both in one write: the second request is read while the first (large: timed) is answered.
   client.write(GET_BIG +
     `GET /v1/vbase/${DEMO_SERVICE_IDS[0]}/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${DEV_TOKEN}\r\nCache-Control: no-cache\r\n\r\n`)
-  await waitFor(() => (received.match(/HTTP\/1\.1 /g) ?? []).length === 2 || client.closed, TIMEOUT_MS * 10)
+  await waitFor(() => heads === 2 || client.closed, DEADLINE_MS)
+  const received = chunks.join('')
   t.same(received.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200', 'HTTP/1.1 200'], 'both answered, the slow one after three timeouts')
   t.match(received, /"backups":\[/)
 })

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger, LOG_EXIT_FLUSH_MS, redactQuery, reportDrops, scrubCredentials } from '../../src/logger.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
+import { nodeCommand } from '../helpers/node-child.js'
 import { FakeClock } from '../helpers/clock.js'
 
 const ORG_A = '11111111-1111-4111-8111-111111111111'
@@ -34,14 +35,21 @@ function sink (lines: string[]): Writable {
   return new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
 }
 
-/** A child process logging through the real stdout logger (`log`), running `body` after it is made. */
-function loggingProcess (body: string[], stderr: 'ignore' | 'pipe' = 'ignore'): ChildProcessByStdio<null, Readable, Readable | null> {
+/**
+ * A child process logging through the real stdout logger (`log`), running `body` after it is
+ * made. `await go` in `body` waits until the test calls `go()`: one child (some 1 s of CPU each)
+ * can be looked at while it runs, then made to end.
+ */
+function loggingProcess (body: string[], stderr: 'ignore' | 'pipe' = 'ignore'): ChildProcessByStdio<Writable, Readable, Readable | null> & { go: () => void } {
   const script = [
     "import { createLogger } from './src/logger.ts'",
     "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
+    "const go = new Promise((resolve) => { process.stdin.once('data', () => { process.stdin.destroy(); resolve() }) })",
     ...body
   ].join('\n')
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', stderr] }) as ChildProcessByStdio<null, Readable, Readable | null>
+  const child = spawn(...nodeCommand(['--import', 'tsx', '--input-type=module', '-e', script]), { stdio: ['pipe', 'pipe', stderr] }) as ChildProcessByStdio<Writable, Readable, Readable | null>
+  child.stdin.on('error', () => {}) // the child may be gone already
+  return Object.assign(child, { go: () => { child.stdin.end('go\n') } })
 }
 
 t.test('request ids: honored, returned, logged and forwarded upstream; bad ones replaced everywhere', async (t) => {
@@ -226,58 +234,43 @@ t.test('one access line per request at info; the incoming line only at debug', a
   }
 })
 
-t.test('stdout is written asynchronously, and every line is out when the process exits', async (t) => {
+t.test('stdout is written asynchronously; a lone line within the flush interval; every line is out when the process exits', async (t) => {
   const config = loadConfig({ LOG_LEVEL: 'info' })
   const stream = (createLogger(config, undefined, false) as unknown as Record<symbol, { sync?: boolean, maxLength?: number }>)[pino.symbols.streamSym]
   t.equal(stream?.sync, false, 'no blocking write per line')
   t.ok((stream?.maxLength ?? 0) > 0, 'a bounded buffer')
 
-  // A burst then an exit, normal and by an uncaught error: what is still buffered is flushed.
+  // A lone line, not held for a full batch (in the first child, which waits after it); then a
+  // burst and an exit, normal and by an uncaught error: what is still buffered is flushed.
   const LINES = 5000
   for (const ending of ['process.exit(0)', 'throw new Error("boom")']) {
-    const child = loggingProcess([`for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line')`, ending])
+    const lone = ending.startsWith('process.exit')
+    const child = loggingProcess([
+      ...(lone ? ["log.info('lone line')", 'await go'] : []),
+      `for (let i = 0; i < ${LINES}; i++) log.info({ i }, 'line')`,
+      ending
+    ])
+    t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
-    const [code] = await once(child, 'close') as [number]
-    const numbers = out.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { i: number }).i)
+    const closed = once(child, 'close') as Promise<[number]>
+    if (lone) {
+      // LOG_FLUSH_MS is 100 ms; the deadline only bounds the wait when the line never comes.
+      const first = await Promise.race([
+        once(child.stdout, 'data'),
+        new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, 10_000).unref() })
+      ])
+      t.ok(first !== undefined, 'the lone line came while the process waits')
+      t.match(JSON.parse(out === '' ? '{}' : out), { msg: 'lone line' }, 'a lone line is out while the process is still running')
+      t.equal(child.exitCode, null)
+      child.go()
+    }
+    const [code] = await closed
+    const numbers = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { i?: number }).flatMap((l) => l.i === undefined ? [] : [l.i])
     t.equal(numbers.length, LINES, `${ending}: all ${LINES} lines written`)
     t.equal(numbers[LINES - 1], LINES - 1, `${ending}: the last one included`)
     t.equal(code, ending.startsWith('throw') ? 1 : 0)
   }
-})
-
-t.test('a lone line is written within the flush interval, not held for a full batch', async (t) => {
-  const child = loggingProcess(["log.info('lone line')", 'setTimeout(() => {}, 30_000)'])
-  t.teardown(() => { child.kill('SIGKILL') })
-  const [chunk] = await once(child.stdout, 'data') as [Buffer]
-  t.match(JSON.parse(String(chunk)), { msg: 'lone line' }, 'out while the process is still running')
-  t.equal(child.exitCode, null)
-})
-
-t.test('when stdout stops draining, lines are dropped (the buffer stays bounded) and stderr says so', async (t) => {
-  const child = loggingProcess([
-    "const pad = 'x'.repeat(4000)",
-    // About 20 MiB: more than the 16 MiB buffer plus the pipe.
-    "for (let i = 0; i < 5000; i++) log.info({ i, pad }, 'line')",
-    'setTimeout(() => {}, 30_000)'
-  ], 'pipe')
-  t.teardown(() => { child.kill('SIGKILL') })
-  child.stdout.pause() // nobody reads stdout
-  const stderr = child.stderr
-  if (stderr === null) throw new Error('stderr is piped')
-  let err = ''
-  stderr.setEncoding('utf8')
-  const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    stderr.on('data', (chunk: string) => {
-      err += chunk
-      const line = err.split('\n').find((l) => l.includes('log lines dropped'))
-      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>)
-    })
-    child.on('exit', () => reject(new Error(`exited without a report; stderr: ${err}`)))
-  })
-  t.match(report, { level: 40, msg: 'stdout is not draining: log lines dropped' })
-  t.ok((report.dropped as number) >= 1, 'with a count')
-  t.equal(child.exitCode, null, 'and the process is still up')
 })
 
 t.test('dropped lines: each burst is reported in full, at the end of the interval without a new drop, and at exit', async (t) => {
@@ -317,7 +310,8 @@ t.test('dropped lines: each burst is reported in full, at the end of the interva
   t.equal(said.length, 5, 'the timer armed before the exit found nothing left to say')
 })
 
-t.test('an uncaught error with a stdout nobody reads: the process still exits 1, and stderr counts every line dropped', async (t) => {
+// One child for both (some 1 s of CPU each): the report while it runs, then the exit.
+t.test('when stdout stops draining, lines are dropped (the buffer stays bounded) and stderr says so; an uncaught error then still exits 1, and stderr counts every line dropped', async (t) => {
   const child = loggingProcess([
     "const { default: pino } = await import('pino')",
     'let dropped = 0',
@@ -326,21 +320,38 @@ t.test('an uncaught error with a stdout nobody reads: the process still exits 1,
     "const pad = 'x'.repeat(4000)",
     // About 24 MiB: more than the 16 MiB buffer plus the pipe.
     "for (let i = 0; i < 6000; i++) log.info({ i, pad }, 'line')",
+    'await go',
     "throw new Error('boom')"
   ], 'pipe')
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   child.stdout.pause() // nobody reads stdout
+  const stderr = child.stderr
+  if (stderr === null) throw new Error('stderr is piped')
   let err = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
-  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for tsx and a loaded machine
+  stderr.setEncoding('utf8')
+  const exit = once(child, 'exit') as Promise<[number | null]>
+  const report = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    stderr.on('data', (chunk: string) => {
+      err += chunk
+      const line = err.split('\n').find((l) => l.includes('log lines dropped'))
+      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>)
+    })
+    void exit.then(() => { reject(new Error(`exited without a report; stderr: ${err}`)) })
+  })
+  t.match(report, { level: 40, msg: 'stdout is not draining: log lines dropped' })
+  t.ok((report.dropped as number) >= 1, 'with a count')
+  t.equal(child.exitCode, null, 'and the process is still up')
+
+  child.go() // now the uncaught error, stdout still unread
+  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for a loaded machine
   const exited = await Promise.race([
-    once(child, 'exit') as Promise<[number | null]>,
+    exit,
     new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
   ])
   t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
   if (exited === undefined) return
   t.equal(exited[0], 1)
-  if (child.stderr !== null && !child.stderr.readableEnded) await once(child.stderr, 'end')
+  if (!stderr.readableEnded) await once(stderr, 'end')
   const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>)
   const actual = lines.find((l) => l.actuallyDropped !== undefined)?.actuallyDropped ?? 0
   const reported = lines.filter((l) => String(l.msg).includes('log lines dropped')).reduce((n, l) => n + (l.dropped ?? 0), 0)

@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config.js'
 import { GRAPHIQL_VENDOR_FILES } from '../../src/graphql/graphiql.js'
 import { GOOGLE_PROTOS_DIR } from '../../src/upstream/contract.js'
 import { buildTestApp } from '../helpers/app.js'
+import { nodeCommand } from '../helpers/node-child.js'
 import { checkCompose } from './compose.js'
 import { checkDockerfile, parseDockerfile } from './dockerfile.js'
 import { DockerIgnore, ROOT_DIR, readRepoFile, runtimeImports } from './repo.js'
@@ -89,11 +90,11 @@ t.test('every package src/ loads at run time is a production dependency', async 
   t.same([...fake.keys()].sort(), ['tap', 'yaml'])
 })
 
-/** Run a healthcheck's exec form the way the container would, with this environment. */
+/** Run a healthcheck's exec form the way the container would, with this environment (and without tap's NODE_OPTIONS, which a container has not). */
 async function runHealthcheck (command: string[] | undefined, env: Record<string, string>): Promise<number> {
   if (command === undefined || command[0] !== 'node') throw new Error(`not a node command: ${JSON.stringify(command)}`)
   try {
-    await promisify(execFile)(process.execPath, command.slice(1), { cwd: ROOT_DIR, env: { ...process.env, ...env }, timeout: 10_000 })
+    await promisify(execFile)(...nodeCommand(command.slice(1)), { cwd: ROOT_DIR, env: { ...process.env, ...env }, timeout: 10_000 })
     return 0
   } catch (err) {
     return (err as { code?: number }).code ?? -1

@@ -243,6 +243,8 @@ export function checkCompose (text: string, dockerfile: DockerfileFacts): { prob
   const redis = services.get('redis')
   if (redis === undefined || !/^redis:7-alpine$/.test(String(redis.raw.image))) problems.push('docker-compose.yml: no service "redis" with image redis:7-alpine')
   else if (redis.healthcheck?.join(' ') !== 'redis-cli ping') problems.push('services.redis: healthcheck should be redis-cli ping')
+  // Without a password, and its port taken on a host that runs its own Redis for the tests.
+  if (redis !== undefined) for (const p of redis.ports) problems.push(`services.redis: publishes host port ${p.host}: keep the unauthenticated Redis on the compose network`)
   if (gateways.length !== 1) problems.push(`docker-compose.yml: ${gateways.length} gateways run without a profile; expected 1`)
   for (const s of byDefault) if (roleOf(s) === undefined && s !== redis) problems.push(`services.${s.name}: not one of gateway, simulator, redis`)
   const replicas = [...services.values()].filter((s) => s.profiles.includes('replicas') && roleOf(s) === 'gateway')

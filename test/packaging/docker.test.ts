@@ -173,7 +173,8 @@ t.test('a drifted docker-compose.yml fails the check', async (t) => {
     ['host port clash', '"4001:4000"', '"4000:4000"', /host port 4000 is also published/],
     ['container port', '"50051:50051"', '"50051:50052"', /container port 50052/],
     ['host', 'HOST: 0.0.0.0', 'HOST: 127.0.0.1', /must listen on 0\.0\.0\.0/],
-    ['undocumented port', '"6379:6379"', '"16379:6379"', /host port 16379 is not documented/],
+    ['undocumented port', '"50051:50051"', '"15051:50051"', /host port 15051 is not documented/],
+    ['redis published', '"--appendonly", "no"]\n', '"--appendonly", "no"]\n    ports:\n      - "6379:6379"\n', /services\.redis: publishes host port 6379/],
     ['stop before the grace period ends', 'stop_grace_period: 15s', 'stop_grace_period: 10s', /stop_grace_period 10s does not outlast/],
     ['tls to the simulator', '    VBASE_UPSTREAM: simulator:50051', '    VBASE_TLS: "true"\n    VBASE_UPSTREAM: simulator:50051', /simulator speaks plaintext/]
   ]

@@ -167,6 +167,12 @@ export function clientErrorHandler (headers: Readonly<Record<string, string>>): 
   return function refuseMalformed (err, socket) {
     // A reset connection has nobody left to answer.
     if (err.code === 'ECONNRESET' || socket.destroyed) return
+    // Nor one that ended inside a request (a client leaving mid-upload): not
+    // a malformed request, and its metrics count it as a client that left.
+    if (err.code === 'HPE_INVALID_EOF_STATE') {
+      socket.destroy()
+      return
+    }
     const { status, code, message } = clientErrorOf(err)
     const reqId = randomUUID()
     this.log.info({ reqId, code: err.code, status }, 'malformed request refused')

@@ -5,6 +5,8 @@
  * counted otherwise than the HELP text and the README say.
  */
 import t from 'tap'
+import { once } from 'node:events'
+import net from 'node:net'
 import { status } from '@grpc/grpc-js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createMetrics } from '../../src/ops/metrics.js'
@@ -75,6 +77,25 @@ t.test('a request whose body does not arrive in time is counted as the 408 it wa
   await eventually(async () => await requests(app, { route: LIST_ROUTE }) > 0)
   t.equal(await requests(app, { method: 'POST', route: LIST_ROUTE, status_code: '408' }), 1, 'counted as 408')
   t.equal(await requests(app, { route: LIST_ROUTE }), 1, 'once')
+})
+
+t.test('a client that leaves while sending its body is counted as 499, not answered or logged as a malformed request', async (t) => {
+  const { app, logs } = await buildTestApp(t)
+  const port = await listenOnLoopback(app)
+  const client = net.connect(port, '127.0.0.1')
+  client.on('error', () => {})
+  let answer = ''
+  client.on('data', (chunk: Buffer) => { answer += String(chunk) })
+  await once(client, 'connect')
+  // 19 of 100 bytes, then the end of the stream: Node's parser reports HPE_INVALID_EOF_STATE.
+  client.end(`POST ${LIST} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${DEV_TOKEN}\r\n` +
+    'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"organization_id":')
+  await once(client, 'close')
+  await eventually(async () => await requests(app, { route: LIST_ROUTE }) > 0)
+  t.equal(await requests(app, { method: 'POST', route: LIST_ROUTE, status_code: '499' }), 1, 'counted as 499')
+  t.equal(await requests(app, { route: LIST_ROUTE }), 1, 'once')
+  t.equal(answer, '', 'nothing written to a client that left')
+  t.notOk(logs.some((l) => l.includes('malformed request refused')), 'not logged as a malformed request')
 })
 
 t.test('a write of unknown outcome counts one invalidation, not a second one for its recheck', async (t) => {

@@ -35,18 +35,6 @@ import { buildResolvers } from './resolvers.js'
 /** Where the schema lives: the repository root, in src/ and dist/ runs alike. */
 export const SCHEMA_FILE = path.join(ROOT_DIR, 'schema.graphql')
 
-/**
- * Parsed documents mercurius keeps, by query text (GRAPHQL_DOCUMENT_CACHE):
- * that many valid ones (with their JIT-compiled form: no cache, no JIT), and
- * as many that failed validation, each cache holding up to twice that
- * (QuickLRU keeps an old generation). They are counted, not weighed, and a
- * document at the token limit is about 0.8 MB parsed: mercurius' default,
- * 1024, let anyone fill gigabytes with distinct texts, needing no token. At
- * 16, a frontend rotating through 40 operation texts was parsed and
- * validated on every request (about twice the CPU); 32 (default) keeps up to
- * 64 hot texts each, for about 100 MB at most (README, "GraphQL limits").
- */
-
 /** Options of the GraphQL surface. */
 export interface GraphqlOptions {
   /** The clock `BackupPolicy.nextRuns` counts from; `Date.now` by default. */
@@ -77,6 +65,15 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     graphiql: false,
     // Compile an operation to a function from its second run on (one-operation documents only: interpretSeveralOperations).
     jit: 1,
+    // Parsed documents mercurius keeps, by query text (GRAPHQL_DOCUMENT_CACHE):
+    // that many valid ones (with their JIT-compiled form: no cache, no JIT), and
+    // as many that failed validation, each cache holding up to twice that
+    // (QuickLRU keeps an old generation). They are counted, not weighed, and a
+    // document at the token limit is about 0.8 MB parsed: mercurius' default,
+    // 1024, let anyone fill gigabytes with distinct texts, needing no token. At
+    // 16, a frontend rotating through 40 operation texts was parsed and
+    // validated on every request (about twice the CPU); 32 (default) keeps up to
+    // 64 hot texts each, for about 100 MB at most (README, "GraphQL limits").
     cache: opts.config.GRAPHQL_DOCUMENT_CACHE,
     additionalRouteOptions: {
       // HEAD would run a GET's operation, mutations included.

@@ -9,7 +9,7 @@
 import type { Cron } from 'croner'
 import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
-import { checkBackupName, checkIdLength, checkServiceId, compileCron, MAX_ID_LENGTH, validateRequest } from '../upstream/validate.js'
+import { checkBackupName, checkIdLength, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
 import { backupsOf } from './loaders.js'
 import {
   SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
@@ -36,9 +36,6 @@ export const MAX_NEXT_RUNS_PER_REQUEST = 1000
  * then walks its whole range (about 1-4 ms, as much as a hundred runs found).
  */
 const EMPTY_SEARCH_COST = MAX_NEXT_RUNS
-
-/** The longest id GraphQL takes (src/upstream/validate.ts), exported for the tests. */
-export { MAX_ID_LENGTH }
 
 interface CreateBackupInput { serviceId: string, organizationId: string, dbName: string, collectionNames: string[], backupName?: string | null }
 interface RestoreBackupInput { serviceId: string, organizationId: string, backupName: string, dbName: string, collectionNames: string[] }

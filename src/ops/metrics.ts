@@ -255,7 +255,8 @@ export default fp<MetricsPluginOptions>(async function metricsPlugin (fastify, {
   })
   fastify.addHook('onResponse', (request, reply, done) => {
     const response = reply.raw as TrackedResponse
-    if (response[kReply] !== null && request.routeOptions.url !== METRICS_PATH) {
+    // Tracked at onRequest (scrapes are not), and not counted at 'close' already.
+    if (response[kReply] != null) {
       response[kReply] = null
       metrics.observeRequest(request, reply)
     }

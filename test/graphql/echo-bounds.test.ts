@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { MAX_PARAM_LENGTH } from '../../src/app.js'
-import { MAX_ID_LENGTH } from '../../src/graphql/resolvers.js'
+import { MAX_ID_LENGTH } from '../../src/upstream/validate.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { codes, gql, headersOf } from './helpers.js'

@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', '.tap/', '.scratch/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'dist-test/', 'node_modules/', 'src/generated/', 'coverage/', '.tap/', '.scratch/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
+import { ROOT_DIR } from '../src/upstream/contract.js'
 
-const FIXTURE_CA = fileURLToPath(new URL('fixtures/tls/ca.pem', import.meta.url))
+const FIXTURE_CA = path.join(ROOT_DIR, 'test', 'fixtures', 'tls', 'ca.pem')
 
 t.test('defaults', async (t) => {
   const c = loadConfig({})

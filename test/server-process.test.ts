@@ -10,7 +10,7 @@ import { inspect } from 'node:util'
 import { loadConfig } from '../src/config.js'
 import { LOG_EXIT_FLUSH_MS } from '../src/logger.js'
 import { DEV_TOKEN } from '../src/simulator/seed.js'
-import { nodeCommand } from './helpers/node-child.js'
+import { nodeCommand, runModule } from './helpers/node-child.js'
 
 // One process for the whole life of a boot (each costs some 2.5 s of CPU): the embedded
 // simulator, health and readiness, then SIGTERM while nobody reads stdout, which must not hold
@@ -19,7 +19,7 @@ t.test('npm start: embedded simulator, health, readiness; SIGTERM with a stdout 
   const graceMs = 1000
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: String(graceMs), RATE_LIMIT_MAX: '0', RATE_LIMIT_IP_MAX: '0' }
   for (const name of ['VBASE_UPSTREAM', 'SIM_TOKENS', 'CACHE_REDIS_URL', 'HOST']) delete env[name]
-  const child = spawn(...nodeCommand(['--import', 'tsx', 'src/server.ts']), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand(runModule('src/server.ts')), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
@@ -68,7 +68,7 @@ t.test('npm start: embedded simulator, health, readiness; SIGTERM with a stdout 
 
 /** Boot src/server.ts with `env` added and let it end: its exit code and all it printed. */
 async function boot (t: Test, env: NodeJS.ProcessEnv): Promise<{ code: number | null, output: string }> {
-  const child = spawn(...nodeCommand(['--import', 'tsx', 'src/server.ts']), { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand(runModule('src/server.ts')), { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += String(chunk) })

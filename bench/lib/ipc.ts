@@ -5,14 +5,26 @@
  * so its CPU time and RSS are its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /**
- * Repository root: bench/lib is two levels down; a transpiled child
- * (see compile.ts) is told by its parent.
+ * Repository root: the nearest directory above bench/lib holding a
+ * package.json (bench/lib is not always two levels down: the test suite
+ * runs it transpiled, from dist-test/bench/lib). A transpiled child (see
+ * compile.ts) is told by its parent.
  */
-export const REPO_ROOT = process.env.BENCH_REPO_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const REPO_ROOT = process.env.BENCH_REPO_ROOT ?? repoRoot(path.dirname(fileURLToPath(import.meta.url)))
+
+function repoRoot (from: string): string {
+  let dir = from
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+    dir = path.dirname(dir)
+  }
+  return dir
+}
 
 /** Where compile.ts puts the transpiled children (a tool cache: ignored by git and eslint). */
 export const COMPILED_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'vbase-gateway-bench')

@@ -14,8 +14,20 @@ import type { VBaseServiceDefinition } from '../generated/dodil/vbase/v1/VBaseSe
 
 const require = createRequire(import.meta.url)
 
-/** Repository root: src/upstream and dist/upstream are both two levels down. */
-export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+/**
+ * The package's root, where proto/ and schema.graphql are: the nearest
+ * directory above this module holding a package.json. This module sits in
+ * src/upstream, dist/upstream or, under `npm test`, in the suite's
+ * transpiled tree (dist-test/src/upstream): not always at the same depth.
+ */
+export const ROOT_DIR = packageRoot(path.dirname(fileURLToPath(import.meta.url)))
+
+function packageRoot (from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
 export const PROTO_DIR = path.join(ROOT_DIR, 'proto')
 export const GOOGLE_PROTOS_DIR = path.dirname(require.resolve('google-proto-files/package.json'))
 export const PROTO_FILE = 'dodil/vbase/v1/vbase.proto'

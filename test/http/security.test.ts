@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js'
 import { CORS_ALLOWED_HEADERS } from '../../src/http/security.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
+import { repoModuleUrl } from '../helpers/node-child.js'
 
 const ORIGIN = 'http://gateway.test'
 
@@ -207,7 +208,7 @@ t.test('helmet builds the headers once, at registration, not per request', async
   const helmetModule = await import('helmet')
   let built = 0
   const counting = ((...args: Parameters<typeof helmetModule.default>) => { built++; return helmetModule.default(...args) }) as typeof helmetModule.default
-  const { default: security } = await t.mockImport<typeof import('../../src/http/security.js')>('../../src/http/security.js', {
+  const { default: security } = await t.mockImport<typeof import('../../src/http/security.js')>(repoModuleUrl('src/http/security.ts'), {
     helmet: { ...helmetModule, default: Object.assign(counting, helmetModule.default) }
   })
   const app = Fastify()

@@ -7,11 +7,10 @@
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { loadConfig } from '../../src/config.js'
 import { tuneHeap } from '../../src/ops/heap.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 
 t.test('tuneHeap sets --heap-growing-percent, and nothing at 0', async (t) => {
   const set: string[] = []
@@ -29,7 +28,7 @@ t.test('HEAP_GROWING_PERCENT: 100 by default, 0 allowed, bad values stop the boo
   t.throws(() => loadConfig({ HEAP_GROWING_PERCENT: 'lots' }), /HEAP_GROWING_PERCENT/)
 })
 
-const heapModule = fileURLToPath(new URL('../../src/ops/heap.ts', import.meta.url))
+const heapModule = repoModuleUrl('src/ops/heap.ts')
 
 /**
  * Peak heap used, in MB, of a child that keeps 300k objects alive and
@@ -54,7 +53,7 @@ async function peakHeapMb (growingPercent: number): Promise<number> {
   // ends depends on the allocations alone, not on how much CPU a loaded host gives V8's helper
   // threads (a starved marker lets the main thread allocate on past the limit). The factor is
   // applied by the same code either way.
-  const { stdout } = await promisify(execFile)(...nodeCommand(['--single-threaded-gc', '--import', 'tsx', '--input-type=module', '-e', script]))
+  const { stdout } = await promisify(execFile)(...nodeCommand(['--single-threaded-gc', ...TS_LOADER, '--input-type=module', '-e', script]))
   return Number(stdout)
 }
 

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger, LOG_EXIT_FLUSH_MS, redactQuery, reportDrops, scrubCredentials } from '../../src/logger.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 import { FakeClock } from '../helpers/clock.js'
 
 const ORG_A = '11111111-1111-4111-8111-111111111111'
@@ -42,12 +42,12 @@ function sink (lines: string[]): Writable {
  */
 function loggingProcess (body: string[], stderr: 'ignore' | 'pipe' = 'ignore'): ChildProcessByStdio<Writable, Readable, Readable | null> & { go: () => void } {
   const script = [
-    "import { createLogger } from './src/logger.ts'",
+    `import { createLogger } from ${JSON.stringify(repoModuleUrl('src/logger.ts'))}`,
     "const log = createLogger({ LOG_LEVEL: 'info' }, undefined, false)",
     "const go = new Promise((resolve) => { process.stdin.once('data', () => { process.stdin.destroy(); resolve() }) })",
     ...body
   ].join('\n')
-  const child = spawn(...nodeCommand(['--import', 'tsx', '--input-type=module', '-e', script]), { stdio: ['pipe', 'pipe', stderr] }) as ChildProcessByStdio<Writable, Readable, Readable | null>
+  const child = spawn(...nodeCommand([...TS_LOADER, '--input-type=module', '-e', script]), { stdio: ['pipe', 'pipe', stderr] }) as ChildProcessByStdio<Writable, Readable, Readable | null>
   child.stdin.on('error', () => {}) // the child may be gone already
   return Object.assign(child, { go: () => { child.stdin.end('go\n') } })
 }

@@ -19,7 +19,7 @@ import { status } from '@grpc/grpc-js'
 import t from 'tap'
 import { DEMO_ORG_ID, DEV_TOKEN, startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor, type Teardownable } from '../helpers/app.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, runModule } from '../helpers/node-child.js'
 import { redisGate, TEST_REDIS } from '../helpers/redis.js'
 
 const auth = { authorization: `Bearer ${DEV_TOKEN}` }
@@ -93,7 +93,7 @@ t.test('app.close(): readiness first, the request in flight finishes, then the c
 async function startServer (t: Teardownable, upstream: string, extraEnv: Record<string, string>) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', VBASE_UPSTREAM: upstream, ...extraEnv }
   for (const name of ['SIM_TOKENS', 'CACHE_REDIS_URL', 'HOST']) delete env[name]
-  const child = spawn(...nodeCommand(['--import', 'tsx', 'src/server.ts']), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand(runModule('src/server.ts')), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const exited = once(child, 'exit') as Promise<[number | null, string | null]>
   const lines: string[] = []

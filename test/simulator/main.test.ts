@@ -3,14 +3,14 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 import { ROOT_DIR } from '../../src/upstream/contract.js'
 import { DEMO_SERVICE_IDS } from '../../src/simulator/index.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, runModule } from '../helpers/node-child.js'
 import { TestClient } from './client.js'
 
 t.test('the standalone simulator serves, logs the dev token, and exits on SIGTERM', async (t) => {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIM_')) env[k] = v
   Object.assign(env, { SIM_PORT: '0', LOG_LEVEL: 'info' })
-  const child = spawn(...nodeCommand(['--import', 'tsx', 'src/simulator/main.ts']), { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(...nodeCommand(runModule('src/simulator/main.ts')), { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
 

@@ -9,12 +9,13 @@
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import tls from 'node:tls'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
 import t from 'tap'
+import { ROOT_DIR } from '../../src/upstream/contract.js'
 import { DEMO_SERVICE_IDS, DEV_TOKEN, startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { buildTestApp, type Teardownable } from '../helpers/app.js'
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url))
+const fixture = (name: string): string => path.join(ROOT_DIR, 'test', 'fixtures', 'tls', name)
 const [CATALOG] = DEMO_SERVICE_IDS
 const LIST = `/v1/vbase/${CATALOG}/backup`
 const AUTH = `Bearer ${DEV_TOKEN}`

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { EventEmitter, once } from 'node:events'
 import { type Readable, Writable } from 'node:stream'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
@@ -79,7 +79,7 @@ t.test('request ids: honored, returned, logged and forwarded upstream; bad ones 
 })
 
 /** Every kind of request the tests know, each with credentials in the headers. */
-async function scenario (app: FastifyInstance, sim: Awaited<ReturnType<typeof startSimulator>>): Promise<void> {
+async function scenario (t: Test, app: FastifyInstance, sim: Awaited<ReturnType<typeof startSimulator>>): Promise<void> {
   const h = (token: string, extra: Record<string, string> = {}) => ({
     authorization: `Bearer ${token}`,
     cookie: `session=${COOKIE}`,
@@ -158,7 +158,7 @@ for (const level of ['trace', 'debug'] as const) {
     })
     t.teardown(() => sim.close())
     const { app, logs } = await buildTestApp(t, { sim, env: { LOG_LEVEL: level, UPSTREAM_READ_ATTEMPTS: '3' } })
-    await scenario(app, sim)
+    await scenario(t, app, sim)
 
     const all = [...logs, ...simLogs]
     const lines = all.map((l) => JSON.parse(l) as Line)

@@ -18,12 +18,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const REPO_ROOT = process.env.BENCH_REPO_ROOT ?? repoRoot(path.dirname(fileURLToPath(import.meta.url)))
 
 function repoRoot (from: string): string {
-  let dir = from
-  while (!existsSync(path.join(dir, 'package.json'))) {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
-    dir = path.dirname(dir)
   }
-  return dir
 }
 
 /** Where compile.ts puts the transpiled children (a tool cache: ignored by git and eslint). */

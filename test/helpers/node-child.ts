@@ -43,7 +43,7 @@ export function nodeCommand (args: readonly string[], nodeOptions = process.env.
  * without a TypeScript loader; `npx tap test/x.test.ts` runs the sources
  * through tsx. A child a test starts runs the repository's code the same way.
  */
-export const TRANSPILED = import.meta.url.endsWith('.js')
+const TRANSPILED = import.meta.url.endsWith('.js')
 
 /** The top of the tree this file is in: the repository, or dist-test/ when transpiled. */
 const TREE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -79,7 +79,9 @@ export async function registerNaiveGraphql (app: FastifyInstance, root: CodeRoot
           write (method, req, opts) {
             validateRequest(method, req as Record<string, unknown>, opts)
             return app.vbase.call(method, req, call)
-          }
+          },
+          // Read by the metrics' operation labels only, which this scope does not install.
+          answered: false
         }
         return { call, upstream, now: Date.now }
       }

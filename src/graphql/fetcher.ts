@@ -56,14 +56,22 @@ export interface Fetcher {
   read<M extends MethodName> (method: M, request: RequestOf<M>, opts?: ValidateOptions): Promise<ResponseOf<M>>
   /** A write: validated, sent once, and the read memo dropped. */
   write<M extends MethodName> (method: M, request: RequestOf<M>, opts?: ValidateOptions): Promise<ResponseOf<M>>
+  /**
+   * True once a read or a write of this request was answered, by VBase or
+   * by the caller's own cache entries: VBase accepted the caller's token.
+   */
+  readonly answered: boolean
 }
 
 /** Build the fetcher of one request over the facade, with the caller's call context. */
 export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = MAX_CONCURRENT_CALLS): Fetcher {
   const limiter = createLimiter(maxConcurrent)
   let memo = new Map<string, Promise<unknown>>()
+  let answered = false
+  const answer = (): void => { answered = true }
 
   return {
+    get answered () { return answered },
     read (method, request, opts) {
       validateRequest(method, request as Record<string, unknown>, opts)
       // Requests are small flat objects built by the resolvers: their JSON is a stable key.
@@ -71,6 +79,7 @@ export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = M
       let pending = memo.get(key) as Promise<ResponseOf<typeof method>> | undefined
       if (pending === undefined) {
         pending = limiter.run(() => vbase.call(method, request, ctx))
+        pending.then(answer, () => {})
         // Failures are remembered too: one response never holds two answers to one question.
         memo.set(key, pending)
       }
@@ -79,7 +88,9 @@ export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = M
     async write (method, request, opts) {
       validateRequest(method, request as Record<string, unknown>, opts)
       try {
-        return await limiter.run(() => vbase.call(method, request, ctx))
+        const response = await limiter.run(() => vbase.call(method, request, ctx))
+        answer()
+        return response
       } finally {
         // Even a failed write may have changed something upstream.
         memo = new Map()

@@ -87,7 +87,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   })
   fastify.graphql.addHook('preValidation', textDocumentsOnly(parseOptions))
   fastify.graphql.addHook('preValidation', unlinkTokens)
-  // Before requireBearer, so a rejected operation is still counted under its name.
+  // Before requireBearer, so a rejected operation is still counted under its name (once that name is a label: src/ops/metrics.ts).
   if (fastify.metrics !== undefined) fastify.graphql.addHook('preExecution', fastify.metrics.graphqlOperation)
   fastify.graphql.addHook('preExecution', requireBearer)
   fastify.graphql.addHook('preExecution', limitBatchIntrospection)

@@ -32,10 +32,13 @@ declare module 'fastify' {
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics'
 
-/** Distinct GraphQL operation labels kept; later names count as `other`, so callers cannot grow the series without bound. */
+/** Distinct GraphQL operation names kept as labels; later names count as `other`, so callers cannot grow the series without bound. */
 export const MAX_OPERATION_LABELS = 100
 /** Longer operation names count as `other`. */
 const MAX_OPERATION_NAME = 64
+/** The operation label of a batch, and of an operation without a name. */
+const BATCH = 'batch'
+const ANONYMOUS = 'anonymous'
 /** `route` of requests no route matched (their raw URL would be unbounded). */
 const UNMATCHED = 'unmatched'
 /**
@@ -64,7 +67,7 @@ export interface GatewayMetrics {
   readonly loaderBatch: BatchObserver
   /** For the memory cache: report what it holds, as `read` says at each scrape. */
   cacheHeld (read: () => HeldEntries | undefined): void
-  /** A mercurius preExecution hook: labels the HTTP request with the operation it runs. */
+  /** A mercurius preExecution hook: notes the operation the HTTP request runs, for its label when it is counted. */
   readonly graphqlOperation: (schema: unknown, document: DocumentNode, context: MercuriusContext) => void
   /** Count one finished HTTP request, under `status` (default: the reply's). */
   observeRequest (request: FastifyRequest, reply: FastifyReply, status?: number): void
@@ -141,13 +144,21 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
     cacheReadsOf.get(`${method} ${result}`, () => cacheReads.labels({ method, result })).inc()
   }
 
-  // Per HTTP request: the GraphQL operation it ran. A WeakMap, so nothing outlives the request.
-  const operations = new WeakMap<FastifyRequest, string>()
+  // Per HTTP request: the GraphQL operation it ran, and its fetcher. A WeakMap, so nothing outlives the request.
+  const operations = new WeakMap<FastifyRequest, { name: string, upstream: { readonly answered: boolean } }>()
   const knownOperations = new Set<string>()
 
-  function operationLabel (name: string): string {
-    if (knownOperations.has(name)) return name
-    if (name.length > MAX_OPERATION_NAME || knownOperations.size >= MAX_OPERATION_LABELS) return 'other'
+  /**
+   * A name becomes a label when a request under it was answered by VBase
+   * (or by its caller's own cache entries): VBase accepted that caller's
+   * token. Until then it counts as `other`, so callers without a valid token
+   * cannot use up the labels. Once a label, a name counts every request
+   * under it, refused ones included. `batch` and `anonymous` are always
+   * labels.
+   */
+  function operationLabel (name: string, answered: boolean): string {
+    if (knownOperations.has(name) || name === BATCH || name === ANONYMOUS) return name
+    if (!answered || name.length > MAX_OPERATION_NAME || knownOperations.size >= MAX_OPERATION_LABELS) return 'other'
     knownOperations.add(name)
     return name
   }
@@ -185,15 +196,16 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       const request = context.reply?.request
       if (request === undefined) return
       // One label per HTTP request: a batch of several operations is `batch`.
-      const name = (context.operationsCount ?? 1) > 1 ? 'batch' : executedOperation(document, context)?.name?.value ?? 'anonymous'
-      operations.set(request, operationLabel(name))
+      const name = (context.operationsCount ?? 1) > 1 ? BATCH : executedOperation(document, context)?.name?.value ?? ANONYMOUS
+      operations.set(request, { name, upstream: context.upstream })
     },
     observeRequest (request, reply, status = reply.statusCode) {
       const method = request.method
       // The pattern (`/v1/vbase/:service_id/backup`), never the raw URL: ids would make a series each.
       const route = request.routeOptions.url ?? UNMATCHED
       // Empty (no label) outside GraphQL and for GraphQL requests rejected before execution.
-      const operation = operations.get(request) ?? ''
+      const ran = operations.get(request)
+      const operation = ran === undefined ? '' : operationLabel(ran.name, ran.upstream.answered)
       const series = httpSeries.get(`${method} ${route} ${operation} ${status}`, () => {
         const labels = { method, route, operation, status_code: String(status) }
         return { requests: httpRequests.labels(labels), duration: httpDuration.labels(labels) }

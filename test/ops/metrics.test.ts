@@ -53,7 +53,7 @@ t.test('GraphQL requests by operation name, anonymous, batch; rejected ones keep
   t.equal((await gql(app, { query: named })).statusCode, 200)
   t.equal((await gql(app, { query: `{ service(id: "${SVC}") { backups { totalCount } } }` })).statusCode, 200)
   t.equal((await gql(app, [{ query: named }, { query: '{ __typename }' }])).statusCode, 200)
-  const two = 'query A { __typename } query B { __typename }'
+  const two = `query A { __typename } query B { service(id: "${SVC}") { backups { totalCount } } }`
   t.equal((await gql(app, { query: two, operationName: 'B' })).statusCode, 200)
   t.equal((await gql(app, { query: named }, {})).statusCode, 401, 'no token')
   t.equal((await gql(app, { query: '{ nope }' })).statusCode, 400, 'not executed')
@@ -69,14 +69,40 @@ t.test('GraphQL requests by operation name, anonymous, batch; rejected ones keep
 
 t.test('operation names are capped: callers cannot grow the series without bound', async (t) => {
   const { app } = await buildTestApp(t)
+  const fields = `{ service(id: "${SVC}") { backups { totalCount } } }`
   for (let i = 0; i < MAX_OPERATION_LABELS + 5; i++) {
-    t.equal((await gql(app, { query: `query Op${i} { __typename }` })).statusCode, 200)
+    t.equal((await gql(app, { query: `query Op${i} ${fields}` })).statusCode, 200)
   }
-  t.equal((await gql(app, { query: `query ${'L'.repeat(65)} { __typename }` })).statusCode, 200)
+  t.equal((await gql(app, { query: `query ${'L'.repeat(65)} ${fields}` })).statusCode, 200)
   const m = await scrape(app)
   const ops = new Set(find(m, 'vbgw_http_requests_total', { route: '/graphql' }).map((s) => s.labels.operation))
   t.equal(ops.size, MAX_OPERATION_LABELS + 1, 'the cap, plus "other"')
   t.equal(total(m, 'vbgw_http_requests_total', { route: '/graphql', operation: 'other' }), 6)
+})
+
+t.test('a name becomes a label once VBase answered a request under it: callers without a valid token cannot use up the labels', async (t) => {
+  const { app } = await buildTestApp(t)
+  const fields = `{ service(id: "${SVC}") { backups { totalCount } } }`
+  const bogus = { authorization: 'Bearer not-a-token' }
+  // Any bearer passes the gateway's own check; only VBase judges the token.
+  for (let i = 0; i < MAX_OPERATION_LABELS + 5; i++) {
+    t.equal((await gql(app, { query: `query Spoof${i} { __typename }` }, bogus)).statusCode, 200, 'answered without calling VBase')
+  }
+  t.match((await gql(app, { query: `query Refused ${fields}` }, bogus)).json(), { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
+  t.equal((await gql(app, { query: `query Refused ${fields}` }, {})).statusCode, 401)
+  t.equal((await gql(app, { query: `query Fresh { __typename }` })).statusCode, 200, 'a valid token, but nothing asked of VBase')
+  let m = await scrape(app)
+  const gqlReq = (operation: string, code = '200') => total(m, 'vbgw_http_requests_total', { route: '/graphql', operation, status_code: code })
+  t.same(new Set(find(m, 'vbgw_http_requests_total', { route: '/graphql' }).map((s) => s.labels.operation)), new Set(['other']), 'no name became a label')
+  t.equal(gqlReq('other'), MAX_OPERATION_LABELS + 7)
+
+  t.equal((await gql(app, { query: `query Refused ${fields}` })).statusCode, 200, 'the same name, answered by VBase')
+  t.match((await gql(app, { query: `query Refused ${fields}` }, bogus)).json(), { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
+  t.equal((await gql(app, { query: `query Refused ${fields}` }, {})).statusCode, 401)
+  m = await scrape(app)
+  t.equal(gqlReq('Refused'), 2, 'a label from then on, refused requests under it included')
+  t.equal(gqlReq('Refused', '401'), 1)
+  t.equal(gqlReq('other'), MAX_OPERATION_LABELS + 7, 'the earlier ones stay where they were counted')
 })
 
 t.test('upstream calls by method and gRPC code, with latency; retries count each try', async (t) => {

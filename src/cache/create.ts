@@ -10,7 +10,6 @@ import { guardStorage } from './guard.js'
 import type { PrincipalOf } from './keys.js'
 import { createListCache, MAX_READ_AGE_MS, type ListCache } from './list-cache.js'
 import { createMemoryStorage } from './memory.js'
-import { closeRedisClient, createRedisClient, createRedisStorage } from './redis.js'
 import { StatsRecorder, type CacheHooks } from './stats.js'
 import type { CacheStorage } from './storage.js'
 
@@ -50,12 +49,16 @@ export interface CacheSetup {
 }
 
 /** Create the cache for one app instance. */
-export function setupCache (config: CacheConfig, logger: CacheLogger, opts: CacheSetupOptions): CacheSetup {
+export async function setupCache (config: CacheConfig, logger: CacheLogger, opts: CacheSetupOptions): Promise<CacheSetup> {
   const now = opts.now ?? Date.now
   const stats = new StatsRecorder(opts.hooks)
   let redis: Redis | undefined
+  let closeRedis: ((client: Redis) => Promise<void>) | undefined
   let inner: CacheStorage
   if (config.CACHE_REDIS_URL !== undefined) {
+    // Loaded only when Redis is configured: ioredis and its dependencies are 55 modules.
+    const { closeRedisClient, createRedisClient, createRedisStorage } = await import('./redis.js')
+    closeRedis = closeRedisClient
     // Connection errors repeat on every reconnect attempt: they go through the guard's rate limit.
     redis = createRedisClient({
       url: config.CACHE_REDIS_URL,
@@ -111,7 +114,7 @@ export function setupCache (config: CacheConfig, logger: CacheLogger, opts: Cach
     async close () {
       clearInterval(timer)
       await cache.close()
-      if (redis !== undefined) await closeRedisClient(redis)
+      if (redis !== undefined) await closeRedis?.(redis)
     }
   }
 }

@@ -36,7 +36,6 @@ import rateLimit, { normalizeIP, type FastifyRateLimitStoreCtor } from '@fastify
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { PrincipalOf } from '../cache/keys.js'
-import { closeRedisClient, createRedisClient } from '../cache/redis.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
@@ -116,8 +115,10 @@ export function heapLimitBytes (ratio: number, heapSizeLimit = getHeapStatistics
  * Redis failure is logged at most once per CACHE_ERROR_LOG_MS, with a count
  * of the ones left out; its message names host and port, never a key.
  */
-function sharedStore (fastify: FastifyInstance, config: LoadSheddingOptions['config']): FastifyRateLimitStoreCtor | undefined {
+async function sharedStore (fastify: FastifyInstance, config: LoadSheddingOptions['config']): Promise<FastifyRateLimitStoreCtor | undefined> {
   if (!config.RATE_LIMIT_SHARED || config.CACHE_REDIS_URL === undefined) return undefined
+  // Loaded only when Redis is configured, as for the cache.
+  const { closeRedisClient, createRedisClient } = await import('../cache/redis.js')
   const throttle = new LogThrottle(config.CACHE_ERROR_LOG_MS)
   const warn = (err: Error): void => {
     const suppressed = throttle.pass()
@@ -158,7 +159,7 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
 
   const ipMax = ipRateLimitMax(config)
   if (config.RATE_LIMIT_MAX > 0 || ipMax > 0) {
-    const store = sharedStore(fastify, config)
+    const store = await sharedStore(fastify, config)
     await fastify.register(rateLimit, {
       ...(store === undefined ? {} : { store }),
       // Not per route (the plugin's default): one app-wide hook that runs

@@ -39,7 +39,7 @@ export default fp<UpstreamPluginOptions>(async function upstreamPlugin (fastify,
     // Metrics are optional: present when src/ops/metrics.ts was registered first.
     observer: fastify.metrics?.upstream
   })
-  const cache = setupCache(config, fastify.log.child({ component: 'cache' }), { principal, hooks: fastify.metrics?.cache })
+  const cache = await setupCache(config, fastify.log.child({ component: 'cache' }), { principal, hooks: fastify.metrics?.cache })
   // Not fatal: with Redis down the gateway boots and serves without the cache.
   await cache.ready()
   // The memory storage's size, read at each scrape (Redis reports its own).

@@ -5,7 +5,9 @@
  * LRU bounds (entries and bytes) and version rule, the guard's replay of failed invalidations,
  * and the periodic stats line.
  */
+import { execFile } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'
+import { promisify } from 'node:util'
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
 import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalHasher, shortHash, stableStringify } from '../../src/cache/keys.js'
@@ -16,6 +18,7 @@ import { decodeEntry, encodeEntry, type StoredEntry } from '../../src/cache/stor
 import { loadConfig } from '../../src/config.js'
 import { contract } from '../../src/upstream/contract.js'
 import { waitFor } from '../helpers/app.js'
+import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 import { redisGate } from '../helpers/redis.js'
 
 t.test('keys: canonical request, hashed principal', async (t) => {
@@ -186,7 +189,7 @@ t.test('the periodic stats line', async (t) => {
   const lines: string[] = []
   const logger = { info: (_o: object, msg: string) => { lines.push(msg) }, warn: (_o: object, msg: string) => { lines.push(msg) } }
   const hits: string[] = []
-  const setup = setupCache(loadConfig({ CACHE_STATS_LOG_MS: '10' }), logger, { principal: principalHasher(), hooks: { onMiss: (m) => { hits.push(m); throw new Error('a hook failing is ignored') } } })
+  const setup = await setupCache(loadConfig({ CACHE_STATS_LOG_MS: '10' }), logger, { principal: principalHasher(), hooks: { onMiss: (m) => { hits.push(m); throw new Error('a hook failing is ignored') } } })
   t.teardown(() => setup.close())
   const read = await setup.cache.read(contract.method('ListBackups'), { service_id: 's' }, { headers: {} }, async () => ({ backups: [] }))
   t.equal(read.cache, 'miss')
@@ -288,3 +291,27 @@ t.test('guard: peek answers in the same tick, but not while the storage is down 
   await guard.invalidate(['svc:a'])
   t.equal(guard.peek?.('k'), undefined, 'and never an invalidated entry')
 })
+
+t.test('ioredis is loaded only when Redis is configured', async (t) => {
+  // In a process of its own: this one has loaded ioredis for its other tests.
+  const script = `
+    import { createRequire } from 'node:module'
+    const { buildApp } = await import(${JSON.stringify(repoModuleUrl('src/app.ts'))})
+    const { loadConfig } = await import(${JSON.stringify(repoModuleUrl('src/config.ts'))})
+    const { createLogger } = await import(${JSON.stringify(repoModuleUrl('src/logger.ts'))})
+    const modules = createRequire(process.cwd() + '/').cache
+    const loaded = []
+    // No Redis; then the cache and the rate-limit counters in Redis (none listening there: both boot without it).
+    for (const env of [{}, { CACHE_REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_SHARED: 'true', CACHE_REDIS_TIMEOUT_MS: '100' }]) {
+      const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
+      const app = await buildApp({ config, upstream: '127.0.0.1:1', logger: createLogger(config) })
+      await app.ready()
+      loaded.push(Object.keys(modules).some((f) => /[\\/]node_modules[\\/]ioredis[\\/]/.test(f)))
+      await app.close()
+    }
+    process.stdout.write(JSON.stringify(loaded))
+  `
+  const { stdout } = await promisify(execFile)(...nodeCommand([...TS_LOADER, '--input-type=module', '-e', script]))
+  t.same(JSON.parse(stdout), [false, true], 'not without CACHE_REDIS_URL; loaded with it')
+})
+

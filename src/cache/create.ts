@@ -53,24 +53,25 @@ export async function setupCache (config: CacheConfig, logger: CacheLogger, opts
   const now = opts.now ?? Date.now
   const stats = new StatsRecorder(opts.hooks)
   let redis: Redis | undefined
-  let closeRedis: ((client: Redis) => Promise<void>) | undefined
+  let closeRedis: (() => Promise<void>) | undefined
   let inner: CacheStorage
   if (config.CACHE_REDIS_URL !== undefined) {
     // Loaded only when Redis is configured: ioredis and its dependencies are 55 modules.
     const { closeRedisClient, createRedisClient, createRedisStorage } = await import('./redis.js')
-    closeRedis = closeRedisClient
     // Connection errors repeat on every reconnect attempt: they go through the guard's rate limit.
-    redis = createRedisClient({
+    const client = createRedisClient({
       url: config.CACHE_REDIS_URL,
       commandTimeoutMs: config.CACHE_REDIS_TIMEOUT_MS,
       onError: (err) => { guarded.report(err, 'connection') }
     })
+    redis = client
+    closeRedis = () => closeRedisClient(client)
     // ioredis says 'ready' after every reconnection: write the invalidations
     // kept during the outage now, not on this replica's next request, since
     // the other replicas see them only once they are in Redis.
-    redis.on('ready', () => { void guarded.replay() })
+    client.on('ready', () => { void guarded.replay() })
     inner = createRedisStorage({
-      client: redis,
+      client,
       prefix: config.CACHE_REDIS_PREFIX,
       versionTtlMs: Math.max(config.CACHE_TTL_MS, config.CACHE_PENDING_TTL_MS) + 10 * MAX_READ_AGE_MS
     })
@@ -114,7 +115,7 @@ export async function setupCache (config: CacheConfig, logger: CacheLogger, opts
     async close () {
       clearInterval(timer)
       await cache.close()
-      if (redis !== undefined) await closeRedis?.(redis)
+      await closeRedis?.()
     }
   }
 }

@@ -38,6 +38,14 @@ export function nodeCommand (args: readonly string[], nodeOptions = process.env.
 }
 
 /**
+ * This process's environment without tap's own settings (TAP_*, _TAPJS_*),
+ * which a tap config or runner in the child would read, plus `extra`.
+ */
+export function withoutTapSettings (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && !k.startsWith('_TAP'))), ...extra }
+}
+
+/**
  * Whether this suite runs transpiled: `npm test` runs the JavaScript that
  * test/transpile.mjs writes for src/, test/ and bench/ under dist-test/,
  * without a TypeScript loader; `npx tap test/x.test.ts` runs the sources

@@ -7,15 +7,14 @@ import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { ROOT_DIR } from '../../src/upstream/contract.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, withoutTapSettings } from '../helpers/node-child.js'
 
 const CHECK = path.join(ROOT_DIR, 'test', 'tap-built.mjs')
 
 /** The check's exit code, run in `cwd` as npm would: without this run's TAP_* settings, which tap's config would read. */
 async function exitCode (cwd: string): Promise<number> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && !k.startsWith('_TAP')))
   try {
-    await promisify(execFile)(...nodeCommand([CHECK]), { cwd, env })
+    await promisify(execFile)(...nodeCommand([CHECK]), { cwd, env: withoutTapSettings() })
     return 0
   } catch (err) {
     return (err as { code?: number }).code ?? -1

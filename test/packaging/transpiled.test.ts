@@ -13,14 +13,9 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { ROOT_DIR } from '../../src/upstream/contract.js'
-import { nodeCommand } from '../helpers/node-child.js'
+import { nodeCommand, withoutTapSettings } from '../helpers/node-child.js'
 
 const run = promisify(execFile)
-
-/** This process's environment without tap's own settings, which tap's config would read. */
-function cleanEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && !k.startsWith('_TAP'))), ...extra }
-}
 
 /** Repository-relative paths of the .ts files under `dir`. */
 function tsFiles (dir: string): string[] {
@@ -36,7 +31,7 @@ t.test('npm test transpiles, then runs tap with the transpiled config', async (t
 
 t.test('transpile.mjs writes every module with its source map, and nothing stale', async (t) => {
   const out = t.testdir({ test: { 'deleted.test.js': 'stale' } })
-  await run(...nodeCommand([path.join(ROOT_DIR, 'test', 'transpile.mjs'), out]), { cwd: ROOT_DIR, env: cleanEnv() })
+  await run(...nodeCommand([path.join(ROOT_DIR, 'test', 'transpile.mjs'), out]), { cwd: ROOT_DIR, env: withoutTapSettings() })
   const sources = [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench')]
   t.ok(sources.length > 200, `${sources.length} modules`)
   const missing = sources.filter((f) => {
@@ -53,7 +48,7 @@ t.test('transpile.mjs writes every module with its source map, and nothing stale
   const script = `import { WeightedLru } from ${JSON.stringify(pathToFileURL(path.join(out, 'src', 'weighted-lru.js')).href)}
     const lru = new WeightedLru(2); lru.set('a', 1, 1); lru.set('b', 2, 1); lru.set('c', 3, 1)
     process.stdout.write(JSON.stringify([lru.get('a'), lru.get('c')]))`
-  const { stdout } = await run(...nodeCommand(['--input-type=module', '-e', script]), { cwd: ROOT_DIR, env: cleanEnv() })
+  const { stdout } = await run(...nodeCommand(['--input-type=module', '-e', script]), { cwd: ROOT_DIR, env: withoutTapSettings() })
   t.equal(stdout, '[null,3]')
 })
 
@@ -63,7 +58,7 @@ t.test('the transpiled config: package.json\'s plugins, the transpiled tests, no
     const c = await TapConfig.load()
     process.stdout.write(JSON.stringify({ built: c.pluginSignature === signature, include: c.get('include'), nodeArg: c.get('node-arg') ?? [], timeout: c.get('timeout') }))`
   const load = async (env: Record<string, string>): Promise<{ built: boolean, include: string[], nodeArg: string[], timeout: number }> =>
-    JSON.parse((await run(...nodeCommand(['--input-type=module', '-e', script]), { cwd: ROOT_DIR, env: cleanEnv(env) })).stdout) as never
+    JSON.parse((await run(...nodeCommand(['--input-type=module', '-e', script]), { cwd: ROOT_DIR, env: withoutTapSettings(env) })).stdout) as never
   const [dev, transpiled] = await Promise.all([load({}), load({ TAP_RCFILE: 'test/taprc-transpiled.yml' })])
   t.same(dev.nodeArg, ['--import=tsx'], 'package.json\'s config runs the sources through tsx')
   t.same(dev.include, ['test/**/*.test.ts'])

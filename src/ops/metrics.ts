@@ -32,13 +32,18 @@ declare module 'fastify' {
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics'
 
-/** Distinct GraphQL operation names kept as labels; later names count as `other`, so callers cannot grow the series without bound. */
+/** Distinct GraphQL operation names kept as labels; later names count as `(other)`, so callers cannot grow the series without bound. */
 export const MAX_OPERATION_LABELS = 100
-/** Longer operation names count as `other`. */
+/** Longer operation names count as `(other)`. */
 const MAX_OPERATION_NAME = 64
-/** The operation label of a batch, and of an operation without a name. */
-const BATCH = 'batch'
-const ANONYMOUS = 'anonymous'
+/**
+ * The operation labels of a batch, of an operation without a name, and of
+ * the names that are not labels. Parenthesized, as no GraphQL name can be:
+ * an operation named `batch` or `other` keeps a label of its own.
+ */
+export const BATCH_OPERATION = '(batch)'
+export const ANONYMOUS_OPERATION = '(anonymous)'
+export const OTHER_OPERATION = '(other)'
 /** `route` of requests no route matched (their raw URL would be unbounded). */
 const UNMATCHED = 'unmatched'
 /**
@@ -151,14 +156,14 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   /**
    * A name becomes a label when a request under it was answered by VBase
    * (or by its caller's own cache entries): VBase accepted that caller's
-   * token. Until then it counts as `other`, so callers without a valid token
+   * token. Until then it counts as `(other)`, so callers without a valid token
    * cannot use up the labels. Once a label, a name counts every request
-   * under it, refused ones included. `batch` and `anonymous` are always
-   * labels.
+   * under it, refused ones included. `(batch)` and `(anonymous)` are
+   * always labels.
    */
   function operationLabel (name: string, answered: boolean): string {
-    if (knownOperations.has(name) || name === BATCH || name === ANONYMOUS) return name
-    if (!answered || name.length > MAX_OPERATION_NAME || knownOperations.size >= MAX_OPERATION_LABELS) return 'other'
+    if (knownOperations.has(name) || name === BATCH_OPERATION || name === ANONYMOUS_OPERATION) return name
+    if (!answered || name.length > MAX_OPERATION_NAME || knownOperations.size >= MAX_OPERATION_LABELS) return OTHER_OPERATION
     knownOperations.add(name)
     return name
   }
@@ -195,8 +200,8 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
     graphqlOperation (_schema, document, context) {
       const request = context.reply?.request
       if (request === undefined) return
-      // One label per HTTP request: a batch of several operations is `batch`.
-      const name = (context.operationsCount ?? 1) > 1 ? BATCH : executedOperation(document, context)?.name?.value ?? ANONYMOUS
+      // One label per HTTP request: a batch of several operations is `(batch)`.
+      const name = (context.operationsCount ?? 1) > 1 ? BATCH_OPERATION : executedOperation(document, context)?.name?.value ?? ANONYMOUS_OPERATION
       operations.set(request, { name, upstream: context.upstream })
     },
     observeRequest (request, reply, status = reply.statusCode) {

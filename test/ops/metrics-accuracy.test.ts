@@ -57,7 +57,7 @@ t.test('a GraphQL request whose client disconnects is counted once, as 499, unde
     body: JSON.stringify({ query: `query Gone { service(id: "${SVC}") { backups { totalCount } } }` }),
     ...(signal === undefined ? {} : { signal })
   })
-  // Answered once, so `Gone` is a label (a name that VBase never answered counts as `other`).
+  // Answered once, so `Gone` is a label (a name that VBase never answered counts as `(other)`).
   t.equal((await request()).status, 200)
   sim.faults.latencyMs = 30_000
   const controller = new AbortController()

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
-import { MAX_OPERATION_LABELS } from '../../src/ops/metrics.js'
+import { ANONYMOUS_OPERATION, BATCH_OPERATION, MAX_OPERATION_LABELS, OTHER_OPERATION } from '../../src/ops/metrics.js'
 import { DEMO_ORG_ID, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 import { find, scrape, total } from '../helpers/metrics.js'
@@ -61,10 +61,27 @@ t.test('GraphQL requests by operation name, anonymous, batch; rejected ones keep
   const gqlReq = (operation: string, code = '200') => total(m, 'vbgw_http_requests_total', { route: '/graphql', operation, status_code: code })
   t.equal(gqlReq('ServiceBackups'), 1)
   t.equal(gqlReq('ServiceBackups', '401'), 1)
-  t.equal(gqlReq('anonymous'), 1)
-  t.equal(gqlReq('batch'), 1)
+  t.equal(gqlReq(ANONYMOUS_OPERATION), 1)
+  t.equal(gqlReq(BATCH_OPERATION), 1)
   t.equal(gqlReq('B'), 1, 'the operation the request named')
   t.equal(gqlReq('', '400'), 1, 'a request that never ran has no operation')
+})
+
+t.test('an operation named like a reserved label keeps its own: no caller can count as a batch or as the others', async (t) => {
+  const { app } = await buildTestApp(t)
+  const fields = `{ service(id: "${SVC}") { backups { totalCount } } }`
+  for (const name of ['batch', 'anonymous', 'other']) {
+    t.equal((await gql(app, { query: `query ${name} ${fields}` })).statusCode, 200)
+  }
+  t.equal((await gql(app, [{ query: fields }, { query: fields }])).statusCode, 200, 'a batch')
+  t.equal((await gql(app, { query: fields })).statusCode, 200, 'an anonymous operation')
+  t.equal((await gql(app, { query: `query Unanswered { __typename }` })).statusCode, 200, 'a name that is not a label')
+  const m = await scrape(app)
+  const gqlReq = (operation: string) => total(m, 'vbgw_http_requests_total', { route: '/graphql', operation, status_code: '200' })
+  for (const name of ['batch', 'anonymous', 'other']) t.equal(gqlReq(name), 1, `the operation named ${name}`)
+  t.equal(gqlReq(BATCH_OPERATION), 1)
+  t.equal(gqlReq(ANONYMOUS_OPERATION), 1)
+  t.equal(gqlReq(OTHER_OPERATION), 1)
 })
 
 t.test('operation names are capped: callers cannot grow the series without bound', async (t) => {
@@ -76,8 +93,8 @@ t.test('operation names are capped: callers cannot grow the series without bound
   t.equal((await gql(app, { query: `query ${'L'.repeat(65)} ${fields}` })).statusCode, 200)
   const m = await scrape(app)
   const ops = new Set(find(m, 'vbgw_http_requests_total', { route: '/graphql' }).map((s) => s.labels.operation))
-  t.equal(ops.size, MAX_OPERATION_LABELS + 1, 'the cap, plus "other"')
-  t.equal(total(m, 'vbgw_http_requests_total', { route: '/graphql', operation: 'other' }), 6)
+  t.equal(ops.size, MAX_OPERATION_LABELS + 1, `the cap, plus ${OTHER_OPERATION}`)
+  t.equal(total(m, 'vbgw_http_requests_total', { route: '/graphql', operation: OTHER_OPERATION }), 6)
 })
 
 t.test('a name becomes a label once VBase answered a request under it: callers without a valid token cannot use up the labels', async (t) => {
@@ -93,8 +110,8 @@ t.test('a name becomes a label once VBase answered a request under it: callers w
   t.equal((await gql(app, { query: `query Fresh { __typename }` })).statusCode, 200, 'a valid token, but nothing asked of VBase')
   let m = await scrape(app)
   const gqlReq = (operation: string, code = '200') => total(m, 'vbgw_http_requests_total', { route: '/graphql', operation, status_code: code })
-  t.same(new Set(find(m, 'vbgw_http_requests_total', { route: '/graphql' }).map((s) => s.labels.operation)), new Set(['other']), 'no name became a label')
-  t.equal(gqlReq('other'), MAX_OPERATION_LABELS + 7)
+  t.same(new Set(find(m, 'vbgw_http_requests_total', { route: '/graphql' }).map((s) => s.labels.operation)), new Set([OTHER_OPERATION]), 'no name became a label')
+  t.equal(gqlReq(OTHER_OPERATION), MAX_OPERATION_LABELS + 7)
 
   t.equal((await gql(app, { query: `query Refused ${fields}` })).statusCode, 200, 'the same name, answered by VBase')
   t.match((await gql(app, { query: `query Refused ${fields}` }, bogus)).json(), { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] })
@@ -102,7 +119,7 @@ t.test('a name becomes a label once VBase answered a request under it: callers w
   m = await scrape(app)
   t.equal(gqlReq('Refused'), 2, 'a label from then on, refused requests under it included')
   t.equal(gqlReq('Refused', '401'), 1)
-  t.equal(gqlReq('other'), MAX_OPERATION_LABELS + 7, 'the earlier ones stay where they were counted')
+  t.equal(gqlReq(OTHER_OPERATION), MAX_OPERATION_LABELS + 7, 'the earlier ones stay where they were counted')
 })
 
 t.test('upstream calls by method and gRPC code, with latency; retries count each try', async (t) => {

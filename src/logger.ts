@@ -5,6 +5,7 @@
  * library's message) and may quote a credential, which no path can target.
  */
 import type { EventEmitter } from 'node:events'
+import fs from 'node:fs'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
@@ -185,16 +186,30 @@ function stdoutDestination (): DestinationStream {
  * waits and retries, the event loop stays free); once exiting, only while
  * stdout keeps taking bytes, within LOG_EXIT_FLUSH_MS. When it gives up, the
  * destination is destroyed, so pino's handler, which runs next, skips it.
+ *
+ * flushSync also sleeps and retries a write that failed otherwise, without
+ * asking `retryEAGAIN` (sonic-boom 4): a stdout whose reader is gone
+ * (EPIPE) held the exit forever, and SIGTERM with it, as no JavaScript runs
+ * in that loop. pino stops writing on an EPIPE of an asynchronous write,
+ * but when the exit's write is the first to meet it (a boot that fails
+ * early), nothing had. So while the exit flushes, such a failure is handed
+ * to flushSync as an EAGAIN that `retry` refuses.
  */
 class ExitFlush {
   #startedAt: number | undefined
   #progressAt = 0
   #unwritten = Infinity
+  /** A write at exit failed with an error that waiting does not cure. */
+  #failed = false
 
   /** sonic-boom's `retryEAGAIN`: the bytes of the write that failed and of those queued behind it. */
   readonly retry = (_err: Error, writeBytes: number, queuedBytes: number): boolean => {
     if (this.#startedAt === undefined) return true
     const now = performance.now()
+    if (this.#failed) {
+      this.#unwritten = writeBytes + queuedBytes
+      return false
+    }
     if (writeBytes + queuedBytes < this.#unwritten) {
       this.#unwritten = writeBytes + queuedBytes
       this.#progressAt = now
@@ -205,6 +220,18 @@ class ExitFlush {
   /** Write what is buffered, or give it up: the bytes given up (0 when all went out). */
   flush (stream: ReturnType<typeof pino.destination>): number {
     this.#startedAt = this.#progressAt = performance.now()
+    const writeSync = fs.writeSync
+    // sonic-boom writes through the `fs` module's own writeSync: see the class comment.
+    fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+      try {
+        return writeSync(...args)
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'EAGAIN' || code === 'EBUSY') throw err
+        this.#failed = true
+        throw Object.assign(new Error(`stdout: ${code ?? 'write failed'}`, { cause: err }), { code: 'EAGAIN' })
+      }
+    }) as typeof fs.writeSync
     try {
       stream.flushSync()
       return 0
@@ -212,6 +239,8 @@ class ExitFlush {
       // EAGAIN past the bounds above, or stdout is gone (EPIPE): the lines are lost either way.
       stream.destroy()
       return Number.isFinite(this.#unwritten) ? this.#unwritten : 0
+    } finally {
+      fs.writeSync = writeSync
     }
   }
 }

@@ -360,6 +360,32 @@ t.test('when stdout stops draining, lines are dropped (the buffer stays bounded)
   t.ok(lines.some((l) => (l.unwrittenBytes ?? 0) > 0), 'and the buffered bytes lost at exit')
 })
 
+t.test('a stdout whose reader is gone (EPIPE) does not hold the exit, even when the exit makes the first write to it; stderr says what was lost', async (t) => {
+  // The line is buffered (below a batch) and the exit comes before the flush interval: the
+  // exit's synchronous write is the first to meet the closed pipe. sonic-boom retried it
+  // every 100 ms, forever, and SIGTERM could not end it.
+  const child = loggingProcess(['await go', "log.info('a line')", 'process.exit(3)'], 'pipe')
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const stderr = child.stderr
+  if (stderr === null) throw new Error('stderr is piped')
+  let err = ''
+  stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+  const exit = once(child, 'exit') as Promise<[number | null]>
+  child.stdout.destroy() // the reader goes away before the child writes anything
+  child.go()
+  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for a loaded machine
+  const exited = await Promise.race([
+    exit,
+    new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
+  ])
+  t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
+  if (exited === undefined) return
+  t.equal(exited[0], 3, 'with the code it asked for')
+  if (!stderr.readableEnded) await once(stderr, 'end')
+  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  t.match(lines.at(-1), { level: 40, unwrittenBytes: Number, msg: /lost at exit/ }, `stderr says the line was lost: ${err.slice(0, 300)}`)
+})
+
 t.test("a request's own lines carry its id: a route's line, an errored request's line", async (t) => {
   const { app, sim, logs } = await buildTestApp(t, { env: { LOG_LEVEL: 'debug' } })
   await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup?unknown=1', headers: { authorization: 'Bearer vbase-dev-token', 'x-request-id': 'own-1' } })

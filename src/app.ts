@@ -75,7 +75,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
 
   // cross-cutting HTTP behavior; metrics first, so the services and surfaces registered after it can feed it
   await app.register(metrics, { config })
-  await app.register(errorHandling)
+  await app.register(errorHandling, { config })
   // edge protections: headers and CORS on every answer, then shedding and rate limits, then input checks
   await app.register(security, { config })
   await app.register(loadShedding, { config, principal })

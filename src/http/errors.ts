@@ -1,13 +1,16 @@
 /**
  * The one HTTP error handler: every error becomes a `google.rpc.Status`-shaped
  * body `{ code, message, details }` with the status from the one table.
- * Unknown routes (404) and wrong methods (405) use the same shape.
+ * Unknown routes (404) and wrong methods (405) use the same shape. Its
+ * details follow the REST field names, as the answers do (REST_JSON_NAMES).
  */
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
+import type { Config } from '../config.js'
 import { describeError, type ErrorView } from '../errors.js'
 import { scrubCredentials } from '../logger.js'
+import { lowerCamel, type JsonNames } from '../rest/json-mapping.js'
 
 /** The REST error body, like google.rpc.Status (code is the numeric gRPC code). */
 export interface StatusBody {
@@ -16,10 +19,22 @@ export interface StatusBody {
   details: unknown[]
 }
 
-/** Send an error view as a Status body. */
-export function sendStatus (reply: FastifyReply, view: ErrorView): FastifyReply {
+/**
+ * A detail (a google.rpc message, such as BadRequest, with its proto field
+ * names) under proto3 JSON's names: `field_violations` is `fieldViolations`.
+ * `@type` and the values stay as they are.
+ */
+function jsonNamedDetail (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(jsonNamedDetail)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key.startsWith('@') ? key : lowerCamel(key), jsonNamedDetail(v)]))
+}
+
+/** Send an error view as a Status body, its details under `names` (default proto, as the reference). */
+export function sendStatus (reply: FastifyReply, view: ErrorView, names: JsonNames = 'proto'): FastifyReply {
   if (view.grpcCode === GrpcStatus.UNAUTHENTICATED) reply.header('www-authenticate', 'Bearer')
-  const body: StatusBody = { code: view.grpcCode, message: view.message, details: view.details }
+  const details = names === 'json' ? view.details.map(jsonNamedDetail) : view.details
+  const body: StatusBody = { code: view.grpcCode, message: view.message, details }
   return reply.code(view.httpStatus).type('application/json; charset=utf-8').send(body)
 }
 
@@ -43,14 +58,20 @@ export function sendNotFound (request: FastifyRequest, reply: FastifyReply): Fas
   })
 }
 
-export default fp(async function errorHandling (fastify) {
+/** Options of the error handler. */
+export interface ErrorHandlingOptions {
+  config: Pick<Config, 'REST_JSON_NAMES'>
+}
+
+export default fp<ErrorHandlingOptions>(async function errorHandling (fastify, { config }) {
+  const names = config.REST_JSON_NAMES
   fastify.setErrorHandler(function (err, request, reply) {
     const view = describeError(err)
     if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
     // The message may be an upstream's words, which can quote a credential; the `err` serializer scrubs only the 5xx line.
     else request.log.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'request rejected')
     if ((err as { code?: unknown }).code === 'VBGW_OVERLOADED' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
-    return sendStatus(reply, view)
+    return sendStatus(reply, view, names)
   })
 
   fastify.setNotFoundHandler(sendNotFound)

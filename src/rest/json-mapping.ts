@@ -24,11 +24,16 @@ const INT32_RANGE: Record<string, [number, number]> = {
   fixed32: [0, 2 ** 32 - 1]
 }
 
+/** protoc's lowerCamelCase of a proto field name: `collection_names` is `collectionNames`. */
+export function lowerCamel (protoName: string): string {
+  return protoName.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_/g, '')
+}
+
 /** The field's JSON name: `json_name` when given, else protoc's lowerCamelCase of the proto name. */
 export function jsonName (field: protobuf.Field): string {
   const explicit = (field.options as Record<string, unknown> | undefined)?.json_name
   if (typeof explicit === 'string') return explicit
-  return field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_/g, '')
+  return lowerCamel(field.name)
 }
 
 /** The key a field has in JSON output. */

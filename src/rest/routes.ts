@@ -14,7 +14,7 @@ import { validateRequest } from '../upstream/validate.js'
 import { bindRequest, checkBindings } from './bind.js'
 import { appendVary, ifNoneMatch, READ_VARY, readHeaders } from './cache-headers.js'
 import { parseGrpcTimeout } from './grpc-timeout.js'
-import { toJson, type JsonNames } from './json-mapping.js'
+import { lowerCamel, toJson, type JsonNames } from './json-mapping.js'
 import { compileTemplate, type PathTemplate } from './path-template.js'
 import { RenderedBodies } from './rendered.js'
 
@@ -87,7 +87,7 @@ export function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): Ca
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** With REST_JSON_NAMES=json, input errors name fields as the caller writes them: `organizationId`, `collectionNames[1]`. */
-const JSON_FIELD_NAMES = { name: (field: string) => field.replace(/_([a-z\d])/g, (_m, c: string) => c.toUpperCase()) }
+const JSON_FIELD_NAMES = { name: lowerCamel }
 
 /** Register one Fastify route per contract method. */
 export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {

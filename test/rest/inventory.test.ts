@@ -91,9 +91,10 @@ t.test('REST_JSON_NAMES=json renders lowerCamelCase', async (t) => {
   // Input errors name the fields as the caller wrote them.
   const bad = await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup`, headers: auth, payload: { organizationId: 'acme', dbName: 'db', collectionNames: ['c'] } })
   t.equal(bad.statusCode, 400)
-  t.match(bad.json(), { message: /^organizationId must be a UUID/, details: [{ field_violations: [{ field: 'organizationId' }] }] })
+  t.match(bad.json(), { message: /^organizationId must be a UUID/, details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'organizationId', description: /must be a UUID/ }] }] })
+  t.notOk('field_violations' in (bad.json().details[0] as object), 'the details follow the same names')
   const empty = await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup/restore`, headers: auth, payload: { organizationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7', backupName: 'b', dbName: 'db', collectionNames: ['c', ' '] } })
-  t.match(empty.json(), { message: /^collectionNames\[1\] must not be empty/, details: [{ field_violations: [{ field: 'collectionNames[1]' }] }] })
+  t.match(empty.json(), { message: /^collectionNames\[1\] must not be empty/, details: [{ fieldViolations: [{ field: 'collectionNames[1]' }] }] })
 })
 
 t.test('ListBackupPolicies on an upstream without it: 501 for that route alone', async (t) => {

@@ -218,10 +218,16 @@ export function graphqlParseOptions (limits: GraphqlLimits): { maxTokens: number
   return { maxTokens: limits.maxTokens }
 }
 
-/** Route preValidation hook for /graphql: a batch (a JSON array) holds at most `max` operations. */
+/**
+ * Route preValidation hook for /graphql: a batch (a JSON array) holds at
+ * least one operation (an empty one is a client's mistake, not a request
+ * answered with `[]`) and at most `max`.
+ */
 export function limitBatch (max: number): (request: FastifyRequest) => Promise<void> {
   return async function limitBatchSize (request) {
-    if (Array.isArray(request.body) && request.body.length > max) throw new errors.BatchTooLarge(max, request.body.length)
+    if (!Array.isArray(request.body)) return
+    if (request.body.length === 0) throw new errors.EmptyBatch()
+    if (request.body.length > max) throw new errors.BatchTooLarge(max, request.body.length)
   }
 }
 

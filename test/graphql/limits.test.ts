@@ -155,6 +155,12 @@ t.test('batched operations', async (t) => {
     t.equal(sim.callCount(), 1, 'only the first operation reached the upstream')
   })
 
+  t.test('a batch holds at least one operation', async (t) => {
+    const res = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: [] })
+    t.equal(res.statusCode, 400)
+    t.same(res.json(), { errors: [{ message: 'a batch (a JSON array) holds at least one operation; this one holds none', extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' } }] })
+  })
+
   t.test('a batch holds at most GRAPHQL_MAX_BATCH operations', async (t) => {
     const op = { query: `{ service(id: "${CATALOG}") { backups { totalCount } } }` }
     sim.resetCalls()

@@ -85,6 +85,15 @@ function log (ctx: MercuriusContext): Log {
   return (ctx.reply?.log ?? ctx.app.log) as Log
 }
 
+/**
+ * The body of a request refused on the GraphQL endpoint outside mercurius
+ * (a 405 for PUT): the GraphQL response shape, as mercurius' own refusals
+ * (415, bad JSON, a mutation over GET) have, not the REST Status body.
+ */
+export function requestErrorBody (view: ErrorView): { errors: WireError[] } {
+  return { errors: [toWire(new Error(view.message), view)] }
+}
+
 /** Format an execution result's errors; mercurius' `errorFormatter` option. */
 export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArray<GraphQLError> }, ctx: MercuriusContext): { statusCode: number, response: ExecutionResult } {
   // An execution result always has `data` (maybe null); a request error never does.

@@ -16,10 +16,10 @@ import mercurius from 'mercurius'
 import type { Config } from '../config.js'
 import { GRAPHQL_CSRF_PREVENTION } from '../http/csrf.js'
 import { strictUtf8Body } from '../http/limits.js'
-import { sendMethodNotAllowed } from '../rest/method-not-allowed.js'
+import { describeError } from '../errors.js'
 import { ROOT_DIR } from '../upstream/contract.js'
 import { buildContext } from './context.js'
-import { formatErrors } from './error-format.js'
+import { formatErrors, requestErrorBody } from './error-format.js'
 import { graphiql } from './graphiql.js'
 import {
   acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, negotiateMediaType, requireBearer, requireStringQuery,
@@ -92,11 +92,15 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   fastify.graphql.addHook('preExecution', requireBearer)
   fastify.graphql.addHook('preExecution', limitBatchIntrospection)
   fastify.graphql.addHook('preExecution', interpretSeveralOperations)
-  // Other methods on the endpoint: 405 with Allow, as the REST routes answer (not the app-wide 404).
+  // Other methods on the endpoint: 405 with Allow (not the app-wide 404), in the GraphQL
+  // shape of the endpoint's other refusals (BAD_USER_INPUT, as a mutation over GET).
   fastify.route({
     method: ['PUT', 'PATCH', 'DELETE'],
     url: '/graphql',
-    handler: (request, reply) => sendMethodNotAllowed(reply, request.method, '/graphql', ['GET', 'POST'])
+    handler: (request, reply) => {
+      const view = describeError({ statusCode: 405, message: `method ${request.method} is not allowed for /graphql; allowed: GET, POST` })
+      return reply.code(405).header('allow', 'GET, POST').send(requestErrorBody(view))
+    }
   })
   await fastify.register(graphiql, { endpoint: '/graphql' })
 }, { name: 'graphql-surface', fastify: '5.x', dependencies: ['vbase-upstream'] })

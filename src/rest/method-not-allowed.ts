@@ -38,7 +38,7 @@ function routingError (message: string, code: GrpcStatus, httpStatus: number): E
 }
 
 /** Answer 405 for `method` on `path` with `Allow: allowed` and the Status body (grpc-gateway's routing error: gRPC UNIMPLEMENTED). */
-export function sendMethodNotAllowed (reply: FastifyReply, method: string, path: string, allowed: string[]): FastifyReply {
+function sendMethodNotAllowed (reply: FastifyReply, method: string, path: string, allowed: string[]): FastifyReply {
   reply.header('allow', allowed.join(', '))
   return sendStatus(reply, routingError(`method ${method} is not allowed for ${path}; allowed: ${allowed.join(', ')}`, GrpcStatus.UNIMPLEMENTED, 405))
 }

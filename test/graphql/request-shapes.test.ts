@@ -43,7 +43,8 @@ t.test('request shapes', async (t) => {
       const other = await app.inject({ method, url: '/graphql', headers: { authorization: BEARER } })
       t.equal(other.statusCode, 405, `${method}: 405, not the app's 404`)
       t.equal(other.headers.allow, 'GET, POST')
-      t.match(other.json(), { code: 12, message: `method ${method} is not allowed for /graphql; allowed: GET, POST` })
+      t.same(other.json(), { errors: [{ message: `method ${method} is not allowed for /graphql; allowed: GET, POST`, extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' } }] }, 'the GraphQL shape, as the other refusals of the endpoint')
+      t.match(other.headers['content-type'], /^application\/json/)
     }
     const query = await app.inject({ method: 'HEAD', url: `/graphql?query=${encodeURIComponent(`{ service(id: "${CATALOG}") { backups { totalCount } } }`)}`, headers: { authorization: BEARER } })
     t.equal(query.statusCode, 404, 'a HEAD query is not run either')

@@ -175,12 +175,16 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
     if (config.RATE_LIMIT_MAX > 0) fastify.addHook('onRequest', fastify.rateLimit() as onRequestAsyncHookHandler)
     if (ipMax > 0) {
       // Its own counters (a child store): the per-principal limit keys
-      // anonymous callers by IP too, and the two must not add up.
+      // anonymous callers by IP too, and the two must not add up. Checked
+      // second, so a caller refused by its own limit does not also use up
+      // its address's, which callers behind one NAT share. Its 429 carries
+      // its own headers, over the caller's (which would say requests remain).
       const perIp = fastify.createRateLimit({ max: ipMax, keyGenerator: ipRateLimitKey })
       fastify.addHook('onRequest', async (request, reply) => {
         const limit = await perIp(request)
         if (limit.isAllowed || !limit.isExceeded) return
-        reply.header('retry-after', limit.ttlInSeconds)
+        reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0)
+          .header('x-ratelimit-reset', limit.ttlInSeconds).header('retry-after', limit.ttlInSeconds)
         throw new errors.RateLimited(retryIn(limit.ttlInSeconds))
       })
     }

@@ -75,6 +75,24 @@ t.test('rotating made-up tokens does not escape the per-IP limit', async (t) => 
   for (const url of ['/healthz', '/readyz', '/metrics']) t.not((await app.inject(url)).statusCode, 429, `${url} is exempt`)
 })
 
+t.test("a 429 of the per-IP limit carries that limit's headers, not the caller's; a caller refused by its own limit leaves its address's alone", async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_IP_MAX: '3', TRUST_PROXY: '1' } })
+  const from = (ip: string) => app.inject({ url: '/openapi.json', headers: { authorization: BEARER, 'x-forwarded-for': ip } })
+  for (let i = 0; i < 3; i++) t.equal((await from('203.0.113.1')).headers['x-ratelimit-remaining'], String(4 - i), 'the caller\'s budget')
+  const limited = await from('203.0.113.1')
+  t.equal(limited.statusCode, 429)
+  t.match(limited.headers, { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': /^\d+$/, 'retry-after': /^\d+$/ }, 'the limit that refused it')
+  t.equal(limited.headers['x-ratelimit-reset'], limited.headers['retry-after'])
+
+  // Principal first: refusals by a caller's own limit do not use up the address's.
+  const { app: second } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_IP_MAX: '3', TRUST_PROXY: '1' } })
+  const codes: number[] = []
+  for (let i = 0; i < 4; i++) codes.push((await second.inject({ url: '/openapi.json', headers: { authorization: BEARER, 'x-forwarded-for': '203.0.113.5' } })).statusCode)
+  t.same(codes, [200, 200, 429, 429], 'the caller is refused by its own limit')
+  const neighbour = await second.inject({ url: '/openapi.json', headers: { authorization: 'Bearer a-neighbour', 'x-forwarded-for': '203.0.113.5' } })
+  t.equal(neighbour.statusCode, 200, 'and a neighbour behind the same address is not: the refused ones did not count for it')
+})
+
 t.test('an IPv6 client is one client per /64: new addresses in it get no fresh budget', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_IP_MAX: '3' } })
   // A made-up token per request, so only the per-IP limit can hold.

@@ -78,6 +78,29 @@ export const SAFE_UPSTREAM_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>
   [GrpcStatus.UNIMPLEMENTED]: 'this operation is not supported by the backup service'
 }
 
+/**
+ * Write failures after which the write may still have happened upstream:
+ * the list cache invalidates anyway, and the caller is told so. UNAVAILABLE
+ * included: a connection dropped after the request was sent fails the call
+ * with it too.
+ */
+export const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.UNAVAILABLE])
+
+const MAY_HAVE_APPLIED = 'the write may have been applied, check before sending it again'
+
+/**
+ * The messages of a write that failed with an OUTCOME_UNKNOWN code after it
+ * was sent: sending it again blindly may make it twice, or fail with
+ * ALREADY_EXISTS, so a frontend should look (list) first.
+ */
+export const WRITE_OUTCOME_UNKNOWN_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>>> = {
+  [GrpcStatus.UNAVAILABLE]: `the connection to the backup service failed before it answered: ${MAY_HAVE_APPLIED}`,
+  [GrpcStatus.DEADLINE_EXCEEDED]: `the backup service did not answer in time: ${MAY_HAVE_APPLIED}`,
+  [GrpcStatus.CANCELLED]: `the request was cancelled: ${MAY_HAVE_APPLIED}`,
+  [GrpcStatus.UNKNOWN]: `the backup service failed: ${MAY_HAVE_APPLIED}`,
+  [GrpcStatus.INTERNAL]: `the backup service failed: ${MAY_HAVE_APPLIED}`
+}
+
 /** An upstream failure of `code` with its safe message, raised by the gateway itself (e.g. CANCELLED when the caller goes away). */
 export function safeUpstreamError (code: GrpcStatus, details = ''): UpstreamError {
   return new UpstreamError(code, SAFE_UPSTREAM_MESSAGES[code] ?? grpcStatusName(code), details)

@@ -6,7 +6,7 @@
  * storage does, the read is served from the upstream.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
-import { safeUpstreamError, UpstreamError } from '../errors.js'
+import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import type { GuardedStorage } from './guard.js'
@@ -55,13 +55,6 @@ export interface ListCacheOptions {
 
 /** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
 export const MAX_READ_AGE_MS = 60_000
-
-/**
- * Write failures after which the write may still have happened upstream:
- * invalidate anyway. UNAVAILABLE included: a connection dropped after the
- * request was sent fails the call with it too.
- */
-export const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.UNAVAILABLE])
 
 /**
  * An answer as all waiters of one read share it. `value` is the decoded

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
-import { errors, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError } from '../errors.js'
+import { errors, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
@@ -61,18 +61,29 @@ type GrpcFailure = grpc.ServiceError
 const ANSWER_TOO_LARGE = /^Received message larger than max/
 
 /**
+ * grpc-js' words for a call that never left the gateway: no connection to
+ * pick, or the deadline ran out while waiting for one. Such a write was
+ * not applied. Were they to change, a write is only said to be maybe
+ * applied when it was not, the cautious side.
+ */
+const NOT_SENT = /No connection established|Waiting for LB pick/
+
+/**
  * Turn a grpc-js error into an UpstreamError whose message is safe to show:
  * a fixed one for server-side codes, the upstream's own words for the
  * caller's mistakes (4xx), with any credential they quote (`Bearer ...`,
  * `token=...`) replaced. It would be the caller's own, but an error text
  * travels further than a header: into a page, a screenshot, a frontend's
- * error tracker.
+ * error tracker. A `write` that failed once sent, with an outcome the
+ * gateway cannot know, says it may have been applied.
  */
-export function toUpstreamError (err: GrpcFailure): UpstreamError {
+export function toUpstreamError (err: GrpcFailure, write = false): UpstreamError {
   const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
   if (code === grpc.status.RESOURCE_EXHAUSTED && ANSWER_TOO_LARGE.test(err.details ?? '')) {
     return new UpstreamError(grpc.status.INTERNAL, "the backup service's answer is larger than this gateway takes (UPSTREAM_MAX_MESSAGE_BYTES)", err.details)
   }
+  const unknownOutcome = write && OUTCOME_UNKNOWN.has(code) && !NOT_SENT.test(err.details ?? '') ? WRITE_OUTCOME_UNKNOWN_MESSAGES[code] : undefined
+  if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '')
   const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }
@@ -218,7 +229,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
           const backoff = retryBaseMs * 2 ** (n - 1) * (0.5 + Math.random() / 2)
           const retry = failure.code === grpc.status.UNAVAILABLE && n < attempts &&
             Date.now() + backoff < deadline && !aborted()
-          if (!retry) throw toUpstreamError(failure)
+          if (!retry) throw toUpstreamError(failure, !method.read)
           // The request's id, as the gateway set it and forwards it: the line says which request it is about.
           const line = { reqId: ctx.headers['x-request-id'], method: method.name, attempt: n, code: 'UNAVAILABLE' }
           if (opts.logger !== undefined) retryLines.warnOrDebug(opts.logger, line, RETRY_MESSAGE)

@@ -53,6 +53,7 @@ async function assertDown (t: Test, app: FastifyInstance, sim: Simulator): Promi
 
   const w = await write(app, `while-down-${Date.now()}`)
   t.equal(w.statusCode, 503)
+  t.same(w.json(), { code: 14, message: SAFE, details: [] }, 'never sent, so not said to be maybe applied')
   assertSafe(t, w.body, sim)
 }
 

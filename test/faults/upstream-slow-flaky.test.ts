@@ -42,6 +42,22 @@ t.test('slow upstream: 504 at the deadline on REST and GraphQL', async (t) => {
   t.equal(sim.callCount('ListBackups'), 3, 'a deadline is not retried')
 })
 
+t.test('a write that timed out once sent says it may have been applied, on REST and GraphQL', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } })
+  sim.faults.latencyMs = LATENCY_MS
+  const maybe = 'the backup service did not answer in time: the write may have been applied, check before sending it again'
+  const r = await app.inject({
+    method: 'POST',
+    url: '/v1/vbase/svc-demo-archive/backup',
+    headers: auth,
+    payload: { service_id: 'svc-demo-archive', organization_id: DEMO_ORG_ID, db_name: 'archive', collection_names: ['docs'], backup_name: 'slow-write' }
+  })
+  t.equal(r.statusCode, 504)
+  t.same(r.json(), { code: 4, message: maybe, details: [] })
+  const g = await gql(app, `mutation { createBackupPolicy(input: { serviceId: "svc-demo-archive", organizationId: "${DEMO_ORG_ID}", scheduleCron: "0 3 * * *", retentionCount: 3 }) { policy { id } } }`)
+  t.match(g.json(), { errors: [{ message: maybe, extensions: { code: 'DEADLINE_EXCEEDED', grpcStatus: 'DEADLINE_EXCEEDED' } }] })
+})
+
 t.test('upstream failing every other call: reads retried and served; each write runs exactly once', async (t) => {
   const { app, sim } = await buildTestApp(t, { simulator: { jobMs: 0 }, env: { UPSTREAM_READ_ATTEMPTS: '3' } })
   sim.faults.failEvery(2, status.UNAVAILABLE)
@@ -67,6 +83,7 @@ t.test('upstream failing every other call: reads retried and served; each write 
     })
     statuses.push(res.statusCode)
     t.equal(sim.callCount('CreateBackup'), before + 1, `REST write ${i} reached the upstream exactly once (${res.statusCode})`)
+    if (res.statusCode === 503) t.match(res.json(), { message: /the write may have been applied, check before sending it again$/ }, 'an answered UNAVAILABLE: VBase may have applied it')
   }
   for (let i = 0; i < WRITES; i++) {
     const before = sim.callCount('CreateBackupPolicy')

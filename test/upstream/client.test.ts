@@ -1,11 +1,11 @@
 import t from 'tap'
-import { status } from '@grpc/grpc-js'
+import { Metadata, status } from '@grpc/grpc-js'
 import { contract } from '../../src/upstream/contract.js'
-import { createUpstreamClient, RETRY_MESSAGE, type UpstreamClient } from '../../src/upstream/client.js'
+import { createUpstreamClient, RETRY_MESSAGE, toUpstreamError, type UpstreamClient } from '../../src/upstream/client.js'
 import { createConcurrencyLimit, limitUpstreamConcurrency } from '../../src/upstream/concurrency.js'
 import { createVbase } from '../../src/upstream/vbase.js'
 import { contextFromHeaders } from '../../src/upstream/metadata.js'
-import { UpstreamError } from '../../src/errors.js'
+import { SAFE_UPSTREAM_MESSAGES, UpstreamError, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../../src/errors.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from '../../src/simulator/seed.js'
 import { waitFor, type Teardownable } from '../helpers/app.js'
@@ -170,6 +170,24 @@ t.test('upstream down: UNAVAILABLE quickly, safe message', async (t) => {
   await sim.startListening()
   await waitFor(() => client.healthy(), 10_000, 50)
   t.equal(await client.healthy(), true, 'recovers without a restart')
+})
+
+t.test('a failed write says it may have been applied unless grpc-js says it never left', async (t) => {
+  const failure = (code: status, details: string) => Object.assign(new Error(details), { code, details, metadata: new Metadata() })
+  const cases: Array<[status, string, boolean, string | undefined]> = [
+    [status.DEADLINE_EXCEEDED, 'Deadline exceeded after 0.501s,LB pick: 0.000s,remote_addr=10.0.0.1:443', true, WRITE_OUTCOME_UNKNOWN_MESSAGES[status.DEADLINE_EXCEEDED]],
+    [status.DEADLINE_EXCEEDED, 'Deadline exceeded after 0.501s,Waiting for LB pick', true, SAFE_UPSTREAM_MESSAGES[status.DEADLINE_EXCEEDED]],
+    [status.UNAVAILABLE, 'Connection dropped', true, WRITE_OUTCOME_UNKNOWN_MESSAGES[status.UNAVAILABLE]],
+    [status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 10.0.0.1:443', true, SAFE_UPSTREAM_MESSAGES[status.UNAVAILABLE]],
+    [status.INTERNAL, 'boom', true, WRITE_OUTCOME_UNKNOWN_MESSAGES[status.INTERNAL]],
+    [status.DEADLINE_EXCEEDED, 'Deadline exceeded after 0.501s,LB pick: 0.000s,remote_addr=10.0.0.1:443', false, SAFE_UPSTREAM_MESSAGES[status.DEADLINE_EXCEEDED]],
+    [status.ALREADY_EXISTS, 'backup exists', true, 'backup exists']
+  ]
+  for (const [code, details, write, message] of cases) {
+    const err = toUpstreamError(failure(code, details), write)
+    t.equal(err.grpcCode, code)
+    t.equal(err.message, message, `${status[code]} ${write ? 'write' : 'read'}: ${details}`)
+  }
 })
 
 t.test('upstream errors carry code and message', async (t) => {

@@ -71,7 +71,7 @@ function fieldErrorView (err: GraphQLError): ErrorView {
   return describeError(isGraphqlOwn(err) ? err : err.originalError)
 }
 
-function toWire (err: Error, view: ErrorView): WireError {
+function toWire (view: ErrorView, err?: Error): WireError {
   const out: WireError = { message: view.message, extensions: { code: view.graphqlCode, grpcStatus: view.grpcStatus } }
   if (err instanceof GraphQLError) {
     if (err.locations !== undefined) out.locations = err.locations
@@ -91,7 +91,7 @@ function log (ctx: MercuriusContext): Log {
  * (415, bad JSON, a mutation over GET) have, not the REST Status body.
  */
 export function requestErrorBody (view: ErrorView): { errors: WireError[] } {
-  return { errors: [toWire(new Error(view.message), view)] }
+  return { errors: [toWire(view)] }
 }
 
 /** Format an execution result's errors; mercurius' `errorFormatter` option. */
@@ -108,7 +108,7 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
       // Scrubbed like the `err` serializer scrubs the line above: an upstream's message may quote a credential.
       else logger.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'graphql error')
       if (!executed && statusCode === 200) statusCode = view.httpStatus
-      wire.push(toWire(error, view))
+      wire.push(toWire(view, error))
     }
   }
   // A batch's HTTP status is not per operation; only a single operation sets it.

@@ -234,6 +234,23 @@ t.test('one access line per request at info; the incoming line only at debug', a
   }
 })
 
+/** A child's exit code, if it exits within the exit's bounded write and slack for a loaded machine; undefined (a failed assertion) if not. */
+async function exitInTime (t: Test, exit: Promise<[number | null]>): Promise<number | null | undefined> {
+  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000
+  const exited = await Promise.race([
+    exit,
+    new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
+  ])
+  t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
+  return exited?.[0]
+}
+
+/** The JSON lines a child wrote on `stream` (its text so far is `text()`), once the stream has ended. */
+async function jsonLines (stream: Readable, text: () => string): Promise<Array<Record<string, unknown>>> {
+  if (!stream.readableEnded) await once(stream, 'end')
+  return text().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
 t.test('stdout is written asynchronously; a lone line within the flush interval; every line is out when the process exits', async (t) => {
   const config = loadConfig({ LOG_LEVEL: 'info' })
   const stream = (createLogger(config, undefined, false) as unknown as Record<symbol, { sync?: boolean, maxLength?: number }>)[pino.symbols.streamSym]
@@ -343,16 +360,10 @@ t.test('when stdout stops draining, lines are dropped (the buffer stays bounded)
   t.equal(child.exitCode, null, 'and the process is still up')
 
   child.go() // now the uncaught error, stdout still unread
-  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for a loaded machine
-  const exited = await Promise.race([
-    exit,
-    new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
-  ])
-  t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
-  if (exited === undefined) return
-  t.equal(exited[0], 1)
-  if (!stderr.readableEnded) await once(stderr, 'end')
-  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>)
+  const code = await exitInTime(t, exit)
+  if (code === undefined) return
+  t.equal(code, 1)
+  const lines = await jsonLines(stderr, () => err) as Array<Record<string, number>>
   const actual = lines.find((l) => l.actuallyDropped !== undefined)?.actuallyDropped ?? 0
   const reported = lines.filter((l) => String(l.msg).includes('log lines dropped')).reduce((n, l) => n + (l.dropped ?? 0), 0)
   t.ok(actual > 0, `${actual} lines dropped`)
@@ -373,16 +384,10 @@ t.test('a stdout whose reader is gone (EPIPE) does not hold the exit, even when 
   const exit = once(child, 'exit') as Promise<[number | null]>
   child.stdout.destroy() // the reader goes away before the child writes anything
   child.go()
-  const deadlineMs = LOG_EXIT_FLUSH_MS + 8000 // the bounded exit write, and slack for a loaded machine
-  const exited = await Promise.race([
-    exit,
-    new Promise<undefined>((resolve) => { setTimeout(() => { resolve(undefined) }, deadlineMs).unref() })
-  ])
-  t.ok(exited !== undefined, `exited within ${deadlineMs} ms`)
-  if (exited === undefined) return
-  t.equal(exited[0], 3, 'with the code it asked for')
-  if (!stderr.readableEnded) await once(stderr, 'end')
-  const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const code = await exitInTime(t, exit)
+  if (code === undefined) return
+  t.equal(code, 3, 'with the code it asked for')
+  const lines = await jsonLines(stderr, () => err)
   t.match(lines.at(-1), { level: 40, unwrittenBytes: Number, msg: /lost at exit/ }, `stderr says the line was lost: ${err.slice(0, 300)}`)
 })
 

@@ -47,18 +47,29 @@ export function grpcStatusName (code: number): string {
   return GrpcStatus[code] ?? 'UNKNOWN'
 }
 
+/**
+ * Why a failure is what it is, for a program to read: `extensions.reason`
+ * on GraphQL, a google.rpc.ErrorInfo in a REST Status body's details.
+ */
+export type ErrorReason = 'WRITE_OUTCOME_UNKNOWN'
+
+/** The ErrorInfo `domain` of the gateway's reasons. */
+export const ERROR_DOMAIN = 'vbase-gateway'
+
 /** An error the upstream answered: its gRPC code, message and details. */
 export class UpstreamError extends Error {
   readonly code = 'VBGW_UPSTREAM_ERROR'
   readonly grpcCode: GrpcStatus
   readonly details: string
   readonly statusCode: number
-  constructor (grpcCode: GrpcStatus, message: string, details = '') {
+  readonly reason?: ErrorReason
+  constructor (grpcCode: GrpcStatus, message: string, details = '', reason?: ErrorReason) {
     super(message)
     this.name = 'UpstreamError'
     this.grpcCode = grpcCode
     this.details = details
     this.statusCode = mapGrpcStatus(grpcCode).http
+    if (reason !== undefined) this.reason = reason
   }
 }
 
@@ -91,7 +102,8 @@ const MAY_HAVE_APPLIED = 'the write may have been applied, check before sending 
 /**
  * The messages of a write that failed with an OUTCOME_UNKNOWN code after it
  * was sent: sending it again blindly may make it twice, or fail with
- * ALREADY_EXISTS, so a frontend should look (list) first.
+ * ALREADY_EXISTS, so a frontend should look (list) first. Such an error's
+ * reason is WRITE_OUTCOME_UNKNOWN.
  */
 export const WRITE_OUTCOME_UNKNOWN_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>>> = {
   [GrpcStatus.UNAVAILABLE]: `the connection to the backup service failed before it answered: ${MAY_HAVE_APPLIED}`,
@@ -158,6 +170,7 @@ export interface ErrorView {
   message: string
   details: unknown[]
   field?: string
+  reason?: ErrorReason
   /** True when the failure is the gateway's or the upstream's, not the caller's: log it. */
   serverFault: boolean
 }
@@ -196,6 +209,11 @@ export function describeError (err: unknown): ErrorView {
   if (typeof e.field === 'string') {
     view.field = e.field
     view.details.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: e.field, description: message }] })
+  }
+  const reason = (e as { reason?: unknown }).reason
+  if (trusted && typeof reason === 'string') {
+    view.reason = reason as ErrorReason
+    view.details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: ERROR_DOMAIN })
   }
   return view
 }

@@ -16,7 +16,7 @@ export interface WireError {
   message: string
   locations?: ReadonlyArray<{ line: number, column: number }>
   path?: ReadonlyArray<string | number>
-  extensions: { code: string, grpcStatus: string, field?: string }
+  extensions: { code: string, grpcStatus: string, field?: string, reason?: string }
 }
 
 /** The GraphQL error codes of graphql-js' own request errors. */
@@ -78,6 +78,7 @@ function toWire (view: ErrorView, err?: Error): WireError {
     if (err.path !== undefined) out.path = err.path
   }
   if (view.field !== undefined) out.extensions.field = view.field
+  if (view.reason !== undefined) out.extensions.reason = view.reason
   return out
 }
 

@@ -83,7 +83,7 @@ export function toUpstreamError (err: GrpcFailure, write = false): UpstreamError
     return new UpstreamError(grpc.status.INTERNAL, "the backup service's answer is larger than this gateway takes (UPSTREAM_MAX_MESSAGE_BYTES)", err.details)
   }
   const unknownOutcome = write && OUTCOME_UNKNOWN.has(code) && !NOT_SENT.test(err.details ?? '') ? WRITE_OUTCOME_UNKNOWN_MESSAGES[code] : undefined
-  if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '')
+  if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '', 'WRITE_OUTCOME_UNKNOWN')
   const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }

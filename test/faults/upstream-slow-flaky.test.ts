@@ -42,7 +42,7 @@ t.test('slow upstream: 504 at the deadline on REST and GraphQL', async (t) => {
   t.equal(sim.callCount('ListBackups'), 3, 'a deadline is not retried')
 })
 
-t.test('a write that timed out once sent says it may have been applied, on REST and GraphQL', async (t) => {
+t.test('a write that timed out once sent says it may have been applied, on REST and GraphQL, in words and as a reason', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } })
   sim.faults.latencyMs = LATENCY_MS
   const maybe = 'the backup service did not answer in time: the write may have been applied, check before sending it again'
@@ -53,9 +53,12 @@ t.test('a write that timed out once sent says it may have been applied, on REST 
     payload: { service_id: 'svc-demo-archive', organization_id: DEMO_ORG_ID, db_name: 'archive', collection_names: ['docs'], backup_name: 'slow-write' }
   })
   t.equal(r.statusCode, 504)
-  t.same(r.json(), { code: 4, message: maybe, details: [] })
+  t.same(r.json(), { code: 4, message: maybe, details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'WRITE_OUTCOME_UNKNOWN', domain: 'vbase-gateway' }] })
   const g = await gql(app, `mutation { createBackupPolicy(input: { serviceId: "svc-demo-archive", organizationId: "${DEMO_ORG_ID}", scheduleCron: "0 3 * * *", retentionCount: 3 }) { policy { id } } }`)
-  t.match(g.json(), { errors: [{ message: maybe, extensions: { code: 'DEADLINE_EXCEEDED', grpcStatus: 'DEADLINE_EXCEEDED' } }] })
+  t.same(g.json().errors?.[0]?.extensions, { code: 'DEADLINE_EXCEEDED', grpcStatus: 'DEADLINE_EXCEEDED', reason: 'WRITE_OUTCOME_UNKNOWN' })
+  t.equal(g.json().errors?.[0]?.message, maybe)
+  const read = await app.inject({ url: '/v1/vbase/svc-demo-catalog/backup', headers: auth })
+  t.same(read.json(), { code: 4, message: 'the backup service did not answer in time', details: [] }, 'a read that timed out has no such reason')
 })
 
 t.test('upstream failing every other call: reads retried and served; each write runs exactly once', async (t) => {

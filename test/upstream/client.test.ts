@@ -187,6 +187,7 @@ t.test('a failed write says it may have been applied unless grpc-js says it neve
     const err = toUpstreamError(failure(code, details), write)
     t.equal(err.grpcCode, code)
     t.equal(err.message, message, `${status[code]} ${write ? 'write' : 'read'}: ${details}`)
+    t.equal(err.reason, message === WRITE_OUTCOME_UNKNOWN_MESSAGES[code] ? 'WRITE_OUTCOME_UNKNOWN' : undefined, 'its reason, for a program to read')
   }
 })
 

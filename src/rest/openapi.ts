@@ -28,7 +28,7 @@ const STATUS_SCHEMA: Schema = {
     message: { type: 'string', description: 'What went wrong, safe to show.' },
     details: {
       type: 'array',
-      description: 'Typed details, e.g. a google.rpc.BadRequest naming the field at fault.',
+      description: 'Typed details: a google.rpc.BadRequest naming the field at fault, or a google.rpc.ErrorInfo giving a reason (WRITE_OUTCOME_UNKNOWN: a write that failed may have been applied).',
       items: { type: 'object', properties: { '@type': { type: 'string' } }, additionalProperties: true }
     }
   }

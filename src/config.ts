@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import dotenv from 'dotenv'
 import envSchema from 'env-schema'
 import { errors } from './errors.js'
+import { parseTokens } from './simulator/auth.js'
 
 /** Typed gateway configuration. */
 export interface Config {
@@ -227,6 +228,21 @@ function schemaFailure (err: SchemaError): string {
 export const CONFIG_SCHEMA = schema
 
 /**
+ * loadConfig for a process's entry: an invalid setting prints one line,
+ * `<program>: <message>`, and exits 1. Before any logger (LOG_LEVEL itself
+ * may be what is wrong), and no stack: the message names the variable.
+ */
+export function loadConfigOrExit (program: string): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'VBGW_INVALID_CONFIG') throw err
+    process.stderr.write(`${program}: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+}
+
+/**
  * Validate an environment. With no argument, reads `process.env` and `.env`.
  * Throws VBGW_INVALID_CONFIG naming the variable at fault.
  */
@@ -255,6 +271,8 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
   if (config.VBASE_UPSTREAM !== undefined) parseUpstream(config.VBASE_UPSTREAM)
   if (config.VBASE_TLS_CA !== undefined) parseTlsCa(config.VBASE_TLS_CA)
   if (config.CACHE_REDIS_URL !== undefined) parseRedisUrl(config.CACHE_REDIS_URL)
+  // The schema checks the shape; an organization that is no UUID, or a token given twice, is caught here, not at the simulator's start.
+  if (config.SIM_TOKENS !== undefined) parseTokens(config.SIM_TOKENS)
   return config
 }
 

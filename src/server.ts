@@ -5,22 +5,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfigOrExit } from './config.js'
 import { createLogger } from './logger.js'
 import { tuneHeap } from './ops/heap.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from './simulator/seed.js'
 import { startSimulator, type Simulator } from './simulator/index.js'
 
-const config = (() => {
-  try {
-    return loadConfig()
-  } catch (err) {
-    // Before any logger (LOG_LEVEL itself may be what is wrong): one line, no stack.
-    if ((err as { code?: unknown }).code !== 'VBGW_INVALID_CONFIG') throw err
-    process.stderr.write(`vbase-gateway: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
-})()
+const config = loadConfigOrExit('vbase-gateway')
 tuneHeap(config.HEAP_GROWING_PERCENT)
 const logger = createLogger(config)
 
@@ -78,4 +69,13 @@ closeWithGrace({
   logger.info('closed: exiting')
 })
 
-await app.listen({ host: config.HOST, port: config.PORT })
+try {
+  await app.listen({ host: config.HOST, port: config.PORT })
+} catch (err) {
+  // A HOST or PORT that cannot be listened on (taken, not this machine's, no such name) is a
+  // setting to fix: one line naming them, as for an invalid setting, then a clean close.
+  const { code, message } = err as NodeJS.ErrnoException
+  process.stderr.write(`vbase-gateway: cannot listen on HOST=${config.HOST} PORT=${config.PORT}: ${code ?? message}\n`)
+  await app.close()
+  process.exit(1)
+}

@@ -47,6 +47,18 @@ t.test('a bad value names the variable', async (t) => {
   }
 })
 
+t.test('SIM_TOKENS of the right shape but not the right content stops the boot here, not at the simulator: the entry named by position, never the token', async (t) => {
+  const org = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
+  const cases: Array<[string, string]> = [
+    [`tok=${'-'.repeat(36)}`, 'SIM_TOKENS entry 1: the organization must be a UUID'],
+    [`secret-a=${org},secret-a=${org}`, 'SIM_TOKENS entry 2 repeats a token']
+  ]
+  for (const [value, message] of cases) {
+    t.throws(() => loadConfig({ SIM_TOKENS: value }), { code: 'VBGW_INVALID_CONFIG', message: `invalid configuration: ${message}` })
+  }
+  t.equal(loadConfig({ SIM_TOKENS: `secret-a=${org}` }).SIM_TOKENS, `secret-a=${org}`, 'a good one passes')
+})
+
 t.test('typed values', async (t) => {
   const c = loadConfig({ PORT: '8080', VBASE_UPSTREAM: 'vbase:443', VBASE_TLS: 'true', SIM_SEED: 'false' })
   t.equal(c.PORT, 8080)

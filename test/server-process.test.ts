@@ -5,6 +5,7 @@
  */
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { inspect } from 'node:util'
 import { loadConfig } from '../src/config.js'
@@ -86,6 +87,16 @@ function configError (env: Record<string, string>): Error {
   }
   throw new Error(`loadConfig accepted ${Object.keys(env).join(', ')}`)
 }
+
+t.test('a HOST and PORT that cannot be listened on stop the boot with one line naming them, no stack trace', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => { taken.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { taken.close() })
+  const port = (taken.address() as AddressInfo).port
+  const { code, output } = await boot(t, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent' })
+  t.equal(code, 1)
+  t.equal(output, `vbase-gateway: cannot listen on HOST=127.0.0.1 PORT=${port}: EADDRINUSE\n`)
+})
 
 t.test('an invalid setting stops the boot with one line on stderr, no stack trace', async (t) => {
   const { code, output } = await boot(t, { LOG_LEVEL: 'verbose' })

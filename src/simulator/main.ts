@@ -4,12 +4,12 @@
  * container loopback is unreachable from the other services; the embedded
  * one (src/server.ts) stays on 127.0.0.1.
  */
-import { loadConfig } from '../config.js'
+import { loadConfigOrExit } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startSimulator } from './index.js'
 import { DEMO_ORG_ID, DEV_TOKEN } from './seed.js'
 
-const config = loadConfig()
+const config = loadConfigOrExit('vbase-simulator')
 const logger = createLogger(config)
 
 const sim = await startSimulator({

@@ -39,9 +39,10 @@ export function sendStatus (reply: FastifyReply, view: ErrorView, names: JsonNam
 }
 
 /**
- * Seconds a caller refused with 503 VBGW_OVERLOADED is told to wait before
- * trying again (Retry-After): the upstream queue turns over within a
- * second, and load shedding samples the pressure once a second.
+ * Seconds a caller answered 503 is told to wait before trying again
+ * (Retry-After): the upstream queue turns over within a second, load
+ * shedding samples the pressure once a second, and the upstream channel
+ * reconnects within 0.2 to 2 s.
  */
 export const OVERLOADED_RETRY_AFTER_S = 1
 
@@ -70,7 +71,9 @@ export default fp<ErrorHandlingOptions>(async function errorHandling (fastify, {
     if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
     // The message may be an upstream's words, which can quote a credential; the `err` serializer scrubs only the 5xx line.
     else request.log.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'request rejected')
-    if ((err as { code?: unknown }).code === 'VBGW_OVERLOADED' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
+    // Every 503 (overload, VBase unavailable) says when to try again; but not a write that may
+    // have been applied, which is to be checked (listed) first, not sent again after a wait.
+    if (view.httpStatus === 503 && view.reason !== 'WRITE_OUTCOME_UNKNOWN' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
     return sendStatus(reply, view, names)
   })
 

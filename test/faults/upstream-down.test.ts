@@ -44,6 +44,7 @@ async function assertDown (t: Test, app: FastifyInstance, sim: Simulator): Promi
   const r = await rest(app)
   t.equal(r.statusCode, 503)
   t.same(r.json(), { code: 14, message: SAFE, details: [] })
+  t.equal(r.headers['retry-after'], '1', 'when to try again')
   assertSafe(t, r.body, sim)
 
   const g = await gql(app)
@@ -54,6 +55,7 @@ async function assertDown (t: Test, app: FastifyInstance, sim: Simulator): Promi
   const w = await write(app, `while-down-${Date.now()}`)
   t.equal(w.statusCode, 503)
   t.same(w.json(), { code: 14, message: SAFE, details: [] }, 'never sent, so not said to be maybe applied')
+  t.equal(w.headers['retry-after'], '1', 'and safe to send again')
   assertSafe(t, w.body, sim)
 }
 

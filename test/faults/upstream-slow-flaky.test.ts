@@ -86,7 +86,10 @@ t.test('upstream failing every other call: reads retried and served; each write 
     })
     statuses.push(res.statusCode)
     t.equal(sim.callCount('CreateBackup'), before + 1, `REST write ${i} reached the upstream exactly once (${res.statusCode})`)
-    if (res.statusCode === 503) t.match(res.json(), { message: /the write may have been applied, check before sending it again$/ }, 'an answered UNAVAILABLE: VBase may have applied it')
+    if (res.statusCode === 503) {
+      t.match(res.json(), { message: /the write may have been applied, check before sending it again$/ }, 'an answered UNAVAILABLE: VBase may have applied it')
+      t.equal(res.headers['retry-after'], undefined, 'so no Retry-After inviting it again')
+    }
   }
   for (let i = 0; i < WRITES; i++) {
     const before = sim.callCount('CreateBackupPolicy')

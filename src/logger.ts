@@ -46,7 +46,7 @@ export function scrubCredentials (text: string): string {
  * (RFC 6750's query form), `api_key`, `password`, `sig`... The gateway takes
  * none, but a client may send one, and the URL is on every request line.
  */
-const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt/i
+const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt|bearer/i
 
 /** A URL as logged: the value of each query parameter named like a credential is replaced. */
 export function redactQuery (url: string): string {
@@ -57,7 +57,12 @@ export function redactQuery (url: string): string {
     if (eq === -1) return pair
     let name = pair.slice(0, eq)
     try { name = decodeURIComponent(name.replace(/\+/g, ' ')) } catch { /* a malformed escape: judge it as written */ }
-    return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair
+    if (SECRET_PARAM.test(name)) return `${pair.slice(0, eq)}=[redacted]`
+    // Any other value quoting a credential (`q=Bearer%20<token>`): scrubbed as free text is.
+    let value = pair.slice(eq + 1)
+    try { value = decodeURIComponent(value.replace(/\+/g, ' ')) } catch { return pair }
+    const scrubbed = scrubCredentials(value)
+    return scrubbed === value ? pair : `${pair.slice(0, eq)}=${encodeURIComponent(scrubbed)}`
   })
   return `${url.slice(0, start)}?${pairs.join('&')}`
 }

@@ -48,21 +48,29 @@ export function scrubCredentials (text: string): string {
  */
 const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt|bearer/i
 
-/** A URL as logged: the value of each query parameter named like a credential is replaced. */
+/** A query string's component decoded as a form would send it; undefined for a malformed escape. */
+function formDecode (component: string): string | undefined {
+  try { return decodeURIComponent(component.replace(/\+/g, ' ')) } catch { return undefined }
+}
+
+/**
+ * A URL as logged: the value of each query parameter named like a
+ * credential is replaced, and a credential quoted in any other value
+ * (`q=Bearer%20<token>`) is scrubbed as free text is.
+ */
 export function redactQuery (url: string): string {
   const start = url.indexOf('?')
   if (start === -1) return url
   const pairs = url.slice(start + 1).split('&').map((pair) => {
     const eq = pair.indexOf('=')
     if (eq === -1) return pair
-    let name = pair.slice(0, eq)
-    try { name = decodeURIComponent(name.replace(/\+/g, ' ')) } catch { /* a malformed escape: judge it as written */ }
-    if (SECRET_PARAM.test(name)) return `${pair.slice(0, eq)}=[redacted]`
-    // Any other value quoting a credential (`q=Bearer%20<token>`): scrubbed as free text is.
-    let value = pair.slice(eq + 1)
-    try { value = decodeURIComponent(value.replace(/\+/g, ' ')) } catch { return pair }
+    const rawName = pair.slice(0, eq)
+    // A malformed escape in the name: judged as written.
+    if (SECRET_PARAM.test(formDecode(rawName) ?? rawName)) return `${rawName}=[redacted]`
+    const value = formDecode(pair.slice(eq + 1))
+    if (value === undefined) return pair
     const scrubbed = scrubCredentials(value)
-    return scrubbed === value ? pair : `${pair.slice(0, eq)}=${encodeURIComponent(scrubbed)}`
+    return scrubbed === value ? pair : `${rawName}=${encodeURIComponent(scrubbed)}`
   })
   return `${url.slice(0, start)}?${pairs.join('&')}`
 }

@@ -44,7 +44,7 @@ export function sendStatus (reply: FastifyReply, view: ErrorView, names: JsonNam
  * shedding samples the pressure once a second, and the upstream channel
  * reconnects within 0.2 to 2 s.
  */
-export const OVERLOADED_RETRY_AFTER_S = 1
+export const RETRY_AFTER_S = 1
 
 /** The one 404 for an unknown route, also used by scoped not-found handlers (src/rest). */
 export function sendNotFound (request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -73,7 +73,7 @@ export default fp<ErrorHandlingOptions>(async function errorHandling (fastify, {
     else request.log.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'request rejected')
     // Every 503 (overload, VBase unavailable) says when to try again; but not a write that may
     // have been applied, which is to be checked (listed) first, not sent again after a wait.
-    if (view.httpStatus === 503 && view.reason !== 'WRITE_OUTCOME_UNKNOWN' && !reply.hasHeader('retry-after')) reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
+    if (view.httpStatus === 503 && view.reason !== 'WRITE_OUTCOME_UNKNOWN' && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     return sendStatus(reply, view, names)
   })
 

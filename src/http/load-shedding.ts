@@ -39,7 +39,7 @@ import type { PrincipalOf } from '../cache/keys.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
-import { OVERLOADED_RETRY_AFTER_S } from './errors.js'
+import { RETRY_AFTER_S } from './errors.js'
 import { sharedRateLimitStore } from './rate-limit-store.js'
 
 /** Options of the load-shedding plugin. */
@@ -145,7 +145,7 @@ function shedder (lines: LogThrottle) {
     if (exempt(request)) return
     lines.warnOrDebug(request.log, { pressure: type, value }, SHEDDING_MESSAGE)
     // Set here too: a shed GraphQL request is answered by mercurius, not by the REST error handler.
-    reply.header('retry-after', OVERLOADED_RETRY_AFTER_S)
+    reply.header('retry-after', RETRY_AFTER_S)
     throw new errors.Overloaded()
   }
 }

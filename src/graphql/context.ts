@@ -33,9 +33,9 @@ export interface GatewayContext {
  * their slots to the deadline; a read other callers share keeps running
  * (the list cache makes each caller only stop waiting for it).
  */
-export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, now: () => number): GatewayContext {
+export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, opts: { now: () => number, maxUpstreamCalls: number }): GatewayContext {
   const call = withDisconnectSignal(contextFromHeaders(request.headers), reply)
-  return { call, upstream: createFetcher(app.vbase, call), now }
+  return { call, upstream: createFetcher(app.vbase, call, { maxCalls: opts.maxUpstreamCalls }), now: opts.now }
 }
 
 /** True when the caller sent `Authorization: Bearer <token>`; the token itself is the upstream's to judge. */

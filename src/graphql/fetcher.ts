@@ -5,7 +5,16 @@
  * loader batch asks), every call waits for one of a few slots (a bounded
  * fan-out), and writes drop the memo so what a mutation selects afterwards
  * is read fresh. Requests are validated before any upstream call.
+ *
+ * The fetcher also counts the request's calls, a batch's operations
+ * together (mercurius builds one context per HTTP request): past
+ * `maxCalls`, a read or write fails with VBGW_TOO_MANY_UPSTREAM_CALLS
+ * instead of starting, and only the fields that needed it are null. A
+ * memoized read is not a new call. A read answered by the list cache counts
+ * as one all the same, so whether a request fits does not depend on what
+ * the cache holds at that moment.
  */
+import { errors } from '../errors.js'
 import type { MethodName, RequestOf, ResponseOf } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import { validateRequest, type ValidateOptions } from '../upstream/validate.js'
@@ -63,12 +72,26 @@ export interface Fetcher {
   readonly answered: boolean
 }
 
+/** Bounds of one request's fetcher. */
+export interface FetcherOptions {
+  /** Calls the request may start in all (GRAPHQL_MAX_UPSTREAM_CALLS). */
+  maxCalls: number
+  /** Calls running at once; the rest queue (MAX_CONCURRENT_CALLS). */
+  maxConcurrent?: number
+}
+
 /** Build the fetcher of one request over the facade, with the caller's call context. */
-export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = MAX_CONCURRENT_CALLS): Fetcher {
-  const limiter = createLimiter(maxConcurrent)
+export function createFetcher (vbase: Vbase, ctx: CallContext, bounds: FetcherOptions): Fetcher {
+  const limiter = createLimiter(bounds.maxConcurrent ?? MAX_CONCURRENT_CALLS)
   let memo = new Map<string, Promise<unknown>>()
   let answered = false
+  let calls = 0
   const answer = (): void => { answered = true }
+  /** Take one call from the request's budget, or refuse it. */
+  const spend = (): void => {
+    if (calls >= bounds.maxCalls) throw new errors.TooManyUpstreamCalls(bounds.maxCalls)
+    calls++
+  }
 
   return {
     get answered () { return answered },
@@ -78,6 +101,7 @@ export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = M
       const key = `${method}:${JSON.stringify(request)}`
       let pending = memo.get(key) as Promise<ResponseOf<typeof method>> | undefined
       if (pending === undefined) {
+        spend()
         pending = limiter.run(() => vbase.call(method, request, ctx))
         pending.then(answer, () => {})
         // Failures are remembered too: one response never holds two answers to one question.
@@ -87,6 +111,7 @@ export function createFetcher (vbase: Vbase, ctx: CallContext, maxConcurrent = M
     },
     async write (method, request, opts) {
       validateRequest(method, request as Record<string, unknown>, opts)
+      spend()
       try {
         const response = await limiter.run(() => vbase.call(method, request, ctx))
         answer()

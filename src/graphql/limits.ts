@@ -23,6 +23,10 @@
  * - Operation types: one the schema lacks (`subscription`) is a validation
  *   error, as graphql-js 17 makes it, instead of failing at execution.
  * - Batch size: a route preValidation hook, before any operation starts.
+ * - Upstream calls: the limits above bound each operation, not what a
+ *   request as a whole asks of VBase (ten operations of fifty aliases each
+ *   made a thousand calls). The request's fetcher counts its calls and
+ *   refuses those past GRAPHQL_MAX_UPSTREAM_CALLS (src/graphql/fetcher.ts).
  * - Suggestions: "Did you mean ...?" hints taken out of error messages.
  */
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
@@ -45,13 +49,14 @@ export interface GraphqlLimits {
   maxQueryBytes: number
   maxCost: number
   maxBatch: number
+  maxUpstreamCalls: number
   hideSuggestions: boolean
   introspection: boolean
 }
 
 /** The config variables the limits come from. */
 export type GraphqlLimitsConfig = Pick<Config, 'GRAPHQL_MAX_DEPTH' | 'GRAPHQL_MAX_ALIASES' | 'GRAPHQL_MAX_TOKENS' | 'GRAPHQL_MAX_QUERY_BYTES' |
-  'GRAPHQL_MAX_COST' | 'GRAPHQL_MAX_BATCH' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
+  'GRAPHQL_MAX_COST' | 'GRAPHQL_MAX_BATCH' | 'GRAPHQL_MAX_UPSTREAM_CALLS' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
 
 /** Read the limits from the config. */
 export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
@@ -62,6 +67,7 @@ export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
     maxQueryBytes: config.GRAPHQL_MAX_QUERY_BYTES,
     maxCost: config.GRAPHQL_MAX_COST,
     maxBatch: config.GRAPHQL_MAX_BATCH,
+    maxUpstreamCalls: config.GRAPHQL_MAX_UPSTREAM_CALLS,
     hideSuggestions: config.GRAPHQL_HIDE_SUGGESTIONS,
     introspection: config.GRAPHQL_INTROSPECTION
   }

@@ -23,6 +23,7 @@
  * - Operation types: one the schema lacks (`subscription`) is a validation
  *   error, as graphql-js 17 makes it, instead of failing at execution.
  * - Batch size: a route preValidation hook, before any operation starts.
+ *   Each operation of a batch counts against the rate limits (chargeBatch).
  * - Upstream calls: the limits above bound each operation, not what a
  *   request as a whole asks of VBase (ten operations of fifty aliases each
  *   made a thousand calls). The request's fetcher counts its calls and
@@ -32,7 +33,7 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases'
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   GraphQLError, Kind, NoSchemaIntrospectionCustomRule, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
   type SelectionSetNode, type Token, type ValidationContext, type ValidationRule
@@ -234,6 +235,17 @@ export function limitBatch (max: number): (request: FastifyRequest) => Promise<v
     if (!Array.isArray(request.body)) return
     if (request.body.length === 0) throw new errors.EmptyBatch()
     if (request.body.length > max) throw new errors.BatchTooLarge(max, request.body.length)
+  }
+}
+
+/**
+ * Route preValidation hook for /graphql, after the batch's size is checked:
+ * a batch's operations past the first count against the rate limits too
+ * (src/http/load-shedding.ts), before any of them runs.
+ */
+export function chargeBatch (app: FastifyInstance): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async function chargeBatchOperations (request, reply) {
+    if (Array.isArray(request.body) && request.body.length > 1) await app.chargeOperations?.(request, reply, request.body.length - 1)
   }
 }
 

@@ -26,7 +26,7 @@ import {
   textDocumentsOnly
 } from './http.js'
 import {
-  graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
+  chargeBatch, graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
   unlinkTokens, type GraphqlLimitsConfig
 } from './limits.js'
 import { loaders, observedLoaders } from './loaders.js'
@@ -79,7 +79,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
       // HEAD would run a GET's operation, mutations included.
       exposeHeadRoute: false,
       preParsing: strictUtf8Body('application/graphql'),
-      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes)],
+      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes), chargeBatch(fastify)],
       preHandler: knownGetOperation(parseOptions),
       preSerialization: formatBareBatchErrors(errorFormatter),
       onSend: negotiateMediaType

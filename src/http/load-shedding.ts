@@ -25,6 +25,13 @@
  *   client owns a whole /64 at least (the smallest prefix a site is given),
  *   so keying by the full address would give it 2^64 fresh budgets.
  *
+ * - A batch of GraphQL operations counts once per operation against both
+ *   limits (`fastify.chargeOperations`, called by /graphql once the body
+ *   is read): batching saves round trips, not budget. The onRequest hooks
+ *   count its first operation, like any request; the rest are counted
+ *   before any of them runs, and a batch that goes past a limit is refused
+ *   whole.
+ *
  * The ops routes are exempt from both: a probe or a scrape must tell the
  * truth about an overloaded process, not be refused by it. CORS preflights
  * are not counted: they do nothing, and browsers send them without a token,
@@ -41,6 +48,40 @@ import { errors } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
 import { RETRY_AFTER_S } from './errors.js'
 import { sharedRateLimitStore } from './rate-limit-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Count `extra` more requests of this caller against the rate limits,
+     * for a request that is several operations (a GraphQL batch); throws
+     * the limit's 429 when they go past one. Undefined when both limits are off.
+     */
+    chargeOperations?: (request: FastifyRequest, reply: FastifyReply, extra: number) => Promise<void>
+  }
+}
+
+/** A rate-limit check as @fastify/rate-limit's createRateLimit makes it: each call counts one request. */
+type RateLimitCheck = ReturnType<FastifyInstance['createRateLimit']>
+/** A counted (not allow-listed) result. */
+type RateLimitResult = Extract<Awaited<ReturnType<RateLimitCheck>>, { isAllowed: false }>
+
+/** Set a 429's headers from the limit that refused it, and make its error. */
+function refuse (reply: FastifyReply, limit: { max: number, ttlInSeconds: number }): Error {
+  reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0)
+    .header('x-ratelimit-reset', limit.ttlInSeconds).header('retry-after', limit.ttlInSeconds)
+  return new errors.RateLimited(retryIn(limit.ttlInSeconds))
+}
+
+/** Count `extra` requests with `check`, at once; the least remaining and whether any went past. */
+async function countMore (check: RateLimitCheck, request: FastifyRequest, extra: number): Promise<RateLimitResult | undefined> {
+  const results = await Promise.all(Array.from({ length: extra }, () => check(request)))
+  let worst: RateLimitResult | undefined
+  for (const result of results) {
+    if (result.isAllowed) return undefined
+    if (worst === undefined || result.isExceeded || (!worst.isExceeded && result.remaining < worst.remaining)) worst = result
+  }
+  return worst
+}
 
 /** Options of the load-shedding plugin. */
 export interface LoadSheddingOptions {
@@ -172,21 +213,36 @@ export default fp<LoadSheddingOptions>(async function loadShedding (fastify, { c
       allowList: exempt,
       errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after)
     })
+    // With no options, createRateLimit counts in the same counters as the hook below.
+    const perPrincipal = config.RATE_LIMIT_MAX > 0 ? fastify.createRateLimit() : undefined
     if (config.RATE_LIMIT_MAX > 0) fastify.addHook('onRequest', fastify.rateLimit() as onRequestAsyncHookHandler)
+    let perIp: RateLimitCheck | undefined
     if (ipMax > 0) {
       // Its own counters (a child store): the per-principal limit keys
       // anonymous callers by IP too, and the two must not add up. Checked
       // second, so a caller refused by its own limit does not also use up
       // its address's, which callers behind one NAT share. Its 429 carries
       // its own headers, over the caller's (which would say requests remain).
-      const perIp = fastify.createRateLimit({ max: ipMax, keyGenerator: ipRateLimitKey })
+      const ipCheck = fastify.createRateLimit({ max: ipMax, keyGenerator: ipRateLimitKey })
+      perIp = ipCheck
       fastify.addHook('onRequest', async (request, reply) => {
-        const limit = await perIp(request)
+        const limit = await ipCheck(request)
         if (limit.isAllowed || !limit.isExceeded) return
-        reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0)
-          .header('x-ratelimit-reset', limit.ttlInSeconds).header('retry-after', limit.ttlInSeconds)
-        throw new errors.RateLimited(retryIn(limit.ttlInSeconds))
+        throw refuse(reply, limit)
       })
     }
+    // In the onRequest hooks' order: the caller's own limit, then its address's.
+    fastify.decorate('chargeOperations', async (request: FastifyRequest, reply: FastifyReply, extra: number) => {
+      if (extra < 1 || exempt(request)) return
+      if (perPrincipal !== undefined) {
+        const limit = await countMore(perPrincipal, request, extra)
+        if (limit?.isExceeded === true) throw refuse(reply, limit)
+        if (limit !== undefined) reply.header('x-ratelimit-remaining', limit.remaining)
+      }
+      if (perIp !== undefined) {
+        const limit = await countMore(perIp, request, extra)
+        if (limit?.isExceeded === true) throw refuse(reply, limit)
+      }
+    })
   }
 }, { name: 'load-shedding', fastify: '5.x' })

@@ -93,6 +93,38 @@ t.test("a 429 of the per-IP limit carries that limit's headers, not the caller's
   t.equal(neighbour.statusCode, 200, 'and a neighbour behind the same address is not: the refused ones did not count for it')
 })
 
+t.test('a GraphQL batch counts once per operation, against both limits, before any operation runs', async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_IP_MAX: '8', TRUST_PROXY: '1' } })
+  const op = { query: `{ service(id: "${CATALOG}") { backups { totalCount } } }` }
+  const batch = (n: number, authorization = BEARER, ip = '203.0.113.9') => app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { authorization, 'content-type': 'application/json', 'cache-control': 'no-cache', 'x-forwarded-for': ip },
+    payload: Array.from({ length: n }, () => op)
+  })
+
+  const three = await batch(3)
+  t.equal(three.statusCode, 200)
+  t.equal(three.headers['x-ratelimit-remaining'], '2', 'three of five used')
+  sim.resetCalls()
+  const over = await batch(3)
+  t.equal(over.statusCode, 429, 'six operations in a window of five: the batch is refused whole')
+  t.match(over.headers, { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'retry-after': /^\d+$/ })
+  t.same(over.json(), { errors: [{ message: 'rate limit exceeded, retry in 1 minute', extensions: { code: 'RESOURCE_EXHAUSTED', grpcStatus: 'RESOURCE_EXHAUSTED' } }] })
+  t.equal(sim.callCount(), 0, 'none of its operations ran')
+  t.equal((await batch(1)).statusCode, 429, 'its operations were counted')
+
+  // Two made-up tokens, each a fresh budget of five: only the address's eight can hold them.
+  t.equal((await batch(2, 'Bearer made-up-1', '203.0.113.10')).statusCode, 200)
+  t.equal((await batch(4, 'Bearer made-up-2', '203.0.113.10')).statusCode, 200, 'six of the address\'s eight')
+  const ipOver = await batch(3, 'Bearer made-up-3', '203.0.113.10')
+  t.equal(ipOver.statusCode, 429, 'nine operations from one address')
+  t.match(ipOver.headers, { 'x-ratelimit-limit': '8', 'x-ratelimit-remaining': '0' }, 'refused by the per-IP limit, with its headers')
+
+  const single = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: 'Bearer another', 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.11' }, payload: op })
+  t.equal(single.headers['x-ratelimit-remaining'], '4', 'an operation alone counts once')
+})
+
 t.test('an IPv6 client is one client per /64: new addresses in it get no fresh budget', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_IP_MAX: '3' } })
   // A made-up token per request, so only the per-IP limit can hold.

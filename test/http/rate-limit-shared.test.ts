@@ -56,6 +56,22 @@ t.test('two replicas on one Redis give a caller one budget', gate, async (t) => 
   t.equal(unavailable(a.logs) + unavailable(b.logs), 0, 'nothing to warn about')
 })
 
+t.test('a GraphQL batch counts once per operation in the shared counters too', gate, async (t) => {
+  const redis = await useRedis(t, REDIS_DB)
+  const [a, b] = await replicas(t, { RATE_LIMIT_MAX: '4', RATE_LIMIT_SHARED: 'true', CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix })
+  const batch = (app: TestApp, n: number) => app.app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    payload: Array.from({ length: n }, () => ({ query: '{ __typename }' }))
+  })
+  const three = await batch(a, 3)
+  t.equal(three.statusCode, 200)
+  t.equal(three.headers['x-ratelimit-remaining'], '1')
+  t.same(await ask(b), { status: 200, remaining: '0' }, 'the other replica counts on from the batch\'s three')
+  t.equal((await batch(b, 2)).statusCode, 429)
+})
+
 t.test('with PRINCIPAL_HASH_SECRET the shared counter is keyed by the HMAC principal, the same on both replicas', gate, async (t) => {
   const redis = await useRedis(t, REDIS_DB)
   const secret = 'rate-limit-shared-secret-5e1b'

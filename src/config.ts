@@ -32,6 +32,12 @@ export interface Config {
   CACHE_TTL_MS: number
   /** TTL of a cached list holding a PENDING or RUNNING job (capped by CACHE_TTL_MS). */
   CACHE_PENDING_TTL_MS: number
+  /**
+   * How long after VBase last answered a read for a caller that caller's
+   * cached lists are served without asking VBase; its next read after that
+   * goes upstream, so a revoked token stops reading them within this much.
+   */
+  CACHE_TOKEN_RECHECK_MS: number
   /** Most entries of the in-memory cache (LRU). */
   CACHE_MAX_ENTRIES: number
   /** Most bytes of the in-memory cache (LRU; strings counted at two bytes a character); a larger answer is served, not kept. */
@@ -152,6 +158,7 @@ const schema = {
     REST_JSON_NAMES: { type: 'string', enum: ['proto', 'json'], default: 'proto' },
     CACHE_TTL_MS: { type: 'integer', default: 30000, minimum: 0 },
     CACHE_PENDING_TTL_MS: { type: 'integer', default: 2000, minimum: 0 },
+    CACHE_TOKEN_RECHECK_MS: { type: 'integer', default: 5000, minimum: 1, maximum: MAX_TIMER_MS },
     CACHE_MAX_ENTRIES: { type: 'integer', default: 10000, minimum: 1 },
     CACHE_MAX_BYTES: { type: 'integer', default: 67108864, minimum: 1 },
     // Checked further in parseRedisUrl, as ioredis will parse it.

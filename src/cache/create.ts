@@ -14,7 +14,7 @@ import { StatsRecorder, type CacheHooks } from './stats.js'
 import type { CacheStorage } from './storage.js'
 
 /** The cache variables of the configuration. */
-export type CacheConfig = Pick<Config, 'CACHE_TTL_MS' | 'CACHE_PENDING_TTL_MS' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_REDIS_URL' |
+export type CacheConfig = Pick<Config, 'CACHE_TTL_MS' | 'CACHE_PENDING_TTL_MS' | 'CACHE_TOKEN_RECHECK_MS' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_REDIS_URL' |
 'CACHE_REDIS_PREFIX' | 'CACHE_REDIS_TIMEOUT_MS' | 'CACHE_ERROR_LOG_MS' | 'CACHE_STATS_LOG_MS' | 'UPSTREAM_TIMEOUT_MS'>
 
 /** What the cache logs through (pino's shape). */
@@ -93,6 +93,9 @@ export async function setupCache (config: CacheConfig, logger: CacheLogger, opts
     principal: opts.principal,
     ttlMs: config.CACHE_TTL_MS,
     pendingTtlMs: config.CACHE_PENDING_TTL_MS,
+    // As many principals as the memory cache holds entries (one each at least).
+    tokenRecheckMs: config.CACHE_TOKEN_RECHECK_MS,
+    maxPrincipals: config.CACHE_MAX_ENTRIES,
     // A write that timed out may still be applied: look again as long after as a call may last.
     recheckUnknownMs: config.UPSTREAM_TIMEOUT_MS,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,

@@ -4,12 +4,22 @@
  * answers are stored only if no reference they depend on was invalidated
  * while they were being fetched. The cache never fails a request: when the
  * storage does, the read is served from the upstream.
+ *
+ * A hit never asks VBase, so it cannot tell a revoked token from a good
+ * one. An entry is served only within `tokenRecheckMs` of the last time
+ * VBase answered its principal: when the entry itself was fetched (any
+ * replica's, since entries are per principal), or when this replica last
+ * had a read of that principal answered. Past that, the read goes to VBase
+ * (a miss), which vouches for the token again or refuses it. A revoked
+ * token thus reads cached lists for at most that long, not for a TTL.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
+import { BoundedMap } from '../bounded-map.js'
 import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
 import type { GuardedStorage } from './guard.js'
+import type { StoredEntry } from './storage.js'
 import { entryKey, etagOf, type PrincipalOf } from './keys.js'
 import { holdsUnfinishedJob, inFlightTouchedBy, readReferences, writeInvalidates } from './references.js'
 import { StatsRecorder, type CacheHooks, type CacheStats } from './stats.js'
@@ -47,6 +57,14 @@ export interface ListCacheOptions {
    * again within this much of when it asked, not a fresh full deadline.
    */
   timeoutMs?: number
+  /**
+   * How long after VBase last answered a read for a principal its cached
+   * entries are served (CACHE_TOKEN_RECHECK_MS); its next read after that
+   * goes upstream. Default: ttlMs (no sooner than the entries expire).
+   */
+  tokenRecheckMs?: number
+  /** Principals whose last answer is remembered; past it the oldest is forgotten (and rechecked). Default 10000. */
+  maxPrincipals?: number
   /** Cache clock; tests inject one to move time without sleeping. */
   now?: () => number
   hooks?: CacheHooks
@@ -102,6 +120,22 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const inflight = new Map<string, InFlight>()
   /** Rechecks of writes of unknown outcome, by timer: what each will invalidate. */
   const rechecks = new Map<NodeJS.Timeout, () => Promise<void>>()
+  /** When VBase last answered a read for each principal: when that call started. */
+  const vouched = new BoundedMap<string, number>(opts.maxPrincipals ?? 10_000)
+  const recheckMs = opts.tokenRecheckMs ?? opts.ttlMs
+  /**
+   * True while `entry` may be served to `who` without asking VBase: it was
+   * fetched lately (it expires a TTL after it was; a list of unfinished
+   * jobs, kept less, counts as older), or this replica heard from VBase
+   * for `who` lately.
+   */
+  const servable = (entry: StoredEntry, who: string): boolean => {
+    const at = now()
+    if (entry.expiresAt <= at) return false
+    if (at - (entry.expiresAt - opts.ttlMs) < recheckMs) return true
+    const heard = vouched.get(who)
+    return heard !== undefined && at - heard < recheckMs
+  }
   let closed = false
 
   function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
@@ -119,12 +153,15 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   }
 
   /** Go upstream and store the answer unless a write invalidated it meanwhile. */
-  async function load (method: MethodInfo, request: object, key: string, ctx: CallContext,
+  async function load (method: MethodInfo, request: object, key: string, who: string, ctx: CallContext,
     fetch: (ctx: CallContext) => Promise<object>, cache: CacheOutcome): Promise<Shared> {
     // Captured before the upstream call: any invalidation after this point wins.
     const stamp = await storage.sequence().catch(() => undefined)
     const started = now()
     const value = await fetch(ctx)
+    // Re-inserted, so the bound forgets the principal heard from longest ago.
+    vouched.delete(who)
+    vouched.set(who, started)
     const body = JSON.stringify(value)
     const etag = etagOf(body)
     const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
@@ -139,28 +176,30 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     return shared
   }
 
-  async function lookup (method: MethodInfo, request: object, key: string, ctx: CallContext,
+  async function lookup (method: MethodInfo, request: object, key: string, who: string, ctx: CallContext,
     fetch: (ctx: CallContext) => Promise<object>): Promise<Shared> {
     let entry
     try {
       entry = await storage.get(key)
     } catch {
       stats.count(method.name, 'bypasses')
-      return await load(method, request, key, ctx, fetch, 'bypass')
+      return await load(method, request, key, who, ctx, fetch, 'bypass')
     }
-    if (entry !== undefined && entry.expiresAt > now()) {
+    if (entry !== undefined && servable(entry, who)) {
       stats.count(method.name, 'hits')
       return { body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' }
     }
     stats.count(method.name, 'misses')
-    return await load(method, request, key, ctx, fetch, 'miss')
+    return await load(method, request, key, who, ctx, fetch, 'miss')
   }
 
   return {
     async read (method, request, ctx, fetch) {
       let key: string
+      let who: string
       try {
-        key = entryKey(method, request, principal(ctx.headers.authorization))
+        who = principal(ctx.headers.authorization)
+        key = entryKey(method, request, who)
       } catch {
         // A request the proto cannot even normalize: the upstream judges it, uncached.
         stats.count(method.name, 'bypasses')
@@ -171,7 +210,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       // shared promise, no watch on the caller's signal or deadline.
       if (ctx.noCache !== true && storage.peek !== undefined) {
         const entry = storage.peek(key)
-        if (entry !== undefined && entry.expiresAt > now()) {
+        if (entry !== undefined && servable(entry, who)) {
           stats.count(method.name, 'hits')
           return answer({ body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' })
         }
@@ -183,10 +222,10 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       if (ctx.noCache === true) {
         stats.count(method.name, 'bypasses')
         // Not shared with anyone: the caller's own signal may cancel it.
-        return answer(await load(method, request, key, ctx, fetch, 'bypass'))
+        return answer(await load(method, request, key, who, ctx, fetch, 'bypass'))
       }
       const share = (): Promise<Shared> => {
-        const started = lookup(method, request, key, shared, fetch)
+        const started = lookup(method, request, key, who, shared, fetch)
         const entry: InFlight = { promise: started, touchedBy: inFlightTouchedBy(method.name, request) }
         inflight.set(key, entry)
         started.then(() => {}, () => {}).finally(() => { if (inflight.get(key) === entry) inflight.delete(key) })

@@ -7,7 +7,7 @@
  * shapes mercurius would answer with a 500 or a bare error object: a query
  * that is not a string, or not GraphQL text; a GET naming no operation of
  * its document; a batch entry without a query. And the operation run is the
- * one named, JIT or not.
+ * one named, JIT or not. And no cache but the caller's may keep an answer.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
@@ -16,6 +16,7 @@ import {
 } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
+import { appendVary, READ_VARY } from '../rest/cache-headers.js'
 import { hasBearer } from './context.js'
 
 /** The GraphQL-over-HTTP response media type. */
@@ -153,14 +154,34 @@ export function wantsGraphqlResponse (accept: string | undefined): boolean {
   })
 }
 
-/** Route onSend: answer JSON as application/graphql-response+json when the caller accepts it. */
+/** Route onSend: answer JSON as application/graphql-response+json when the caller accepts it (so the answer varies on Accept). */
 export async function negotiateMediaType (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   // mercurius' only 405 is a mutation over GET: POST is the method that would take it.
   if (reply.statusCode === 405) reply.header('allow', 'POST')
   const type = String(reply.getHeader('content-type') ?? '')
-  if (type.startsWith('application/json') && wantsGraphqlResponse(request.headers.accept)) {
-    reply.header('content-type', `${GRAPHQL_RESPONSE_TYPE}; charset=utf-8`)
+  if (type.startsWith('application/json')) {
+    reply.header('vary', appendVary(reply.getHeader('vary'), 'Accept'))
+    if (wantsGraphqlResponse(request.headers.accept)) reply.header('content-type', `${GRAPHQL_RESPONSE_TYPE}; charset=utf-8`)
   }
+  return payload
+}
+
+/** Cache-Control of every GraphQL answer: the caller's data, to be kept by no cache. */
+export const GRAPHQL_CACHE_CONTROL = 'private, no-store'
+
+/**
+ * Route onSend: every answer of /graphql, GET or POST, errors included, is
+ * `private` (a GET's URL names no caller: a shared cache keeping it would
+ * hand one caller's data to the next) and `no-store`, not REST's
+ * `max-age`: an answer gathers lists of different ages, fields that are no
+ * list and partial errors, and has no ETag to revalidate, so a browser
+ * reusing it would show stale data after a mutation. POST answers are not
+ * stored by caches anyway; one rule for the endpoint costs a header.
+ * `Vary: Authorization` appended to what is set (Origin, Accept), as REST
+ * reads do, for a cache that would store it regardless.
+ */
+export async function privateAnswer (_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  reply.header('cache-control', GRAPHQL_CACHE_CONTROL).header('vary', appendVary(reply.getHeader('vary'), READ_VARY))
   return payload
 }
 

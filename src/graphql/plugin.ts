@@ -22,8 +22,8 @@ import { buildContext } from './context.js'
 import { formatErrors, requestErrorBody } from './error-format.js'
 import { graphiql } from './graphiql.js'
 import {
-  acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, negotiateMediaType, requireBearer, requireStringQuery,
-  textDocumentsOnly
+  acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, negotiateMediaType, privateAnswer, requireBearer,
+  requireStringQuery, textDocumentsOnly
 } from './http.js'
 import {
   chargeBatch, graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
@@ -82,7 +82,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
       preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes), chargeBatch(fastify)],
       preHandler: knownGetOperation(parseOptions),
       preSerialization: formatBareBatchErrors(errorFormatter),
-      onSend: negotiateMediaType
+      onSend: [negotiateMediaType, privateAnswer]
     }
   })
   fastify.graphql.addHook('preValidation', textDocumentsOnly(parseOptions))

@@ -1,10 +1,12 @@
 /**
  * GraphQL over HTTP: the graphql-response+json media type, `null` for
- * extensions, variables and operationName, GET for queries, GraphiQL, and
- * JIT giving the same answers (errors included) as the first, interpreted run.
+ * extensions, variables and operationName, GET for queries, GraphiQL, JIT
+ * giving the same answers (errors included) as the first, interpreted run,
+ * and answers no shared cache may keep.
  */
 import t from 'tap'
 import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_SERVICE_IDS } from '../../src/simulator/index.js'
+import { GRAPHQL_RESPONSE_TYPE } from '../../src/graphql/http.js'
 import { buildTestApp } from '../helpers/app.js'
 import { FakeClock, FAKE_EPOCH } from '../helpers/clock.js'
 import { BEARER, buildClockedGraphqlApp, gql, headersOf } from './helpers.js'
@@ -60,6 +62,27 @@ t.test('GraphQL over HTTP', async (t) => {
     t.equal(res.json().data.organization.backups.totalCount, DEMO_BACKUPS.length)
   })
 
+  // A GET's URL names no caller: a shared cache keeping the answer would hand it to the next caller.
+  t.test('every answer is Cache-Control: private, no-store and varies on Accept and Authorization, GET and POST, errors included', async (t) => {
+    const get = (query: string, headers: Record<string, string> = { authorization: BEARER }) =>
+      app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ id: DEMO_ORG_ID }))}`, headers })
+    const answers = {
+      'GET 200': await get(QUERY),
+      'GET 200 as graphql-response+json': await get(QUERY, { authorization: BEARER, accept: GRAPHQL_RESPONSE_TYPE }),
+      'GET 405 (a mutation)': await get('mutation { __typename }'),
+      'GET 401 (no token: the preflight header passes the CSRF check)': await get(QUERY, { 'x-mercurius-operation-name': 'Org' }),
+      'POST 200': await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: { query: QUERY, variables: { id: DEMO_ORG_ID } } }),
+      'POST 200, a batch': await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: [{ query: QUERY, variables: { id: DEMO_ORG_ID } }] }),
+      'POST 400': await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: { query: '{ nope }' } }),
+      'POST 401': await app.inject({ method: 'POST', url: '/graphql', headers: headersOf({ authorization: null }), payload: { query: QUERY, variables: { id: DEMO_ORG_ID } } })
+    }
+    for (const [what, res] of Object.entries(answers)) {
+      t.equal(res.statusCode, Number(/\d{3}/.exec(what)?.[0]), what)
+      t.equal(res.headers['cache-control'], 'private, no-store', what)
+      t.equal(res.headers.vary, 'Accept, Authorization', what)
+    }
+  })
+
   t.test('GraphiQL is served at /graphiql, pointed at /graphql', async (t) => {
     const page = await app.inject({ method: 'GET', url: '/graphiql' })
     t.equal(page.statusCode, 200)
@@ -97,4 +120,21 @@ t.test('GraphQL over HTTP', async (t) => {
     t.equal(res.statusCode, 200)
     t.same(res.json().data.organization.backups.nodes.map((n: { name: string }) => n.name).sort(), DEMO_BACKUPS.map((b) => b.name).sort())
   })
+})
+
+t.test('GraphQL answers keep the Vary CORS sets (Origin): Accept and Authorization are appended', async (t) => {
+  const { app } = await buildTestApp(t, { env: { CORS_ORIGINS: 'http://localhost:3000' } })
+  const origin = 'http://localhost:3000'
+  const get = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(JSON.stringify({ id: DEMO_ORG_ID }))}`, headers: { origin, authorization: BEARER } })
+  const post = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf({ origin }), payload: { query: QUERY, variables: { id: DEMO_ORG_ID } } })
+  for (const [what, res] of [['GET', get], ['POST', post]] as const) {
+    t.equal(res.statusCode, 200, what)
+    t.equal(res.headers['access-control-allow-origin'], origin, what)
+    t.equal(res.headers['cache-control'], 'private, no-store', what)
+    t.equal(res.headers.vary, 'Origin, Accept, Authorization', what)
+  }
+  // The page is static, the same for everyone: nothing new on it.
+  const page = await app.inject({ method: 'GET', url: '/graphiql', headers: { origin } })
+  t.equal(page.headers['cache-control'], undefined)
+  t.notMatch(String(page.headers.vary ?? ''), /Authorization/)
 })

@@ -10,6 +10,10 @@
  * header holding them is kept, so the principal stays distinct, and refused
  * with 401 before any upstream call: at the HTTP edge (src/http/limits.ts)
  * and, for callers built another way, by the client (`metadataOf`).
+ * A `traceparent` goes only when it is one by W3C Trace Context
+ * (`isTraceparent`): any other value, junk or oversized, is dropped and the
+ * call goes on, as the spec tells a receiver to do (the trace restarts).
+ * `tracestate` is not on the allowlist: it never travels without its parent.
  * Building a context never throws: mercurius builds it in its error handler.
  */
 import { Metadata } from '@grpc/grpc-js'
@@ -48,9 +52,30 @@ export function isMetadataValue (value: string): boolean {
   return /^[ -~]*$/.test(value)
 }
 
+/** Longest `traceparent` forwarded: version 00 is 55 characters, a later version may append fields up to this. */
+export const MAX_TRACEPARENT_LENGTH = 512
+
+// version-trace_id-parent_id-flags in lower-case hex, then what a later version appends after a dash.
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-[ -~]*)?$/
+const ALL_ZEROS = /^0+$/
+
+/**
+ * True for a W3C Trace Context `traceparent`: version 00 exactly as the spec
+ * lays it out; a later version (not ff, the invalid one) when its first 55
+ * characters do and anything after them follows a dash, the spec's rule for
+ * reading a version it does not know. Never an all-zero trace-id or parent-id.
+ */
+export function isTraceparent (value: string): boolean {
+  if (value.length > MAX_TRACEPARENT_LENGTH) return false
+  const [, version, traceId = '', parentId = '', rest] = TRACEPARENT.exec(value) ?? []
+  if (version === undefined || version === 'ff' || (version === '00' && rest !== undefined)) return false
+  return !ALL_ZEROS.test(traceId) && !ALL_ZEROS.test(parentId)
+}
+
 /**
  * Build a call context from incoming HTTP headers through the allowlist.
- * A `traceparent` or `x-request-id` gRPC metadata cannot carry is dropped.
+ * An `x-request-id` gRPC metadata cannot carry is dropped, and so is a
+ * `traceparent` that is not one (`isTraceparent`).
  */
 export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<CallContext, 'headers'>> = {}): CallContext {
   const picked: CallContext['headers'] = {}
@@ -58,7 +83,7 @@ export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<Call
     const value = headers[name]
     const first = Array.isArray(value) ? value[0] : value
     if (typeof first !== 'string' || first === '') continue
-    if (name === 'authorization' || isMetadataValue(first)) picked[name] = first
+    if (name === 'traceparent' ? isTraceparent(first) : name === 'authorization' || isMetadataValue(first)) picked[name] = first
   }
   const ctx: CallContext = { headers: picked, ...extra }
   const cacheControl = headers['cache-control']

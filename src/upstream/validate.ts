@@ -6,10 +6,13 @@
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
  * upstream call on it. Service ids and the other names are free-form: only
- * required; a backup name a create gives is at most MAX_NAME_LENGTH long. The value
- * checks they are built from (ids, the cron reading, RFC 3339 timestamps)
- * are exported for lookups that are no method's request, and the simulator
- * reads UUIDs and crons with the same functions.
+ * required. What a create names is also plain: no control, line-separator
+ * or bidi characters, no whitespace at either end (see plainNameAs), and a
+ * backup name at most MAX_NAME_LENGTH long. A request names at most
+ * MAX_COLLECTION_NAMES collections. The value checks they are built from
+ * (ids, the cron reading, RFC 3339 timestamps) are exported for lookups
+ * that are no method's request, and the simulator reads UUIDs and crons
+ * with the same functions.
  */
 import { Cron } from 'croner'
 import { errors } from '../errors.js'
@@ -161,6 +164,57 @@ function requiredAs (value: unknown, shown: string): void {
 }
 
 /**
+ * Characters no id or name may hold, each group a class the caller is told
+ * of. Control characters (Cc: C0 with NUL, tab, CR and LF; DEL; C1 with NEL)
+ * and the two line breaks that are not one (U+2028, U+2029) cut or forge
+ * lines in logs, CSV exports and terminals downstream; NUL ends a C string
+ * early. Bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069) reorder how a name is shown, so one backup reads as
+ * another ("Trojan Source", CVE-2021-42574). The contract is silent; no
+ * service, database, collection or backup needs them in its name. A
+ * security QA pass saw all of them accepted and forwarded.
+ */
+const NOT_IN_NAMES = /(?<control>\p{Cc})|(?<separator>[\p{Zl}\p{Zp}])|(?<bidi>\p{Bidi_Control})/u
+const NOT_IN_NAMES_WORDS: Readonly<Record<string, string>> = {
+  control: 'control characters',
+  separator: 'line or paragraph separators',
+  bidi: 'bidi control characters'
+}
+
+/** `U+0000` for the character at `index`, and where it is (in UTF-16 code units, as lengths are counted). */
+function foundAt (value: string, index: number): string {
+  const code = (value.codePointAt(index) as number).toString(16).toUpperCase().padStart(4, '0')
+  return `(found U+${code} at index ${index})`
+}
+
+/**
+ * An id or name is plain text: none of NOT_IN_NAMES, and no whitespace (as
+ * `trim` reads it, U+00A0 and U+3000 included) at either end, where nobody
+ * sees it and `svc` and `svc ` would be two services. Inner spaces stay:
+ * service ids and names are free-form. As MAX_NAME_LENGTH, it holds for
+ * what a create names (CreateBackup, CreateBackupPolicy), not for names
+ * only passed along (lists, lookups, restore, delete): one another VBase
+ * client made stays within the gateway's reach, to be read and deleted. Throws VBGW_INVALID_ARGUMENT naming the class of the first
+ * character at fault and where it is.
+ */
+function plainNameAs (value: string, shown: string): void {
+  const bad = NOT_IN_NAMES.exec(value)
+  if (bad !== null) {
+    const group = Object.keys(NOT_IN_NAMES_WORDS).find((g) => bad.groups?.[g] !== undefined) as string
+    failAs(shown, `must not contain ${NOT_IN_NAMES_WORDS[group] as string} ${foundAt(value, bad.index)}`)
+  }
+  if (value.trim() !== value) {
+    failAs(shown, `must not begin or end with whitespace ${foundAt(value, /^\s/.test(value) ? 0 : value.length - 1)}`)
+  }
+}
+
+/** A required id or name: non-blank, well-formed, plain (plainNameAs). */
+function requiredNameAs (value: unknown, shown: string): void {
+  requiredAs(value, shown)
+  plainNameAs(value as string, shown)
+}
+
+/**
  * Longest backup name a create may give, in UTF-16 code units (a string's
  * `length`; a character outside the BMP counts two). The contract sets none;
  * 256 is above the usual caps on such names (DNS and Kubernetes names 253,
@@ -208,7 +262,7 @@ export function checkServiceId (value: unknown, shown = 'service_id'): void {
   requiredAs(value, shown)
 }
 
-/** Check a backup name to look up, restore or delete: required (not bounded: see MAX_NAME_LENGTH). */
+/** Check a backup name to look up, restore or delete: required (neither bounded nor held plain: see MAX_NAME_LENGTH, plainNameAs). */
 export function checkBackupName (value: unknown, shown = 'backup_name'): void {
   requiredAs(value, shown)
 }
@@ -233,22 +287,41 @@ function optionalUuid (req: Request, field: string, name: (f: string) => string)
   if (typeof value !== 'string' || !isUuid(value)) fail(name, field, 'must be a UUID')
 }
 
-/** An optional name a create gives: absent, or non-blank and at most MAX_NAME_LENGTH long. */
+/** An optional name a create gives: absent, or non-blank, at most MAX_NAME_LENGTH long and plain. */
 function optionalName (req: Request, field: string, name: (f: string) => string, hint: string): void {
   const value = req[field]
   if (!present(value)) return
   if (typeof value !== 'string') fail(name, field, 'must be a string')
   if (value.trim() === '') fail(name, field, `must not be empty; ${hint}`)
   boundedAs(value, name(field))
+  plainNameAs(value, name(field))
 }
 
-function collections (req: Request, name: (f: string) => string): void {
+/**
+ * Most collections one backup or restore may name. The contract sets none;
+ * a security QA pass had 200,000 accepted and sent upstream in one call.
+ * Ten thousand is past any database's list a frontend would send, and
+ * about what a 1 MiB body (BODY_LIMIT_BYTES) holds of names a hundred long.
+ */
+export const MAX_COLLECTION_NAMES = 10_000
+
+/** Checked before anything walks the list: collection_names is the one list a request holds. */
+function collectionCount (req: Request, name: (f: string) => string): void {
+  const value = req.collection_names
+  if (Array.isArray(value) && value.length > MAX_COLLECTION_NAMES) {
+    fail(name, 'collection_names', `may hold at most ${MAX_COLLECTION_NAMES} names; this one holds ${value.length}`)
+  }
+}
+
+/** The collections a backup or restore names: at least one, none blank; plain when a create names them. */
+function collections (req: Request, name: (f: string) => string, plain: boolean): void {
   const value = req.collection_names
   if (!present(value)) fail(name, 'collection_names', 'must name at least one collection')
   if (!Array.isArray(value)) fail(name, 'collection_names', 'must be a list of collection names')
   if (value.length === 0) fail(name, 'collection_names', 'must name at least one collection')
   value.forEach((c, i) => {
     if (typeof c !== 'string' || c.trim() === '') fail(name, `collection_names[${i}]`, 'must not be empty')
+    if (plain) plainNameAs(c, name(`collection_names[${i}]`))
   })
 }
 
@@ -295,10 +368,10 @@ function optionalBool (req: Request, field: string, name: (f: string) => string)
 /** One check per method, in the order the reference lists the fields. */
 const CHECKS: Readonly<Record<MethodName, Check>> = {
   CreateBackup (req, name) {
-    checkServiceId(req.service_id, name('service_id'))
+    requiredNameAs(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
-    required(req, 'db_name', name)
-    collections(req, name)
+    requiredNameAs(req.db_name, name('db_name'))
+    collections(req, name, true)
     optionalName(req, 'backup_name', name, 'omit it to get a generated name')
   },
   ListBackups (req, name) {
@@ -312,14 +385,14 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
     uuid(req, 'organization_id', name)
     checkBackupName(req.backup_name, name('backup_name'))
     required(req, 'db_name', name)
-    collections(req, name)
+    collections(req, name, false)
   },
   DeleteBackup (req, name) {
     checkServiceId(req.service_id, name('service_id'))
     checkBackupName(req.backup_name, name('backup_name'))
   },
   CreateBackupPolicy (req, name) {
-    checkServiceId(req.service_id, name('service_id'))
+    requiredNameAs(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     cron(req, name)
     retention(req, name)
@@ -345,15 +418,16 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
 const asIs = (field: string): string => field
 
 /**
- * Validate a proto-named request for `method`: every string well-formed
- * Unicode, then the method's own checks. Throws VBGW_INVALID_ARGUMENT
- * (`errors.InvalidArgument`) naming the first bad field, whose `field` is
- * the proto name unless `opts.name` renames it.
+ * Validate a proto-named request for `method`: a bounded collection list,
+ * every string well-formed Unicode, then the method's own checks. Throws
+ * VBGW_INVALID_ARGUMENT (`errors.InvalidArgument`) naming the first bad
+ * field, whose `field` is the proto name unless `opts.name` renames it.
  */
 export function validateRequest (method: MethodName, request: Record<string, unknown>, opts: ValidateOptions = {}): void {
   const check = CHECKS[method]
   if (check === undefined) throw new TypeError(`no validation for method ${String(method)}`)
   const name = opts.name ?? asIs
+  collectionCount(request, name)
   wellFormed(request, name)
   check(request, name)
 }

@@ -93,6 +93,8 @@ export interface Config {
   GRAPHQL_MAX_BATCH: number
   /** Most calls to VBaseService one GraphQL request (a batch included) makes, reads after memoization and writes alike. */
   GRAPHQL_MAX_UPSTREAM_CALLS: number
+  /** Most listed items (backups, services, policies, and one per list) one GraphQL request's answer holds, a batch included. */
+  GRAPHQL_MAX_NODES: number
   /** Drop graphql-js' "Did you mean ...?" hints from error messages, so the schema cannot be guessed field by field. */
   GRAPHQL_HIDE_SUGGESTIONS: boolean
   /** Answer introspection (`__schema`, `__type`); GraphiQL's explorer and completion need it. */
@@ -189,6 +191,7 @@ const schema = {
     GRAPHQL_MAX_COST: { type: 'integer', default: 20000, minimum: 1 },
     GRAPHQL_MAX_BATCH: { type: 'integer', default: 10, minimum: 1 },
     GRAPHQL_MAX_UPSTREAM_CALLS: { type: 'integer', default: 100, minimum: 1 },
+    GRAPHQL_MAX_NODES: { type: 'integer', default: 10000, minimum: 1 },
     GRAPHQL_HIDE_SUGGESTIONS: { type: 'boolean', default: false },
     GRAPHQL_INTROSPECTION: { type: 'boolean', default: true },
     CSRF_PREVENTION: { type: 'boolean', default: true },

@@ -152,6 +152,7 @@ export const errors = {
   CsrfRefused: coded<[]>('VBGW_CSRF_REFUSED', 'this request has been blocked as a potential cross-site request forgery (CSRF): send it with "Content-Type: application/json" or an Authorization header', GrpcStatus.INVALID_ARGUMENT),
   BatchTooLarge: coded<[number, number]>('VBGW_BATCH_TOO_LARGE', 'a batch may hold at most %d operations; this one holds %d', GrpcStatus.INVALID_ARGUMENT),
   TooManyUpstreamCalls: coded<[number]>('VBGW_TOO_MANY_UPSTREAM_CALLS', 'this request reached its limit of %d calls to the backup service (GRAPHQL_MAX_UPSTREAM_CALLS): ask for fewer services, aliases or operations in one request', GrpcStatus.RESOURCE_EXHAUSTED),
+  TooManyNodes: coded<[number]>('VBGW_TOO_MANY_NODES', 'this request reached its limit of %d listed items in its answer (GRAPHQL_MAX_NODES): page with first and after, or nest fewer lists', GrpcStatus.RESOURCE_EXHAUSTED),
   EmptyBatch: coded<[]>('VBGW_EMPTY_BATCH', 'a batch (a JSON array) holds at least one operation; this one holds none', GrpcStatus.INVALID_ARGUMENT),
   RepeatedHeader: coded<[string]>('VBGW_REPEATED_HEADER', 'the %s header must not appear more than once', GrpcStatus.INVALID_ARGUMENT),
   InvalidUtf8: coded<[]>('VBGW_INVALID_UTF8', 'the request body is not valid UTF-8', GrpcStatus.INVALID_ARGUMENT),

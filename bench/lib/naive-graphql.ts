@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify'
 import mercurius, { type IResolvers, type MercuriusContext, type MercuriusLoaders } from 'mercurius'
 import type * as ErrorFormatModule from '../../src/graphql/error-format.js'
 import type * as HttpModule from '../../src/graphql/http.js'
+import type * as LimitsModule from '../../src/graphql/limits.js'
 import type * as LoadersModule from '../../src/graphql/loaders.js'
 import type * as PluginModule from '../../src/graphql/plugin.js'
 import type * as ResolversModule from '../../src/graphql/resolvers.js'
@@ -52,6 +53,7 @@ function naiveResolvers (resolvers: IResolvers, loaders: MercuriusLoaders): IRes
 export async function registerNaiveGraphql (app: FastifyInstance, root: CodeRoot): Promise<void> {
   const { buildResolvers } = await importGateway<typeof ResolversModule>(root, 'graphql/resolvers.js')
   const { loaders } = await importGateway<typeof LoadersModule>(root, 'graphql/loaders.js')
+  const { createNodeBudget } = await importGateway<typeof LimitsModule>(root, 'graphql/limits.js')
   const { formatErrors } = await importGateway<typeof ErrorFormatModule>(root, 'graphql/error-format.js')
   const { requireBearer } = await importGateway<typeof HttpModule>(root, 'graphql/http.js')
   const { SCHEMA_FILE } = await importGateway<typeof PluginModule>(root, 'graphql/plugin.js')
@@ -83,7 +85,8 @@ export async function registerNaiveGraphql (app: FastifyInstance, root: CodeRoot
           // Read by the metrics' operation labels only, which this scope does not install.
           answered: false
         }
-        return { call, upstream, now: Date.now }
+        // The default GRAPHQL_MAX_NODES, as production has it.
+        return { call, upstream, nodes: createNodeBudget(10_000), now: Date.now }
       }
     })
     scope.graphql.addHook('preExecution', requireBearer)

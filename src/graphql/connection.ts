@@ -111,16 +111,37 @@ export function pagingOf (args: BackupListArgs): Paging {
   return { order, ...(first === undefined ? {} : { first }), ...(last === undefined ? {} : { last }), ...(after === undefined ? {} : { after }), ...(before === undefined ? {} : { before }) }
 }
 
+type Item = { node: BackupNode, key: Key }
+
+/** Lists filtered and sorted already, by list and then by order and filter: the loaders hand a request's fields the same list. */
+const sorted = new WeakMap<readonly BackupNode[], Map<string, readonly Item[]>>()
+
+/** `all` filtered to `status` and sorted by `order`, once per list, order and filter; never to be changed. */
+function sortedItems (all: readonly BackupNode[], order: BackupOrder, status: readonly JobStatus[] | null | undefined): readonly Item[] {
+  const tag = `${order.field} ${order.direction} ${status === null || status === undefined ? '*' : [...new Set(status)].sort().join(',')}`
+  let byTag = sorted.get(all)
+  if (byTag === undefined) {
+    byTag = new Map()
+    sorted.set(all, byTag)
+  }
+  let items = byTag.get(tag)
+  if (items === undefined) {
+    const wanted = status === null || status === undefined ? undefined : new Set(status)
+    const sign = order.direction === 'DESC' ? -1 : 1
+    items = all
+      .filter((b) => wanted === undefined || wanted.has(b.status))
+      .map((node) => ({ node, key: sortKey(node, order.field) }))
+      .sort((a, b) => sign * compareKeys(a.key, b.key))
+    byTag.set(tag, items)
+  }
+  return items
+}
+
 /** Filter, sort and page a full list of backups, by paging arguments already judged (`pagingOf`). */
 export function backupConnection (all: readonly BackupNode[], args: BackupListArgs, paging: Paging = pagingOf(args)): Connection<BackupNode> {
   const { order, first, last, after, before } = paging
-  const wanted = args.status === null || args.status === undefined ? undefined : new Set(args.status)
   const sign = order.direction === 'DESC' ? -1 : 1
-
-  const items = all
-    .filter((b) => wanted === undefined || wanted.has(b.status))
-    .map((node) => ({ node, key: sortKey(node, order.field) }))
-    .sort((a, b) => sign * compareKeys(a.key, b.key))
+  const items = sortedItems(all, order, args.status)
 
   // Positions in the sorted list: [start, end) after the cursors.
   let start = 0

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { withDisconnectSignal } from '../rest/routes.js'
 import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
 import { createFetcher, type Fetcher } from './fetcher.js'
+import { createNodeBudget, type NodeBudget } from './limits.js'
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -15,6 +16,8 @@ declare module 'mercurius' {
     call: CallContext
     /** This request's memoized, bounded way to the upstream. */
     upstream: Fetcher
+    /** What this request's answer may still list. */
+    nodes: NodeBudget
     /** The clock `BackupPolicy.nextRuns` counts from. */
     now: () => number
   }
@@ -24,6 +27,7 @@ declare module 'mercurius' {
 export interface GatewayContext {
   call: CallContext
   upstream: Fetcher
+  nodes: NodeBudget
   now: () => number
 }
 
@@ -33,9 +37,10 @@ export interface GatewayContext {
  * their slots to the deadline; a read other callers share keeps running
  * (the list cache makes each caller only stop waiting for it).
  */
-export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, opts: { now: () => number, maxUpstreamCalls: number }): GatewayContext {
+export function buildContext (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply,
+  opts: { now: () => number, maxUpstreamCalls: number, maxNodes: number }): GatewayContext {
   const call = withDisconnectSignal(contextFromHeaders(request.headers), reply)
-  return { call, upstream: createFetcher(app.vbase, call, { maxCalls: opts.maxUpstreamCalls }), now: opts.now }
+  return { call, upstream: createFetcher(app.vbase, call, { maxCalls: opts.maxUpstreamCalls }), nodes: createNodeBudget(opts.maxNodes), now: opts.now }
 }
 
 /** True when the caller sent `Authorization: Bearer <token>`; the token itself is the upstream's to judge. */

@@ -28,6 +28,14 @@
  *   request as a whole asks of VBase (ten operations of fifty aliases each
  *   made a thousand calls). The request's fetcher counts its calls and
  *   refuses those past GRAPHQL_MAX_UPSTREAM_CALLS (src/graphql/fetcher.ts).
+ * - Listed items: the cost rule multiplies by a literal `first` only, and
+ *   `Backup.organization` and `Backup.service` lead back to lists already
+ *   fetched, so a query within every limit above could list an
+ *   organization's backups inside each of its backups, N^3 items from one
+ *   upstream call (a security QA pass's query ran the process out of
+ *   memory). Each list answered takes its items, and one, from the
+ *   request's GRAPHQL_MAX_NODES (createNodeBudget); past it, the list is
+ *   null with RESOURCE_EXHAUSTED.
  * - Suggestions: "Did you mean ...?" hints taken out of error messages.
  */
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
@@ -51,13 +59,14 @@ export interface GraphqlLimits {
   maxCost: number
   maxBatch: number
   maxUpstreamCalls: number
+  maxNodes: number
   hideSuggestions: boolean
   introspection: boolean
 }
 
 /** The config variables the limits come from. */
 export type GraphqlLimitsConfig = Pick<Config, 'GRAPHQL_MAX_DEPTH' | 'GRAPHQL_MAX_ALIASES' | 'GRAPHQL_MAX_TOKENS' | 'GRAPHQL_MAX_QUERY_BYTES' |
-  'GRAPHQL_MAX_COST' | 'GRAPHQL_MAX_BATCH' | 'GRAPHQL_MAX_UPSTREAM_CALLS' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
+  'GRAPHQL_MAX_COST' | 'GRAPHQL_MAX_BATCH' | 'GRAPHQL_MAX_UPSTREAM_CALLS' | 'GRAPHQL_MAX_NODES' | 'GRAPHQL_HIDE_SUGGESTIONS' | 'GRAPHQL_INTROSPECTION'>
 
 /** Read the limits from the config. */
 export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
@@ -69,6 +78,7 @@ export function graphqlLimits (config: GraphqlLimitsConfig): GraphqlLimits {
     maxCost: config.GRAPHQL_MAX_COST,
     maxBatch: config.GRAPHQL_MAX_BATCH,
     maxUpstreamCalls: config.GRAPHQL_MAX_UPSTREAM_CALLS,
+    maxNodes: config.GRAPHQL_MAX_NODES,
     hideSuggestions: config.GRAPHQL_HIDE_SUGGESTIONS,
     introspection: config.GRAPHQL_INTROSPECTION
   }
@@ -235,6 +245,23 @@ export function limitBatch (max: number): (request: FastifyRequest) => Promise<v
     if (!Array.isArray(request.body)) return
     if (request.body.length === 0) throw new errors.EmptyBatch()
     if (request.body.length > max) throw new errors.BatchTooLarge(max, request.body.length)
+  }
+}
+
+/** What one request's answer may still list (GRAPHQL_MAX_NODES). */
+export interface NodeBudget {
+  /** Take `n` items for a list about to be answered, or refuse the list. */
+  spend (n: number): void
+}
+
+/** A request's budget of listed items: a list that would go past `max` is refused, and takes nothing. */
+export function createNodeBudget (max: number): NodeBudget {
+  let left = max
+  return {
+    spend (n) {
+      if (n > left) throw new errors.TooManyNodes(max)
+      left -= n
+    }
   }
 }
 

@@ -8,6 +8,15 @@
  * payload never shows a list read before the write.
  * A failure answers only the queries that needed it (an Error in their
  * slot), so one service's error leaves the others' data standing.
+ *
+ * An upstream answer is mapped once per request however many fields list
+ * it (a backup's organization lists the same backups again), and a list is
+ * sorted once per order and filter (connection.ts), so a query that nests
+ * lists pays for the items it gets, not for sorting the whole list again
+ * at each of them. Identical queries in one tick share one answer, so the
+ * items an answer lists are counted where each list is written into it,
+ * by resolvers (resolvers.ts: `Service.policies` and `Organization.services`
+ * are resolvers for that reason; the fetcher's memo makes their calls one).
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
 import { checkPolicyId } from '../upstream/validate.js'
@@ -19,12 +28,25 @@ import {
 
 type Query<O, P> = { obj: O, params: P }
 
+/** Upstream answers mapped already, by answer: the fetcher hands every field of a request the same object, and a write makes a new one. */
+const mapped = new WeakMap<object, BackupNode[] | PolicyNode[]>()
+
+/** `res` mapped by `map`, once per answer object. */
+function mappedOnce<T extends BackupNode[] | PolicyNode[]> (res: object, map: () => T): T {
+  let nodes = mapped.get(res) as T | undefined
+  if (nodes === undefined) {
+    nodes = map()
+    mapped.set(res, nodes)
+  }
+  return nodes
+}
+
 /** The backups of a service: those its parent holds, or one ListBackups call per request. */
 export async function backupsOf (ctx: MercuriusContext, service: ServiceRef): Promise<BackupNode[]> {
   const held = service[PRELOADED]
   if (held !== undefined) return held
   const res = await ctx.upstream.read('ListBackups', { service_id: service.id })
-  return res.backups.map(toBackupNode)
+  return mappedOnce(res, () => res.backups.map(toBackupNode))
 }
 
 /**
@@ -34,17 +56,19 @@ export async function backupsOf (ctx: MercuriusContext, service: ServiceRef): Pr
  */
 export async function backupsOfOrg (ctx: MercuriusContext, organizationId: string): Promise<BackupNode[]> {
   const res = await ctx.upstream.read('ListBackupByOrg', { organization_id: organizationId })
-  const backups = res.backups.map(toBackupNode)
-  const services = new Map(servicesIn(backups).map((s) => [s.id, s]))
-  for (const backup of backups) backup[SERVICE_OF] = services.get(backup.serviceId)
-  return backups
+  return mappedOnce(res, () => {
+    const backups = res.backups.map(toBackupNode)
+    const services = new Map(servicesIn(backups).map((s) => [s.id, s]))
+    for (const backup of backups) backup[SERVICE_OF] = services.get(backup.serviceId)
+    return backups
+  })
 }
 
 /** The policies of a service, newest first: one ListBackupPolicies call per request. */
 export async function policiesOf (ctx: MercuriusContext, serviceId: string): Promise<PolicyNode[]> {
   const res = await ctx.upstream.read('ListBackupPolicies', { service_id: serviceId })
-  return res.policies.map(toPolicyNode).sort((a, b) => Number(b.createdAt?.seconds ?? 0) - Number(a.createdAt?.seconds ?? 0) ||
-    (b.createdAt?.nanos ?? 0) - (a.createdAt?.nanos ?? 0) || (a.id < b.id ? -1 : 1))
+  return mappedOnce(res, () => res.policies.map(toPolicyNode).sort((a, b) => Number(b.createdAt?.seconds ?? 0) - Number(a.createdAt?.seconds ?? 0) ||
+    (b.createdAt?.nanos ?? 0) - (a.createdAt?.nanos ?? 0) || (a.id < b.id ? -1 : 1)))
 }
 
 /** Answer each query on its own: a rejection becomes that query's Error, which GraphQL reports at its path. */
@@ -79,7 +103,7 @@ function servicesIn (backups: BackupNode[]): ServiceRef[] {
 }
 
 /** The services of an organization's backups, by id: the references backupsOfOrg gave them, not a second grouping. */
-function servicesOf (backups: BackupNode[]): ServiceRef[] {
+export function servicesOf (backups: BackupNode[]): ServiceRef[] {
   const services = new Set<ServiceRef>()
   for (const b of backups) if (b[SERVICE_OF] !== undefined) services.add(b[SERVICE_OF])
   return [...services].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -95,10 +119,6 @@ export const loaders: MercuriusLoaders = {
     }),
     backup: uncached<ServiceRef, { name: string }, BackupNode | null>(async ({ obj, params }, ctx) =>
       (await backupsOf(ctx, obj)).find((b) => b.name === params.name) ?? null),
-    policies: uncached<ServiceRef, { isActive?: boolean | null }, PolicyNode[]>(async ({ obj, params }, ctx) => {
-      const all = await policiesOf(ctx, obj.id)
-      return params.isActive === null || params.isActive === undefined ? all : all.filter((p) => p.isActive === params.isActive)
-    }),
     policy: uncached<ServiceRef, { id: string }, PolicyNode | null>(async ({ obj, params }, ctx) => {
       // An id that is not a UUID can match no policy: say so rather than answer null.
       checkPolicyId(params.id, 'id')
@@ -110,9 +130,7 @@ export const loaders: MercuriusLoaders = {
     backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) => {
       const paging = pagingOf(params)
       return backupConnection(await backupsOfOrg(ctx, obj.id), params, paging)
-    }),
-    services: uncached<OrganizationRef, unknown, ServiceRef[]>(async ({ obj }, ctx) =>
-      servicesOf(await backupsOfOrg(ctx, obj.id)))
+    })
   },
   Backup: {
     policy: uncached<BackupNode, unknown, PolicyNode | null>(async ({ obj }, ctx) => {

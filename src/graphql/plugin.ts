@@ -3,7 +3,7 @@
  * `schema.graphql` at the repository root, GraphiQL on `/graphiql`, JIT,
  * batched operations, per-request loaders and the one error formatter; the
  * limits (query size, depth, aliases, tokens, cost, batch size, upstream
- * calls per request, introspection, parsed documents kept) and CSRF prevention. Only POST runs mutations: mercurius refuses them on GET, the
+ * calls and listed items per request, introspection, parsed documents kept) and CSRF prevention. Only POST runs mutations: mercurius refuses them on GET, the
  * GET route has no HEAD twin (mercurius' check compares the method with
  * 'GET' alone), and the JIT never runs a document of several operations (it
  * would run the compiled one, not the one named). Resolvers reach the
@@ -55,7 +55,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
     resolvers: buildResolvers(),
     // With metrics, each loader batch's size feeds a histogram.
     loaders: fastify.metrics === undefined ? loaders : observedLoaders(fastify.metrics.loaderBatch),
-    context: (request, reply) => buildContext(fastify, request, reply, { now, maxUpstreamCalls: limits.maxUpstreamCalls }),
+    context: (request, reply) => buildContext(fastify, request, reply, { now, maxUpstreamCalls: limits.maxUpstreamCalls, maxNodes: limits.maxNodes }),
     errorFormatter,
     allowBatchedQueries: true,
     validationRules: graphqlValidationRules(limits),

@@ -10,7 +10,8 @@ import type { Cron } from 'croner'
 import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
 import { checkBackupName, checkIdLength, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
-import { backupsOf } from './loaders.js'
+import type { Connection } from './connection.js'
+import { backupsOf, backupsOfOrg, policiesOf, servicesOf } from './loaders.js'
 import {
   SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type ServiceRef
@@ -121,6 +122,17 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
   return schedule.runs.slice(0, count)
 }
 
+/**
+ * A list written into the answer, its items taken from the request's budget
+ * first (GRAPHQL_MAX_NODES). Counted here, where each occurrence is
+ * resolved: identical loader queries share one answer, so a list nested in
+ * each of N parents is one loader answer but N lists in the response.
+ */
+function listed<T> (ctx: MercuriusContext, items: T[]): T[] {
+  ctx.nodes.spend(items.length)
+  return items
+}
+
 /** Build the resolvers. */
 export function buildResolvers (): IResolvers {
   return {
@@ -206,6 +218,22 @@ export function buildResolvers (): IResolvers {
         if (res.policy === null) throw missingDeleted('policy')
         // As it was when deleted, but it fires no more: no next runs.
         return { policy: { ...toPolicyNode(res.policy), deleted: true }, service: service(input.serviceId) }
+      }
+    },
+
+    // The lists an answer holds, each counted where it is written (listed).
+    BackupConnection: {
+      nodes: (conn: Connection<BackupNode>, _args: unknown, ctx: MercuriusContext) => listed(ctx, conn.nodes),
+      edges: (conn: Connection<BackupNode>, _args: unknown, ctx: MercuriusContext) => listed(ctx, conn.edges)
+    },
+    Organization: {
+      services: async (org: OrganizationRef, _args: unknown, ctx: MercuriusContext): Promise<ServiceRef[]> =>
+        listed(ctx, servicesOf(await backupsOfOrg(ctx, org.id)))
+    },
+    Service: {
+      policies: async (svc: ServiceRef, { isActive }: { isActive?: boolean | null }, ctx: MercuriusContext): Promise<PolicyNode[]> => {
+        const all = await policiesOf(ctx, svc.id)
+        return listed(ctx, isActive === null || isActive === undefined ? all : all.filter((p) => p.isActive === isActive))
       }
     },
 

@@ -1,0 +1,103 @@
+/**
+ * GRAPHQL_MAX_NODES: what one request's answer may list, a batch included.
+ * `Backup.organization` leads back to the organization's list, which the
+ * request has already fetched, so a query within the depth, alias and cost
+ * limits lists the organization's backups inside each of its backups: N^3
+ * items from one upstream call. A security QA pass ran the process out of
+ * memory that way with 1189 backups. Each list takes its items, and one,
+ * from the budget where it is written into the answer (identical lists
+ * nested in N parents are one loader answer, N lists in the response);
+ * past it a list is null with RESOURCE_EXHAUSTED.
+ */
+import t, { type Test } from 'tap'
+import { loadConfig } from '../../src/config.js'
+import { DEMO_ORG_ID } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+import { FakeClock } from '../helpers/clock.js'
+import { gql, headersOf, type GqlBody } from './helpers.js'
+
+const SVC = 'svc-nodes'
+/** Backups this test adds to the demo organization, which holds a few already. */
+const ADDED = 40
+
+const TOO_MANY = (max: number): RegExp => new RegExp(`^this request reached its limit of ${max} listed items in its answer \\(GRAPHQL_MAX_NODES\\)`)
+
+/** The organization's backups, nested `depth` times through each backup's organization. */
+function nested (depth: number, leaf = 'name'): string {
+  let inner = leaf
+  for (let i = 1; i < depth; i++) inner = `name organization { backups { nodes { ${inner} } } }`
+  return `{ organization(id: "${DEMO_ORG_ID}") { backups { nodes { ${inner} } } } }`
+}
+
+/** How many objects with a `name` the answer holds: the backups it lists. */
+function names (body: unknown): number {
+  return (JSON.stringify(body).match(/"name":/g) ?? []).length
+}
+
+async function seeded (t: Test, env: Record<string, string> = {}) {
+  const built = await buildTestApp(t, { env, simulator: { clock: new FakeClock() } })
+  const create = (i: number): string => `a${i}: createBackup(input: { serviceId: "${SVC}", organizationId: "${DEMO_ORG_ID}", ` +
+    `dbName: "db", collectionNames: ["c"], backupName: "nodes-${i}" }) { backup { name } }`
+  const { body } = await gql(built.app, `mutation { ${Array.from({ length: ADDED }, (_, i) => create(i)).join(' ')} }`)
+  t.notOk(body.errors, 'seeded')
+  const { body: count } = await gql(built.app, `{ organization(id: "${DEMO_ORG_ID}") { backups { totalCount } } }`)
+  const n = count.data.organization.backups.totalCount as number
+  t.ok(n > ADDED, `${n} backups in the organization`)
+  return { ...built, n }
+}
+
+t.test('the default is 10000', async (t) => {
+  t.equal(loadConfig({}).GRAPHQL_MAX_NODES, 10000)
+})
+
+t.test('the default budget: N^2 answered whole, N^3 cut at the budget, and the process answers on', async (t) => {
+  const { app, sim, n } = await seeded(t)
+
+  const square = await gql(app, nested(2))
+  t.notOk(square.body.errors, `${n} x ${n} backups (${n * n + n}) fit in 10000`)
+  t.equal(names(square.body), n * n + n)
+
+  sim.resetCalls()
+  const cube = await gql(app, nested(3))
+  t.equal(cube.status, 200)
+  const listed = names(cube.body)
+  t.ok(listed < 10000, `the answer lists ${listed} backups, not ${n * n * n + n * n + n}`)
+  t.ok((cube.body.errors?.length ?? 0) > 0)
+  t.ok(cube.body.errors?.every((e) => e.extensions.code === 'RESOURCE_EXHAUSTED' && TOO_MANY(10000).test(e.message)), 'each refused list says why')
+  t.equal(sim.callCount(), 1, 'one upstream call for all of it')
+
+  const after = await gql(app, `{ organization(id: "${DEMO_ORG_ID}") { backups { totalCount } } }`)
+  t.notOk(after.body.errors, 'the next request has a budget of its own')
+})
+
+t.test('the budget is configurable and counts every list where it is answered, across a batch', async (t) => {
+  const { app } = await seeded(t, { GRAPHQL_MAX_NODES: '70' })
+  const page = (alias: string): string => `${alias}: organization(id: "${DEMO_ORG_ID}") { backups(first: 30) { nodes { name } } }`
+
+  const two = await gql(app, `{ ${page('a')} ${page('b')} }`)
+  t.notOk(two.body.errors, 'two pages of 30')
+  const three = await gql(app, `{ ${page('a')} ${page('b')} ${page('c')} }`)
+  t.match(three.body.errors, [{ path: ['c', 'backups', 'nodes'], message: TOO_MANY(70), extensions: { code: 'RESOURCE_EXHAUSTED' } }])
+  t.equal(names(three.body), 60)
+
+  const batch = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: [page('a'), page('b'), page('c')].map((p) => ({ query: `{ ${p} }` })) })
+  const bodies = batch.json() as GqlBody[]
+  t.equal(bodies.filter((b) => b.errors === undefined).length, 2, 'the operations of a batch share the budget')
+
+  const edges = await gql(app, `{ organization(id: "${DEMO_ORG_ID}") { backups(first: 30) { nodes { name } edges { cursor } } } }`)
+  t.notOk(edges.body.errors, 'nodes and edges of one page: 60')
+  const both = await gql(app, `{ ${page('a')} organization(id: "${DEMO_ORG_ID}") { backups(first: 30) { nodes { name } edges { cursor } } } }`)
+  t.match(both.body.errors, [{ path: ['organization', 'backups', 'edges'] }], 'edges count as the nodes do')
+
+  // The services, and each one's policies, are lists too: here nested in each of 30 backups.
+  const services = await gql(app, `{ organization(id: "${DEMO_ORG_ID}") { backups(first: 30) { nodes { organization { services { id } } } } } }`)
+  t.ok(services.body.errors?.some((e) => e.extensions.code === 'RESOURCE_EXHAUSTED' && e.path?.at(-1) === 'services'), 'services lists past the budget are refused')
+  const policies = await gql(app, `{ organization(id: "${DEMO_ORG_ID}") { backups(first: 30) { nodes { service { policies { id } } } } } }`)
+  t.notOk(policies.body.errors, 'a service without policies lists nothing')
+
+  const create = (i: number): string => `p${i}: createBackupPolicy(input: { serviceId: "${SVC}", organizationId: "${DEMO_ORG_ID}", scheduleCron: "0 ${i} * * *", retentionCount: 1 }) { policy { id } }`
+  t.notOk((await gql(app, `mutation { ${Array.from({ length: 6 }, (_, i) => create(i)).join(' ')} }`)).body.errors)
+  const cycle = await gql(app, `{ service(id: "${SVC}") { policies { service { policies { service { policies { id } } } } } } }`)
+  t.ok(cycle.body.errors?.some((e) => e.extensions.code === 'RESOURCE_EXHAUSTED' && e.path?.at(-1) === 'policies'), 'policies through their service: 6 + 36 + 216 is past 70')
+  t.ok(names(cycle.body) === 0 && JSON.stringify(cycle.body).split('"id":').length - 1 <= 70, 'and the answer stays within it')
+})

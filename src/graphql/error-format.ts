@@ -4,11 +4,13 @@
  * `extensions.grpcStatus` the gRPC code name, and the message is the safe
  * one. Errors before execution (parse, validation, variables, missing
  * token) are request errors: no `data`, a 4xx status. Errors during
- * execution are field errors: `data` stands, status 200.
+ * execution are field errors: `data` stands, status 200. The one error of
+ * the node budget (GRAPHQL_MAX_NODES) says how many lists after it were
+ * answered empty.
  */
 import { GraphQLError, type ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
-import { describeError, type ErrorView } from '../errors.js'
+import { describeError, errors, type ErrorView } from '../errors.js'
 import { scrubCredentials } from '../logger.js'
 
 /** A formatted error as it goes on the wire. */
@@ -109,7 +111,10 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
       // Scrubbed like the `err` serializer scrubs the line above: an upstream's message may quote a credential.
       else logger.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'graphql error')
       if (!executed && statusCode === 200) statusCode = view.httpStatus
-      wire.push(toWire(view, error))
+      const out = toWire(view, error)
+      const cut = (ctx.nodes?.refused ?? 0) - 1
+      if (cut > 0 && (error as GraphQLError).originalError instanceof errors.TooManyNodes) out.message += `; this list is null, and ${cut === 1 ? 'the list after it is' : `the ${cut} lists after it are`} empty`
+      wire.push(out)
     }
   }
   // A batch's HTTP status is not per operation; only a single operation sets it.

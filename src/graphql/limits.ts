@@ -250,17 +250,38 @@ export function limitBatch (max: number): (request: FastifyRequest) => Promise<v
 
 /** What one request's answer may still list (GRAPHQL_MAX_NODES). */
 export interface NodeBudget {
-  /** Take `n` items for a list about to be answered, or refuse the list. */
-  spend (n: number): void
+  /**
+   * Take `n` items for a list about to be answered: true when it may be,
+   * false when it is to be answered empty. The first list refused throws
+   * VBGW_TOO_MANY_NODES instead, so the answer says why.
+   */
+  take (n: number): boolean
+  /** Lists refused so far. */
+  readonly refused: number
 }
 
-/** A request's budget of listed items: a list that would go past `max` is refused, and takes nothing. */
+/**
+ * A request's budget of listed items. The first list that would go past
+ * `max` is refused with an error; every list after it, whatever its size,
+ * is answered empty. A query past its budget may still hold tens of
+ * thousands of lists (fifty aliases under each item already listed): an
+ * error for each would cost more than the lists did (graphql-js builds one
+ * per field, with its path and stack), and fill the answer. The formatter
+ * says how many more were cut (error-format.ts).
+ */
 export function createNodeBudget (max: number): NodeBudget {
   let left = max
+  let refused = 0
   return {
-    spend (n) {
-      if (n > left) throw new errors.TooManyNodes(max)
-      left -= n
+    get refused () { return refused },
+    take (n) {
+      if (refused === 0 && n <= left) {
+        left -= n
+        return true
+      }
+      refused++
+      if (refused === 1) throw new errors.TooManyNodes(max)
+      return false
     }
   }
 }

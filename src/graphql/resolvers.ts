@@ -124,13 +124,14 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
 
 /**
  * A list written into the answer, its items taken from the request's budget
- * first (GRAPHQL_MAX_NODES). Counted here, where each occurrence is
- * resolved: identical loader queries share one answer, so a list nested in
- * each of N parents is one loader answer but N lists in the response.
+ * first (GRAPHQL_MAX_NODES): past it, null with an error for the first
+ * list, empty for those after it (createNodeBudget). Counted here, where
+ * each occurrence is resolved: identical loader queries share one answer,
+ * so a list nested in each of N parents is one loader answer but N lists in
+ * the response.
  */
 function listed<T> (ctx: MercuriusContext, items: T[]): T[] {
-  ctx.nodes.spend(items.length)
-  return items
+  return ctx.nodes.take(items.length) ? items : []
 }
 
 /** Build the resolvers. */

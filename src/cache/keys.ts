@@ -27,9 +27,26 @@ const ANONYMOUS_PRINCIPAL = 'anonymous'
 /** Hex characters kept of a principal hash: 128 bits, as for every other key part. */
 const PRINCIPAL_HEX_CHARS = 32
 
+/** `Bearer <token>` however it is spelled: the scheme in any case, with any spaces around the token. */
+const BEARER = /^bearer\s+(\S+)\s*$/i
+
+/**
+ * The credential an Authorization value carries, spelled one way. The
+ * scheme is case-insensitive (RFC 9110) and the token is the caller, so
+ * `bearer <t>`, `BEARER <t>` and `Bearer  <t> ` are one principal: one rate
+ * limit budget and one set of cache entries, not one per spelling (a
+ * security QA pass got five budgets from one token). The token itself
+ * keeps its case; any other value is taken as it is. The value forwarded
+ * upstream is unchanged.
+ */
+export function canonicalCredential (authorization: string): string {
+  const token = BEARER.exec(authorization)?.[1]
+  return token === undefined ? authorization : `Bearer ${token}`
+}
+
 /** The unkeyed principal: sha256 of `authorization:<value>`, as every release before the secret computed it. */
 function unkeyedPrincipal (authorization: string | undefined): string {
-  return authorization === undefined || authorization === '' ? ANONYMOUS_PRINCIPAL : shortHash(`authorization:${authorization}`, PRINCIPAL_HEX_CHARS)
+  return authorization === undefined || authorization === '' ? ANONYMOUS_PRINCIPAL : shortHash(`authorization:${canonicalCredential(authorization)}`, PRINCIPAL_HEX_CHARS)
 }
 
 /**
@@ -48,7 +65,7 @@ export function principalHasher (secret?: string): PrincipalOf {
   const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'))
   return (authorization) => authorization === undefined || authorization === ''
     ? ANONYMOUS_PRINCIPAL
-    : crypto.createHmac('sha256', key).update(authorization).digest('hex').slice(0, PRINCIPAL_HEX_CHARS)
+    : crypto.createHmac('sha256', key).update(canonicalCredential(authorization)).digest('hex').slice(0, PRINCIPAL_HEX_CHARS)
 }
 
 /** JSON with object keys sorted at every level, so equal requests serialize equally. */

@@ -60,6 +60,13 @@ t.test('principals: unkeyed without a secret, exactly as before; HMAC-SHA256 und
   for (const principalOf of [unkeyed, keyed]) {
     t.equal(principalOf(undefined), 'anonymous', 'no Authorization: anonymous')
     t.equal(principalOf(''), 'anonymous', 'an empty Authorization: anonymous')
+    // The scheme is case-insensitive and the spaces around the token are no part of it: one caller, one principal.
+    for (const spelling of ['bearer vbase-dev-token', 'BEARER vbase-dev-token', 'Bearer  vbase-dev-token', 'Bearer\tvbase-dev-token ', 'bEaReR vbase-dev-token']) {
+      t.equal(principalOf(spelling), principalOf(token), `${JSON.stringify(spelling)} is the caller of ${JSON.stringify(token)}`)
+    }
+    t.not(principalOf('Bearer VBASE-DEV-TOKEN'), principalOf(token), 'the token keeps its case')
+    t.not(principalOf('Basic vbase-dev-token'), principalOf(token), 'another scheme is another credential')
+    t.not(principalOf('Bearer vbase-dev-token extra'), principalOf(token), 'a value that is no bearer credential is taken as it is')
   }
 })
 

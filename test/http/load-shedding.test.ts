@@ -93,6 +93,15 @@ t.test("a 429 of the per-IP limit carries that limit's headers, not the caller's
   t.equal(neighbour.statusCode, 200, 'and a neighbour behind the same address is not: the refused ones did not count for it')
 })
 
+t.test('the scheme of a bearer credential is spelled any way: one caller, one budget', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3' } })
+  const codes: number[] = []
+  for (const authorization of [BEARER, BEARER.replace('Bearer', 'bearer'), BEARER.replace('Bearer', 'BEARER'), BEARER.replace('Bearer ', 'Bearer   ')]) {
+    codes.push((await app.inject({ url: '/openapi.json', headers: { authorization } })).statusCode)
+  }
+  t.same(codes, [200, 200, 200, 429], 'the fourth spelling is the fourth request of the same caller')
+})
+
 t.test('a GraphQL batch counts once per operation, against both limits, before any operation runs', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_IP_MAX: '8', TRUST_PROXY: '1' } })
   const op = { query: `{ service(id: "${CATALOG}") { backups { totalCount } } }` }

@@ -97,6 +97,33 @@ export function requestErrorBody (view: ErrorView): { errors: WireError[] } {
   return { errors: [toWire(view)] }
 }
 
+/** Distinct errors one response logs a line each for; the rest are counted on the last line. */
+export const MAX_ERROR_LINES = 10
+
+/**
+ * The log lines of one response's errors: one per distinct error (level,
+ * code and message), with how many fields it failed. An answer may hold
+ * hundreds of field errors (fifty aliases in each of ten operations past
+ * GRAPHQL_MAX_UPSTREAM_CALLS, or an upstream outage under each of them): a
+ * line each would let one request write hundreds of lines.
+ */
+class ErrorLines {
+  private readonly lines = new Map<string, { level: 'error' | 'info', obj: Record<string, unknown>, msg: string, count: number }>()
+  private dropped = 0
+
+  add (level: 'error' | 'info', obj: Record<string, unknown>, msg: string, key: string): void {
+    const line = this.lines.get(key)
+    if (line !== undefined) line.count++
+    else if (this.lines.size < MAX_ERROR_LINES) this.lines.set(key, { level, obj, msg, count: 1 })
+    else this.dropped++
+  }
+
+  write (logger: Log): void {
+    for (const { level, obj, msg, count } of this.lines.values()) logger[level](count === 1 ? obj : { ...obj, count }, msg)
+    if (this.dropped > 0) logger.info({ count: this.dropped }, 'graphql errors not logged: more distinct errors than a response logs')
+  }
+}
+
 /** Format an execution result's errors; mercurius' `errorFormatter` option. */
 export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArray<GraphQLError> }, ctx: MercuriusContext): { statusCode: number, response: ExecutionResult } {
   // An execution result always has `data` (maybe null); a request error never does.
@@ -104,12 +131,18 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
   const logger = log(ctx)
   let statusCode = 200
   const wire: WireError[] = []
+  const lines = new ErrorLines()
   for (const top of execution.errors) {
     for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
       const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)
-      if (view.serverFault) logger.error({ err: (error as GraphQLError).originalError ?? error, grpcCode: view.grpcStatus }, 'graphql field failed')
-      // Scrubbed like the `err` serializer scrubs the line above: an upstream's message may quote a credential.
-      else logger.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'graphql error')
+      if (view.serverFault) {
+        // Grouped by what failed, not by the safe message the caller sees.
+        const err = (error as GraphQLError).originalError ?? error
+        lines.add('error', { err, grpcCode: view.grpcStatus }, 'graphql field failed', `error ${view.grpcStatus} ${err.message}`)
+      } else {
+        // Scrubbed like the `err` serializer scrubs the line above: an upstream's message may quote a credential.
+        lines.add('info', { code: view.grpcStatus, message: scrubCredentials(view.message) }, 'graphql error', `info ${view.grpcStatus} ${view.message}`)
+      }
       if (!executed && statusCode === 200) statusCode = view.httpStatus
       const out = toWire(view, error)
       const cut = (ctx.nodes?.refused ?? 0) - 1
@@ -117,6 +150,7 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
       wire.push(out)
     }
   }
+  lines.write(logger)
   // A batch's HTTP status is not per operation; only a single operation sets it.
   if (statusCode === 401 && ctx.operationsCount === undefined) ctx.reply?.header('www-authenticate', 'Bearer')
   const response: ExecutionResult = executed ? { data: execution.data, errors: wire as unknown as GraphQLError[] } : { errors: wire as unknown as GraphQLError[] }

@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { buildSchema, isObjectType, isInputObjectType, isEnumType, parse } from 'graphql'
+import { buildSchema, GraphQLError, isObjectType, isInputObjectType, isEnumType, parse } from 'graphql'
+import type { MercuriusContext } from 'mercurius'
+import { errors } from '../../src/errors.js'
+import { formatErrors, MAX_ERROR_LINES } from '../../src/graphql/error-format.js'
 import { backupConnection } from '../../src/graphql/connection.js'
 import { createLimiter } from '../../src/graphql/fetcher.js'
 import { isIntrospectionOnly, wantsGraphqlResponse } from '../../src/graphql/http.js'
@@ -198,4 +201,30 @@ t.test('schema.graphql describes every type, field, argument and enum value', as
   t.same(missing, [])
   t.same(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort(),
     ['createBackup', 'createBackupPolicy', 'deleteBackup', 'deleteBackupPolicy', 'restoreBackup', 'updateBackupPolicy'])
+})
+
+t.test('a response logs a line per distinct error, with its count, and at most MAX_ERROR_LINES of them', async (t) => {
+  const lines: Array<{ level: string, obj: Record<string, unknown>, msg: string }> = []
+  const log = {
+    info: (obj: Record<string, unknown>, msg: string) => { lines.push({ level: 'info', obj, msg }) },
+    error: (obj: Record<string, unknown>, msg: string) => { lines.push({ level: 'error', obj, msg }) }
+  }
+  const ctx = { reply: { log } } as unknown as MercuriusContext
+  const fieldError = (err: Error, i: number): GraphQLError => new GraphQLError(err.message, { path: [`a${i}`], originalError: err })
+  const same = Array.from({ length: 30 }, (_, i) => fieldError(new errors.InvalidArgument('bad name', 'name'), i))
+  const failed = Array.from({ length: 5 }, (_, i) => fieldError(new Error('boom'), 30 + i))
+  const { response } = formatErrors({ data: {}, errors: [...same, ...failed] }, ctx)
+  t.equal(response.errors?.length, 35, 'every error is answered')
+  t.match(lines, [
+    { level: 'info', msg: 'graphql error', obj: { code: 'INVALID_ARGUMENT', message: 'bad name', count: 30 } },
+    { level: 'error', msg: 'graphql field failed', obj: { grpcCode: 'INTERNAL', count: 5 } }
+  ])
+  t.equal(lines.length, 2)
+
+  lines.length = 0
+  const distinct = Array.from({ length: MAX_ERROR_LINES + 5 }, (_, i) => fieldError(new errors.InvalidArgument(`bad name ${i}`, 'name'), i))
+  formatErrors({ data: {}, errors: distinct }, ctx)
+  t.equal(lines.length, MAX_ERROR_LINES + 1)
+  t.same(lines.at(-1), { level: 'info', obj: { count: 5 }, msg: 'graphql errors not logged: more distinct errors than a response logs' })
+  t.notOk('count' in (lines[0]?.obj ?? {}), 'an error met once has no count')
 })

@@ -39,12 +39,19 @@ t.test('the default is 100 calls per request', async (t) => {
 })
 
 t.test('a batch of ten operations of fifty aliases each makes 100 upstream calls, not 1000', async (t) => {
-  const { app, sim } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
+  const { app, sim, logs } = await buildTestApp(t, { env: { LOG_LEVEL: 'info' }, simulator: { clock: new FakeClock() } })
 
   t.test('reads', async (t) => {
     sim.resetCalls()
     const payload = Array.from({ length: 10 }, (_, op) => ({ query: servicesQuery(50, `svc-amp-${op}`) }))
+    const before = logs.length
     const res = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload })
+    const lines = logs.slice(before).map((l) => JSON.parse(l) as { msg: string, count?: number, code?: string })
+    const errorLines = lines.filter((l) => l.msg === 'graphql error')
+    // The first two operations spent the 100 calls; each of the eight others has its 50 fields refused.
+    t.same(errorLines.map((l) => l.count), Array.from({ length: 8 }, () => 50), 'the 400 refused fields make one log line per operation, with its count, not one each')
+    t.ok(errorLines.every((l) => l.code === 'RESOURCE_EXHAUSTED'))
+    t.equal(errorLines.reduce((sum, l) => sum + (l.count ?? 1), 0), 400, 'each with how many fields it failed')
     t.equal(res.statusCode, 200, 'a field error, not a request error: the rest of the data stands')
     const bodies = res.json() as GqlBody[]
     t.equal(sim.callCount('ListBackups'), 100)

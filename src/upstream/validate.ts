@@ -170,16 +170,25 @@ function requiredAs (value: unknown, shown: string): void {
  * lines in logs, CSV exports and terminals downstream; NUL ends a C string
  * early. Bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E,
  * U+2066-U+2069) reorder how a name is shown, so one backup reads as
- * another ("Trojan Source", CVE-2021-42574). The contract is silent; no
- * service, database, collection or backup needs them in its name. A
- * security QA pass saw all of them accepted and forwarded.
+ * another ("Trojan Source", CVE-2021-42574). Invisible characters (the
+ * other format characters, Cf: zero-width space U+200B, word joiner U+2060,
+ * soft hyphen U+00AD, U+FEFF, tag characters; and the Hangul fillers
+ * U+115F, U+1160, U+3164, U+FFA0) make `svc\u200b` look like `svc`. The
+ * zero-width joiner and non-joiner (U+200D, U+200C) stay inside a name:
+ * emoji sequences and Persian or Indic text need them. The contract is
+ * silent; no service, database, collection or backup needs any of these in
+ * its name. A security QA pass saw all of them accepted and forwarded.
  */
-const NOT_IN_NAMES = /(?<control>\p{Cc})|(?<separator>[\p{Zl}\p{Zp}])|(?<bidi>\p{Bidi_Control})/u
+const NOT_IN_NAMES = /(?<control>\p{Cc})|(?<separator>[\p{Zl}\p{Zp}])|(?<bidi>\p{Bidi_Control})|(?<invisible>(?![\u200c\u200d])\p{Cf}|[\u115f\u1160\u3164\uffa0])/u
 const NOT_IN_NAMES_WORDS: Readonly<Record<string, string>> = {
   control: 'control characters',
   separator: 'line or paragraph separators',
-  bidi: 'bidi control characters'
+  bidi: 'bidi control characters',
+  invisible: 'invisible characters'
 }
+
+/** What `trim` leaves at either end of a name that no one sees there either: the joiners. */
+const INVISIBLE_AT_EDGE = /^[\u200c\u200d]|[\u200c\u200d]$/
 
 /** `U+0000` for the character at `index`, and where it is (in UTF-16 code units, as lengths are counted). */
 function foundAt (value: string, index: number): string {
@@ -206,6 +215,8 @@ function plainNameAs (value: string, shown: string): void {
   if (value.trim() !== value) {
     failAs(shown, `must not begin or end with whitespace ${foundAt(value, /^\s/.test(value) ? 0 : value.length - 1)}`)
   }
+  const edge = INVISIBLE_AT_EDGE.exec(value)
+  if (edge !== null) failAs(shown, `must not begin or end with invisible characters ${foundAt(value, edge.index)}`)
 }
 
 /** A required id or name: non-blank, well-formed, plain (plainNameAs). */

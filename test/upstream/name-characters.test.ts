@@ -83,7 +83,7 @@ t.test('what a create names refuses control, line-separator and bidi characters,
 t.test('what a create names refuses whitespace at either end; inside, and beside the forbidden ranges, text stays free-form', async (t) => {
   for (const [method, field, shown] of NAME_FIELDS) {
     for (const [value, found] of [[' ab', 'U+0020 at index 0'], ['ab ', 'U+0020 at index 2'], ['\u00a0ab', 'U+00A0 at index 0'],
-      ['ab\u3000', 'U+3000 at index 2'], ['\ufeffab', 'U+FEFF at index 0']]) {
+      ['ab\u3000', 'U+3000 at index 2']]) {
       t.throws(() => validateRequest(method, withValue(method, field, value as string)),
         { code: 'VBGW_INVALID_ARGUMENT', field: shown, message: `${shown} must not begin or end with whitespace (found ${found})` },
         `${method} ${shown} ${JSON.stringify(value)}`)
@@ -91,13 +91,33 @@ t.test('what a create names refuses whitespace at either end; inside, and beside
   }
   // A tab or line break at an end is a control character first.
   t.throws(() => validateRequest('CreateBackupPolicy', { ...VALID.CreateBackupPolicy, service_id: 'svc\n' }), { message: 'service_id must not contain control characters (found U+000A at index 3)' })
-  // The neighbours of each range (U+007E, U+00A0, U+061B, U+061D, U+200D, U+2010, U+202F, U+2065, U+206A), and names in other scripts.
-  const FREE = ['nightly copy', 'a~', 'a\u00a0b', 'a\u061bb\u061d', 'a\u200db\u2010', 'a\u202fb', 'a\u2065b\u206a',
+  // The neighbours of each range (U+007E, U+00A0, U+061B, U+061D, U+200D, U+2010, U+202F, U+2065), and names in other scripts.
+  const FREE = ['nightly copy', 'a~', 'a\u00a0b', 'a\u061bb\u061d', 'a\u200db\u2010', 'a\u202fb', 'a\u2065b',
     'caf\u00e9', '\u0627\u0644\u0627\u0633\u0645', '\u{1F469}\u200d\u{1F4BB}']
   for (const value of FREE) {
     for (const [method, field, shown] of NAME_FIELDS) {
       t.doesNotThrow(() => validateRequest(method, withValue(method, field, value)), `${method} ${shown} ${JSON.stringify(value)}`)
     }
+  }
+})
+
+t.test('what a create names refuses invisible characters: the other format characters and the Hangul fillers; the joiners only at an end', async (t) => {
+  const INVISIBLE = ['\u00ad', '\u180e', '\u200b', '\u2060', '\u2064', '\ufeff', '\u{e0041}', '\u{e007f}', '\u115f', '\u1160', '\u3164', '\uffa0']
+  for (const [method, field, shown] of NAME_FIELDS) {
+    for (const c of INVISIBLE) {
+      for (const [value, index] of [[`ab${c}cd`, 2], [`${c}ab`, 0], [`ab${c}`, 2]] as const) {
+        t.throws(() => validateRequest(method, withValue(method, field, value)),
+          { code: 'VBGW_INVALID_ARGUMENT', field: shown, message: `${shown} must not contain invisible characters (found ${code(c)} at index ${index})` },
+          `${method} ${shown} ${JSON.stringify(value)}`)
+      }
+    }
+    for (const [value, found] of [['\u200dab', 'U+200D at index 0'], ['ab\u200c', 'U+200C at index 2']]) {
+      t.throws(() => validateRequest(method, withValue(method, field, value as string)),
+        { field: shown, message: `${shown} must not begin or end with invisible characters (found ${found})` }, `${method} ${shown} ${JSON.stringify(value)}`)
+    }
+    // What the QA pass sent: `svc` and `svc<U+200B>`, two services that read the same.
+    t.throws(() => validateRequest(method, withValue(method, field, 'svc\u200b')), { message: `${shown} must not contain invisible characters (found U+200B at index 3)` })
+    t.doesNotThrow(() => validateRequest(method, withValue(method, field, '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645')), 'a joiner inside Persian text')
   }
 })
 

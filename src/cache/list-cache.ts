@@ -125,14 +125,15 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const recheckMs = opts.tokenRecheckMs ?? opts.ttlMs
   /**
    * True while `entry` may be served to `who` without asking VBase: it was
-   * fetched lately (it expires a TTL after it was; a list of unfinished
-   * jobs, kept less, counts as older), or this replica heard from VBase
-   * for `who` lately.
+   * fetched lately (the time it carries; an entry from before it was kept
+   * expires a TTL after it was fetched, and a list of unfinished jobs, kept
+   * less, counts as older), or this replica heard from VBase for `who`
+   * lately. The time is the fetching replica's clock, as the expiry is.
    */
   const servable = (entry: StoredEntry, who: string): boolean => {
     const at = now()
     if (entry.expiresAt <= at) return false
-    if (at - (entry.expiresAt - opts.ttlMs) < recheckMs) return true
+    if (at - (entry.fetchedAt ?? entry.expiresAt - opts.ttlMs) < recheckMs) return true
     const heard = vouched.get(who)
     return heard !== undefined && at - heard < recheckMs
   }
@@ -170,7 +171,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     // for every joiner doubled the calls of an outage and left them half a deadline (504s).
     if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
     const refs = readReferences(method.name, request, value)
-    const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs }, ttl).catch(() => undefined)
+    const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs, fetchedAt: started }, ttl).catch(() => undefined)
     const shared: Shared = { body, etag, expiresAt: outcome === 'stored' ? expiresAt : 0, cache, value }
     if (outcome === 'superseded' || outcome === undefined) shared.superseded = true
     return shared

@@ -17,7 +17,8 @@ import { decodeEntry, encodeEntry, type CacheStorage } from './storage.js'
 // (its joiners ask again, as after any write).
 
 // KEYS[1] entry; ARGV[1] version key prefix, ARGV[2] sequence key. The
-// references are listed in the entry's header (after stamp, expiry and etag),
+// references are listed in the entry's header (after stamp, expiry and etag;
+// the `@` word among them is the fetch time, no reference: storage.ts),
 // so the version keys are only known inside the script: fine on one Redis
 // primary, not on a Cluster.
 const GET_CURRENT = `
@@ -32,7 +33,7 @@ for word in string.gmatch(string.sub(v, 1, nl - 1), '%S+') do
   if i == 1 then
     stamp = tonumber(word) or 0
     if stamp > seq then return false end
-  elseif i > 3 and tonumber(redis.call('GET', ARGV[1] .. word) or '0') > stamp then return false end
+  elseif i > 3 and string.sub(word, 1, 1) ~= '@' and tonumber(redis.call('GET', ARGV[1] .. word) or '0') > stamp then return false end
 end
 return v`
 

@@ -21,6 +21,12 @@ export interface StoredEntry {
   expiresAt: number
   /** The storage sequence captured when the read started. */
   stamp: number
+  /**
+   * Epoch ms (cache clock) when the answer was asked of VBase, which then
+   * accepted the caller's token; absent in entries written before it was
+   * kept (the list cache then reckons it from the expiry).
+   */
+  fetchedAt?: number
   /** References the answer depends on (see references.ts). */
   refs: string[]
 }
@@ -60,17 +66,29 @@ export interface HeldEntries {
   bytes: number
 }
 
-/** Serialized form shared by storages that keep strings: a header line, then the body. */
+/**
+ * Serialized form shared by storages that keep strings: a header line, then
+ * the body. The header is the stamp, the expiry, the ETag, then the fetch
+ * time as `@<ms>` and the references. The fetch time sits among the
+ * references, where a replica that predates it reads it as one no write
+ * ever invalidates: replicas of both releases can share a Redis.
+ */
 export function encodeEntry (entry: StoredEntry): string {
-  return `${entry.stamp} ${entry.expiresAt} ${entry.etag} ${entry.refs.join(' ')}\n${entry.body}`
+  const fetched = entry.fetchedAt === undefined ? [] : [`@${entry.fetchedAt}`]
+  return `${[entry.stamp, entry.expiresAt, entry.etag, ...fetched, ...entry.refs].join(' ')}\n${entry.body}`
 }
 
 /** Inverse of encodeEntry; undefined for anything malformed (treated as a miss). */
 export function decodeEntry (raw: string): StoredEntry | undefined {
   const nl = raw.indexOf('\n')
   if (nl < 0) return undefined
-  const [stamp, expiresAt, etag, ...refs] = raw.slice(0, nl).split(' ')
-  const entry = { stamp: Number(stamp), expiresAt: Number(expiresAt), etag: etag ?? '', refs: refs.filter(Boolean), body: raw.slice(nl + 1) }
+  const [stamp, expiresAt, etag, ...rest] = raw.slice(0, nl).split(' ')
+  const entry: StoredEntry = { stamp: Number(stamp), expiresAt: Number(expiresAt), etag: etag ?? '', refs: [], body: raw.slice(nl + 1) }
+  for (const word of rest) {
+    if (word.startsWith('@')) entry.fetchedAt = Number(word.slice(1))
+    else if (word !== '') entry.refs.push(word)
+  }
   if (!Number.isFinite(entry.stamp) || !Number.isFinite(entry.expiresAt) || entry.etag === '') return undefined
+  if (entry.fetchedAt !== undefined && !Number.isFinite(entry.fetchedAt)) return undefined
   return entry
 }

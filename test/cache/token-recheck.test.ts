@@ -85,3 +85,18 @@ t.test('two replicas on Redis: a fresh entry is a hit on either; an old one of a
   await rejectsWith(t, list(b), status.UNAUTHENTICATED, 'the entry A stored is 5.1 s old and B never heard from VBase for this caller')
   t.equal(sim.callCount('ListBackups'), 3)
 })
+
+t.test('replicas with different TTLs: an entry carries when it was fetched, not only when it expires', gate, async (t) => {
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const redis = await useRedis(t, 11)
+  const env = { CACHE_REDIS_URL: redis.url, CACHE_REDIS_PREFIX: redis.prefix }
+  const { vbase: long } = await cachedVbase(t, sim, { env: { ...env, CACHE_TTL_MS: '60000' }, now: () => clock.now() })
+  const { vbase: short } = await cachedVbase(t, sim, { env, now: () => clock.now() })
+  const list = (replica: typeof long) => replica.callWithMeta('ListBackups', { service_id: SVC }, as(TOKENS.A))
+  t.equal((await list(long)).meta.cache, 'miss', 'stored for 60 s')
+  revoke(sim)
+  clock.advance(5_100)
+  // Reckoned from its expiry with its own 30 s TTL, the other replica would take the entry for 30 s younger than it is.
+  await rejectsWith(t, list(short), status.UNAUTHENTICATED, 'the entry is 5.1 s old on either replica')
+})

@@ -117,6 +117,11 @@ t.test('entries survive encoding; a malformed one is a miss', async (t) => {
   const e = { ...entry(7, ['backups:s1', 'org:o']), body: '{"a":"x\\ny"}' }
   t.same(decodeEntry(encodeEntry(e)), e)
   t.equal(decodeEntry('garbage'), undefined)
+  const fetched = { ...e, fetchedAt: 1_700_000_000_123 }
+  t.equal(encodeEntry(fetched).split('\n')[0], '7 1000000000000000 "e" @1700000000123 backups:s1 org:o', 'the fetch time sits first among the references')
+  t.same(decodeEntry(encodeEntry(fetched)), fetched)
+  t.same(decodeEntry('7 1000000000000000 "e" backups:s1 org:o\n{}'), entry(7, ['backups:s1', 'org:o']), 'an entry written before the fetch time was kept: none')
+  t.equal(decodeEntry('7 1000000000000000 "e" @soon backups:s1\n{}'), undefined, 'a fetch time that is no number: a miss')
 })
 
 t.test('memory storage: LRU bound and the version rule', async (t) => {

@@ -75,7 +75,7 @@ export function edgeServerOptions (config: Pick<Config, 'BODY_LIMIT_BYTES' | 'RE
         : {})
     },
     clientErrorHandler: clientErrorHandler(answerHeaders),
-    frameworkErrors,
+    frameworkErrors: frameworkErrors(answerHeaders),
     // Per-IP rate limits need the client's address, not the load balancer's:
     // trust X-Forwarded-For for that many hops, counted from the nearest.
     trustProxy: hops > 0 ? (_address, hop) => hop < hops : false
@@ -187,14 +187,30 @@ export function clientErrorHandler (headers: Readonly<Record<string, string>>): 
 }
 
 /**
+ * What the refusals of a URL the router cannot take say, instead of
+ * Fastify's words, which quote the whole URL: a query string's credential
+ * went back in the body, and a 3 KB path in full.
+ */
+const URL_REFUSALS: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'the URL is not valid: it holds a malformed percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'the URL is too long: a path value holds more characters than any id or name'
+}
+
+/**
  * Fastify's frameworkErrors: a URL the router cannot decode (bad
  * percent-encoding, a path parameter over its length limit) is refused
- * before routing, so outside the error handler; same Status body.
+ * before routing, so outside the error handler and the onRequest hooks;
+ * same Status body, in words that do not quote the URL, with the request
+ * id and `answerHeaders` (the security headers) the hooks would have set.
  */
-export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const view = describeError(err)
-  request.log.info({ code: err.code }, 'malformed URL refused')
-  sendStatus(reply, view)
+export function frameworkErrors (answerHeaders: Readonly<Record<string, string>> = {}): EdgeServerOptions['frameworkErrors'] {
+  return (err, request, reply) => {
+    const view = describeError(err)
+    const message = URL_REFUSALS[err.code]
+    request.log.info({ code: err.code }, 'malformed URL refused')
+    reply.headers(answerHeaders).header('x-request-id', request.id)
+    sendStatus(reply, message === undefined ? view : { ...view, message })
+  }
 }
 
 /** Names of the single-value headers the request repeats (lower case). */

@@ -7,6 +7,7 @@
  * socket to `app.listen()`.
  */
 import t from 'tap'
+import { MAX_PARAM_LENGTH } from '../../src/app.js'
 import { repeatedHeaders } from '../../src/http/limits.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, listenOnLoopback } from '../helpers/app.js'
@@ -132,10 +133,15 @@ t.test('bodies, content types and URLs', async (t) => {
     t.equal(sim.callCount(), 0)
   })
 
-  t.test('a URL that does not decode: 400', async (t) => {
-    const res = await app.inject({ method: 'GET', url: '/v1/vbase/%C3%28/backup', headers: { authorization: BEARER } })
+  t.test('a URL that does not decode: 400; one with a path value too long: 414; neither quotes the URL', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/v1/vbase/%C3%28/backup?token=sekrit-2f9c', headers: { authorization: BEARER, 'x-request-id': 'bad-url-1' } })
     t.equal(res.statusCode, 400)
-    t.match(res.json(), { code: 3, message: /not a valid url component/, details: [] })
+    t.same(res.json(), { code: 3, message: 'the URL is not valid: it holds a malformed percent-encoding', details: [] })
+    t.match(res.headers, { 'x-request-id': 'bad-url-1', 'x-content-type-options': 'nosniff' }, 'the headers every other answer has')
+    const long = await app.inject({ method: 'GET', url: `/v1/vbase/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/backup?token=sekrit-2f9c`, headers: { authorization: BEARER } })
+    t.equal(long.statusCode, 414)
+    t.same(long.json(), { code: 3, message: 'the URL is too long: a path value holds more characters than any id or name', details: [] })
+    t.match(long.headers, { 'x-request-id': /.+/, 'x-content-type-options': 'nosniff' })
     t.equal(sim.callCount(), 0)
   })
 })

@@ -251,14 +251,24 @@ export function limitBatch (max: number): (request: FastifyRequest) => Promise<v
 /** What one request's answer may still list (GRAPHQL_MAX_NODES). */
 export interface NodeBudget {
   /**
-   * Take `n` items for a list about to be answered: true when it may be,
-   * false when it is to be answered empty. The first list refused throws
-   * VBGW_TOO_MANY_NODES instead, so the answer says why.
+   * Take `n` items for a list about to be answered, each weighing
+   * `tenths` tenths of an item (10, a whole one, by default): true when it
+   * may be, false when it is to be answered empty. The first list refused
+   * throws VBGW_TOO_MANY_NODES instead, so the answer says why.
    */
-  take (n: number): boolean
+  take (n: number, tenths?: number): boolean
   /** Lists refused so far. */
   readonly refused: number
 }
+
+/**
+ * What a collection name weighs against GRAPHQL_MAX_NODES, in tenths of an
+ * item: a name is a string of at most MAX_NAME_LENGTH characters on create,
+ * a backup an object of a dozen fields, and backups of twenty collections
+ * are common. Counted at all, since a backup may name 10000 collections:
+ * fifty aliases of a list of such backups answered a hundred million names.
+ */
+export const NAME_TENTHS = 1
 
 /**
  * A request's budget of listed items. The first list that would go past
@@ -270,13 +280,14 @@ export interface NodeBudget {
  * says how many more were cut (error-format.ts).
  */
 export function createNodeBudget (max: number): NodeBudget {
-  let left = max
+  // In tenths of an item: a collection name weighs one (NAME_TENTHS).
+  let left = max * 10
   let refused = 0
   return {
     get refused () { return refused },
-    take (n) {
-      if (refused === 0 && n <= left) {
-        left -= n
+    take (n, tenths = 10) {
+      if (refused === 0 && n * tenths <= left) {
+        left -= n * tenths
         return true
       }
       refused++

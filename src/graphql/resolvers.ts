@@ -11,6 +11,7 @@ import type { IResolvers, MercuriusContext } from 'mercurius'
 import { errors } from '../errors.js'
 import { checkBackupName, checkIdLength, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
 import type { Connection } from './connection.js'
+import { NAME_TENTHS } from './limits.js'
 import { backupsOf, backupsOfOrg, policiesOf, servicesOf } from './loaders.js'
 import {
   SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
@@ -130,9 +131,12 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
  * so a list nested in each of N parents is one loader answer but N lists in
  * the response.
  */
-function listed<T> (ctx: MercuriusContext, items: T[]): T[] {
-  return ctx.nodes.take(items.length) ? items : []
+function listed<T> (ctx: MercuriusContext, items: T[], tenths?: number): T[] {
+  return ctx.nodes.take(items.length, tenths) ? items : []
 }
+
+/** A backup's or a restore's collection names, each a tenth of an item of the budget (NAME_TENTHS). */
+const collectionNames = (job: { collectionNames: string[] }, _args: unknown, ctx: MercuriusContext): string[] => listed(ctx, job.collectionNames, NAME_TENTHS)
 
 /** Build the resolvers. */
 export function buildResolvers (): IResolvers {
@@ -239,8 +243,13 @@ export function buildResolvers (): IResolvers {
     },
 
     Backup: {
+      collectionNames,
       service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })
+    },
+
+    RestoreJob: {
+      collectionNames
     },
 
     BackupPolicy: {

@@ -226,13 +226,17 @@ function requiredNameAs (value: unknown, shown: string): void {
 }
 
 /**
- * Longest backup name a create may give, in UTF-16 code units (a string's
+ * Longest name a create may give (the backup's, and the database and
+ * collections it names), in UTF-16 code units (a string's
  * `length`; a character outside the BMP counts two). The contract sets none;
  * 256 is above the usual caps on such names (DNS and Kubernetes names 253,
  * MongoDB namespaces and Milvus collection names 255). It keeps every name
  * made through the gateway within what its REST paths take: src/app.ts lets
  * a path value this long reach the routes even percent-encoded, so what was
- * created through REST can be deleted through it. Names only passed along
+ * created through REST can be deleted through it. A database or collection
+ * name a create sends is held to it too: a backup carries them in every
+ * list it appears in, and one collection name could otherwise be most of a
+ * megabyte, answered again in each list. Names only passed along
  * (existing services, backups to restore or delete, databases, collections)
  * are not bounded: another VBase client may have made them longer.
  */
@@ -324,7 +328,7 @@ function collectionCount (req: Request, name: (f: string) => string): void {
   }
 }
 
-/** The collections a backup or restore names: at least one, none blank; plain when a create names them. */
+/** The collections a backup or restore names: at least one, none blank; bounded and plain when a create names them. */
 function collections (req: Request, name: (f: string) => string, plain: boolean): void {
   const value = req.collection_names
   if (!present(value)) fail(name, 'collection_names', 'must name at least one collection')
@@ -332,7 +336,9 @@ function collections (req: Request, name: (f: string) => string, plain: boolean)
   if (value.length === 0) fail(name, 'collection_names', 'must name at least one collection')
   value.forEach((c, i) => {
     if (typeof c !== 'string' || c.trim() === '') fail(name, `collection_names[${i}]`, 'must not be empty')
-    if (plain) plainNameAs(c, name(`collection_names[${i}]`))
+    if (!plain) return
+    boundedAs(c, name(`collection_names[${i}]`))
+    plainNameAs(c, name(`collection_names[${i}]`))
   })
 }
 
@@ -382,6 +388,7 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
     requiredNameAs(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
     requiredNameAs(req.db_name, name('db_name'))
+    boundedAs(req.db_name as string, name('db_name'))
     collections(req, name, true)
     optionalName(req, 'backup_name', name, 'omit it to get a generated name')
   },

@@ -108,3 +108,26 @@ t.test('the budget is configurable and counts every list where it is answered, a
   t.ok(cycle.body.errors?.some((e) => e.extensions.code === 'RESOURCE_EXHAUSTED' && e.path?.at(-1) === 'policies'), 'policies through their service: 6 + 36 + 216 is past 70')
   t.ok(names(cycle.body) === 0 && JSON.stringify(cycle.body).split('"id":').length - 1 <= 70, 'and the answer stays within it')
 })
+
+t.test('collection names count a tenth of an item each', async (t) => {
+  const { app } = await seeded(t, { GRAPHQL_MAX_NODES: '100' })
+  const create = (name: string, count: number) => gql(app, 'mutation C($input: CreateBackupInput!) { createBackup(input: $input) { backup { name } } }', {
+    variables: { input: { serviceId: 'svc-names', organizationId: DEMO_ORG_ID, dbName: 'db', backupName: name, collectionNames: Array.from({ length: count }, (_, i) => `c${i}`) } }
+  })
+  t.notOk((await create('wide', 900)).body.errors)
+  const list = '{ service(id: "svc-names") { backups { nodes { name collectionNames policy { id } service { backups { totalCount } } } } } }'
+  const one = await gql(app, list)
+  t.notOk(one.body.errors, 'a backup and its 900 names: 91 of 100')
+  t.equal(one.body.data.service.backups.nodes[0].collectionNames.length, 900)
+
+  t.notOk((await create('wider', 200)).body.errors)
+  const two = await gql(app, list)
+  t.match(two.body.errors, [{ message: TOO_MANY(100), extensions: { code: 'RESOURCE_EXHAUSTED' } }], '2 backups and 1100 names: 112')
+  t.same(two.body.data.service, { backups: null }, 'a list of names cannot be null: the backup holding it, and its list, are')
+
+  // What a QA pass sent: fifty aliases of a list of backups naming thousands of collections.
+  const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: service(id: "svc-names") { backups(first: 1) { nodes { collectionNames } } }`).join(' ')
+  const many = await gql(app, `{ ${aliases} }`)
+  t.equal(many.body.errors?.length, 1)
+  t.ok(JSON.stringify(many.body).length < 20_000, 'the answer holds about the budget, not fifty lists of names')
+})

@@ -36,8 +36,6 @@ const VALID: Partial<Record<MethodName, Record<string, unknown>>> = {
 /** Fields only passed along: any length. */
 const PASSED_ALONG: Array<[MethodName, Record<string, unknown>]> = [
   ['CreateBackup', { service_id: OVER }],
-  ['CreateBackup', { db_name: OVER }],
-  ['CreateBackup', { collection_names: ['docs', OVER] }],
   ['RestoreBackup', { backup_name: OVER }],
   ['RestoreBackup', { db_name: OVER }],
   ['RestoreBackup', { collection_names: [OVER] }],
@@ -47,8 +45,13 @@ const PASSED_ALONG: Array<[MethodName, Record<string, unknown>]> = [
   ['ListBackupPolicies', { service_id: OVER }]
 ]
 
-t.test('the backup name of a create is bounded; names passed along are not', async (t) => {
+t.test('the names a create gives are bounded (backup, database, collections); names passed along are not', async (t) => {
   t.equal(MAX_NAME_LENGTH, 256)
+  // A backup carries its database and collection names in every list it appears in.
+  t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, db_name: OVER }), { field: 'db_name', message: `db_name ${TOO_LONG}` })
+  t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, collection_names: ['docs', OVER] }),
+    { field: 'collection_names[1]', message: `collection_names[1] ${TOO_LONG}` })
+  t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, db_name: AT_LIMIT, collection_names: [AT_LIMIT] }), 'at the limit')
   t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: OVER }),
     { code: 'VBGW_INVALID_ARGUMENT', statusCode: 400, field: 'backup_name', message: `backup_name ${TOO_LONG}` })
   t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, backup_name: AT_LIMIT }), 'at the limit')

@@ -254,7 +254,8 @@ export function buildResolvers (): IResolvers {
 
     BackupPolicy: {
       service: (policy: PolicyNode): ServiceRef => service(policy.serviceId),
-      nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] => nextRuns(policy, count, ctx)
+      // Runs shared by equal schedules are computed once (the run budget), but each field writes its own: counted as names are.
+      nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] => listed(ctx, nextRuns(policy, count, ctx), NAME_TENTHS)
     }
   }
 }

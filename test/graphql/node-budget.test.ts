@@ -131,3 +131,18 @@ t.test('collection names count a tenth of an item each', async (t) => {
   t.equal(many.body.errors?.length, 1)
   t.ok(JSON.stringify(many.body).length < 20_000, 'the answer holds about the budget, not fifty lists of names')
 })
+
+t.test("policies' next run times count a tenth each: equal schedules are computed once but written in every field", async (t) => {
+  const { app } = await buildTestApp(t, { env: { GRAPHQL_MAX_NODES: '100' }, simulator: { clock: new FakeClock() } })
+  const create = (i: number): string => `p${i}: createBackupPolicy(input: { serviceId: "svc-runs", organizationId: "${DEMO_ORG_ID}", scheduleCron: "0 2 * * *", retentionCount: 1 }) { policy { id } }`
+  t.notOk((await gql(app, `mutation { ${Array.from({ length: 5 }, (_, i) => create(i)).join(' ')} }`)).body.errors)
+  const runs = (n: number): string => Array.from({ length: n }, (_, i) => `r${i}: nextRuns(count: 100)`).join(' ')
+
+  const fits = await gql(app, `{ service(id: "svc-runs") { policies { ${runs(1)} } } }`)
+  t.notOk(fits.body.errors, '5 policies and 500 run times: 55 of 100')
+  const over = await gql(app, `{ service(id: "svc-runs") { policies { ${runs(3)} } } }`)
+  t.match(over.body.errors, [{ message: TOO_MANY(100), extensions: { code: 'RESOURCE_EXHAUSTED' } }], '5 policies and 1500 run times: 155')
+  t.equal(over.body.errors?.length, 1)
+  const written = (JSON.stringify(over.body.data).match(/T02:00:00/g) ?? []).length
+  t.ok(written <= 950, `${written} run times written, within what the budget leaves after the policies`)
+})

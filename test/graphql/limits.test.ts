@@ -190,6 +190,17 @@ t.test('limits are configurable', async (t) => {
   t.equal(sim.callCount(), 0)
 })
 
+t.test('aliases of __typename count like any other', async (t) => {
+  const { app, sim } = await buildTestApp(t, { simulator: { clock: new FakeClock() } })
+  const typenames = (n: number): string => Array.from({ length: n }, (_, i) => `t${i}: __typename`).join(' ')
+  sim.resetCalls()
+  const over = await gql(app, `{ service(id: "${CATALOG}") { backups { nodes { ${typenames(51)} } } } }`)
+  t.equal(over.status, 400)
+  t.match(over.body.errors?.[0]?.message, /^Aliases limit of 50 exceeded, found 51\.$/)
+  t.equal(sim.callCount(), 0)
+  t.notOk((await gql(app, `{ service(id: "${CATALOG}") { backups { nodes { ${typenames(50)} __typename } } } }`)).body.errors, 'fifty, and __typename itself, pass')
+})
+
 t.test('introspection can be switched off', async (t) => {
   const { app, sim } = await buildTestApp(t, { env: { GRAPHQL_INTROSPECTION: 'false' }, simulator: { clock: new FakeClock() } })
   sim.resetCalls()

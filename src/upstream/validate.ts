@@ -148,11 +148,22 @@ function wellFormedAs (value: unknown, shown: string): void {
   }
 }
 
-/** Every string of a request, and every string in its lists, is well-formed Unicode. */
+/**
+ * Every string of a request, and every string in its lists, is at most
+ * MAX_ID_LENGTH long (what a REST path takes; names made elsewhere up to it
+ * stay reachable) and well-formed Unicode. VBase may quote a name in its
+ * error (NOT_FOUND for a backup to restore), in a trailer on the channel
+ * every caller shares: a security QA pass's 100 KB names there made other
+ * callers' calls hang or fail.
+ */
 function wellFormed (req: Request, name: (f: string) => string): void {
+  const each = (value: unknown, shown: () => string): void => {
+    if (typeof value === 'string' && value.length > MAX_ID_LENGTH) failAs(shown(), `must be at most ${MAX_ID_LENGTH} characters long`)
+    wellFormedAs(value, shown())
+  }
   for (const [field, value] of Object.entries(req)) {
-    if (Array.isArray(value)) value.forEach((item, i) => wellFormedAs(item, name(`${field}[${i}]`)))
-    else wellFormedAs(value, name(field))
+    if (Array.isArray(value)) value.forEach((item, i) => { each(item, () => name(`${field}[${i}]`)) })
+    else each(value, () => name(field))
   }
 }
 

@@ -12,7 +12,7 @@ import type { LightMyRequestResponse as Response } from 'fastify'
 import t from 'tap'
 import { MAX_PARAM_LENGTH } from '../../src/app.js'
 import type { MethodName } from '../../src/upstream/contract.js'
-import { checkBackupName, checkServiceId, MAX_NAME_LENGTH, validateRequest } from '../../src/upstream/validate.js'
+import { checkBackupName, checkServiceId, MAX_ID_LENGTH, MAX_NAME_LENGTH, validateRequest } from '../../src/upstream/validate.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { gql } from '../graphql/helpers.js'
@@ -119,4 +119,19 @@ t.test('GraphQL: the same limit on a create, the same words, no upstream call', 
   t.equal(sim.callCount(), 0, 'no upstream call')
   const { body: listed } = await gql(app, 'query Q($id: ID!) { service(id: $id) { backups { totalCount } } }', { variables: { id: OVER } })
   t.same([listed.errors, listed.data?.service.backups.totalCount], [undefined, 0], 'a long service id is looked up')
+})
+
+t.test('every string of a request is at most MAX_ID_LENGTH long, names passed along too: VBase may quote them back on the shared channel', async (t) => {
+  const LONGEST = 'n'.repeat(MAX_ID_LENGTH)
+  const PAST = `${LONGEST}n`
+  for (const [method, change, field] of [
+    ['RestoreBackup', { backup_name: PAST }, 'backup_name'],
+    ['RestoreBackup', { collection_names: ['docs', PAST] }, 'collection_names[1]'],
+    ['DeleteBackup', { backup_name: PAST }, 'backup_name'],
+    ['ListBackups', { service_id: PAST }, 'service_id'],
+    ['CreateBackupPolicy', { schedule_cron: PAST }, 'schedule_cron']
+  ] as Array<[MethodName, Record<string, unknown>, string]>) {
+    t.throws(() => validateRequest(method, { ...VALID[method], ...change }), { field, message: `${field} must be at most ${MAX_ID_LENGTH} characters long` }, `${method} ${field}`)
+  }
+  t.doesNotThrow(() => validateRequest('RestoreBackup', { ...VALID.RestoreBackup, backup_name: LONGEST, collection_names: [LONGEST] }), 'at the limit: reachable')
 })

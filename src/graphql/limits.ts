@@ -36,6 +36,10 @@
  *   memory). Each list answered takes its items, and one, from the
  *   request's GRAPHQL_MAX_NODES (createNodeBudget); past it, the list is
  *   null with RESOURCE_EXHAUSTED.
+ * - Strings: an argument, written in the query or passed as a variable,
+ *   holds at most MAX_ID_LENGTH characters, what any field takes. mercurius
+ *   keys a loader's queries by their arguments, serialized for each parent:
+ *   a 0.9 MB name under thousands of listed parents was serialized as often.
  * - Suggestions: "Did you mean ...?" hints taken out of error messages.
  */
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit'
@@ -49,6 +53,7 @@ import {
 import type { MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
+import { MAX_ID_LENGTH } from '../upstream/validate.js'
 
 /** The GraphQL limits, from the config. */
 export interface GraphqlLimits {
@@ -106,7 +111,7 @@ export function graphqlValidationRules (limits: GraphqlLimits): ValidationRule[]
     maxAliasesRule({ ...ARMOR, n: limits.maxAliases, allowList: [] }) as ValidationRule,
     costLimitRule({ ...ARMOR, maxCost: limits.maxCost, ignoreIntrospection: true, flattenFragments: true }) as ValidationRule
   ]
-  rules.push(knownOperationTypesRule)
+  rules.push(knownOperationTypesRule, stringLengthRule)
   rules.push(limits.introspection ? introspectionBreadthRule : NoSchemaIntrospectionCustomRule)
   return rules
 }
@@ -124,6 +129,36 @@ export function knownOperationTypesRule (context: ValidationContext): ASTVisitor
       if (root === undefined || root === null) {
         context.reportError(new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, { nodes: node }))
       }
+    }
+  }
+}
+
+/** A string written in the query holds at most MAX_ID_LENGTH characters. */
+export function stringLengthRule (context: ValidationContext): ASTVisitor {
+  return {
+    StringValue (node) {
+      if (node.value.length > MAX_ID_LENGTH) {
+        context.reportError(new GraphQLError(`A string argument may hold at most ${MAX_ID_LENGTH} characters; this one holds ${node.value.length}.`, { nodes: node }))
+      }
+    }
+  }
+}
+
+/**
+ * mercurius preExecution hook: every string in the variables holds at most
+ * MAX_ID_LENGTH characters (stringLengthRule, for what the query text
+ * cannot bound). Walked without recursion: a body may nest deep.
+ */
+export function limitVariableStrings (_schema: unknown, _document: unknown, _ctx: unknown, variables: Record<string, unknown> | null | undefined): void {
+  const stack: Array<[unknown, string]> = Object.entries(variables ?? {}).map(([name, value]) => [value, `$${name}`])
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [value, path] = next
+    if (typeof value === 'string') {
+      if (value.length > MAX_ID_LENGTH) throw new errors.InvalidArgument(`variable ${path} may hold at most ${MAX_ID_LENGTH} characters; it holds ${value.length}`)
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => { stack.push([item, `${path}[${i}]`]) })
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) stack.push([item, `${path}.${key}`])
     }
   }
 }

@@ -17,6 +17,8 @@
  * items an answer lists are counted where each list is written into it,
  * by resolvers (resolvers.ts: `Service.policies` and `Organization.services`
  * are resolvers for that reason; the fetcher's memo makes their calls one).
+ * `Backup.policy` is one too: mercurius keys a loader's queries by their
+ * parent, serialized, and a backup may name 10000 collections.
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
 import { checkPolicyId } from '../upstream/validate.js'
@@ -130,13 +132,6 @@ export const loaders: MercuriusLoaders = {
     backups: uncached<OrganizationRef, BackupListArgs, unknown>(async ({ obj, params }, ctx) => {
       const paging = pagingOf(params)
       return backupConnection(await backupsOfOrg(ctx, obj.id), params, paging)
-    })
-  },
-  Backup: {
-    policy: uncached<BackupNode, unknown, PolicyNode | null>(async ({ obj }, ctx) => {
-      if (obj.policyId === null) return null
-      const id = obj.policyId.toLowerCase()
-      return (await policiesOf(ctx, obj.serviceId)).find((p) => p.id.toLowerCase() === id) ?? null
     })
   },
   RestoreJob: {

@@ -27,7 +27,7 @@ import {
 } from './http.js'
 import {
   chargeBatch, graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
-  unlinkTokens, type GraphqlLimitsConfig
+  limitVariableStrings, unlinkTokens, type GraphqlLimitsConfig
 } from './limits.js'
 import { loaders, observedLoaders } from './loaders.js'
 import { buildResolvers } from './resolvers.js'
@@ -91,6 +91,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   if (fastify.metrics !== undefined) fastify.graphql.addHook('preExecution', fastify.metrics.graphqlOperation)
   fastify.graphql.addHook('preExecution', requireBearer)
   fastify.graphql.addHook('preExecution', limitBatchIntrospection)
+  fastify.graphql.addHook('preExecution', limitVariableStrings)
   fastify.graphql.addHook('preExecution', interpretSeveralOperations)
   // Other methods on the endpoint: 405 with Allow (not the app-wide 404), in the GraphQL
   // shape of the endpoint's other refusals (BAD_USER_INPUT, as a mutation over GET).

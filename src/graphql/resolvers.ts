@@ -244,6 +244,11 @@ export function buildResolvers (): IResolvers {
 
     Backup: {
       collectionNames,
+      policy: async (backup: BackupNode, _args: unknown, ctx: MercuriusContext): Promise<PolicyNode | null> => {
+        if (backup.policyId === null) return null
+        const id = backup.policyId.toLowerCase()
+        return (await policiesOf(ctx, backup.serviceId)).find((p) => p.id.toLowerCase() === id) ?? null
+      },
       service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })
     },

@@ -16,7 +16,6 @@ import { codes, gql, headersOf } from './helpers.js'
 const [CATALOG] = DEMO_SERVICE_IDS
 const AT_LIMIT = 's'.repeat(MAX_ID_LENGTH)
 const OVER = 's'.repeat(MAX_ID_LENGTH + 1)
-const TOO_LONG = `must be at most ${MAX_ID_LENGTH} characters long`
 
 /** 50 aliases (GRAPHQL_MAX_ALIASES) of `service(id: $v) { id }`. */
 const ECHOES = `query E($v: ID!) { ${Array.from({ length: 50 }, (_, i) => `a${i}: service(id: $v) { id }`).join(' ')} }`
@@ -26,17 +25,31 @@ t.test('the limit is the one REST paths have', async (t) => {
   t.ok(MAX_ID_LENGTH >= 1000, 'a 1000-character name made elsewhere fits')
 })
 
-t.test('one long variable echoed under 50 aliases: refused on each field, a small answer, no upstream call', async (t) => {
+t.test('one long variable echoed under 50 aliases: refused before anything runs, a small answer, no upstream call', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const payload = JSON.stringify({ query: ECHOES, variables: { v: 'x'.repeat(1_000_000) } })
   const res = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload })
-  t.equal(res.statusCode, 200, 'field errors, as for any input the gateway rejects')
-  const body = res.json()
-  t.equal(Object.values(body.data).filter((v) => v !== null).length, 0, 'no field answers')
-  t.equal(body.errors?.length, 50)
-  t.match(body.errors[0], { message: `id ${TOO_LONG}`, extensions: { code: 'BAD_USER_INPUT', field: 'id' } })
-  t.ok(res.rawPayload.length < 64 * 1024, `answer of ${res.rawPayload.length} bytes to a request of ${payload.length}`)
+  t.equal(res.statusCode, 400, 'a request error: no string anywhere takes more')
+  t.same(res.json(), { errors: [{ message: `variable $v may hold at most ${MAX_ID_LENGTH} characters; it holds 1000000`, extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' } }] })
+  t.ok(res.rawPayload.length < 1024, `answer of ${res.rawPayload.length} bytes to a request of ${payload.length}`)
   t.equal(sim.callCount(), 0)
+})
+
+t.test('a string past the limit anywhere, a variable nested in an input or a literal in the query, is a request error', async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  sim.resetCalls()
+  const create = 'mutation C($input: CreateBackupInput!) { createBackup(input: $input) { backup { name } } }'
+  const nested = await gql(app, create, { variables: { input: { serviceId: 'svc', organizationId: DEMO_ORG_ID, dbName: 'db', collectionNames: ['c', OVER] } } })
+  t.equal(nested.status, 400)
+  t.match(nested.body.errors, [{ message: `variable $input.collectionNames[1] may hold at most ${MAX_ID_LENGTH} characters; it holds ${MAX_ID_LENGTH + 1}`, extensions: { code: 'BAD_USER_INPUT' } }])
+  const literal = await gql(app, `{ service(id: "${OVER}") { id } }`)
+  t.equal(literal.status, 400)
+  t.match(literal.body.errors, [{ message: `A string argument may hold at most ${MAX_ID_LENGTH} characters; this one holds ${MAX_ID_LENGTH + 1}.`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }])
+  t.equal(sim.callCount(), 0)
+  // A body nested deeper than any input: walked without recursion.
+  const deep = `${'['.repeat(100_000)}"x"${']'.repeat(100_000)}`
+  const res = await app.inject({ method: 'POST', url: '/graphql', headers: headersOf(), payload: `{"query":${JSON.stringify(ECHOES)},"variables":{"v":"a","w":${deep}}}` })
+  t.equal(res.statusCode, 200, 'an unused variable nested 100000 deep is walked and answered')
 })
 
 t.test('at the limit the echo is bounded: 50 aliases answer at most 50 x MAX_ID_LENGTH characters', async (t) => {
@@ -47,7 +60,7 @@ t.test('at the limit the echo is bounded: 50 aliases answer at most 50 x MAX_ID_
   t.ok(res.rawPayload.length < 50 * (MAX_ID_LENGTH + 32) + 64, `${res.rawPayload.length} bytes`)
 })
 
-t.test('lookups and mutations: one character past the limit is BAD_USER_INPUT naming the argument, before the upstream', async (t) => {
+t.test('lookups and mutations: one character past the limit is BAD_USER_INPUT naming the variable, before the upstream', async (t) => {
   const { app, sim } = await buildTestApp(t)
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['query Q($v: ID!) { service(id: $v) { backups { totalCount } } }', { v: OVER }, 'id'],
@@ -60,9 +73,9 @@ t.test('lookups and mutations: one character past the limit is BAD_USER_INPUT na
   for (const [query, variables, field] of cases) {
     sim.resetCalls()
     const { status, body } = await gql(app, query, { variables })
-    t.equal(status, 200, field)
+    t.equal(status, 400, field)
     t.same(codes(body), ['BAD_USER_INPUT'], field)
-    t.match(body.errors?.[0], { message: `${field} ${TOO_LONG}`, extensions: { field, grpcStatus: 'INVALID_ARGUMENT' } }, field)
+    t.match(body.errors?.[0], { message: `variable $v may hold at most ${MAX_ID_LENGTH} characters; it holds ${MAX_ID_LENGTH + 1}`, extensions: { grpcStatus: 'INVALID_ARGUMENT' } }, field)
     t.equal(sim.callCount(), 0, `${field}: no upstream call`)
   }
 })

@@ -146,3 +146,19 @@ t.test("policies' next run times count a tenth each: equal schedules are compute
   const written = (JSON.stringify(over.body.data).match(/T02:00:00/g) ?? []).length
   t.ok(written <= 950, `${written} run times written, within what the budget leaves after the policies`)
 })
+
+t.test('a failing field counts one item: past the budget it is null, with no error of its own', async (t) => {
+  const { app } = await buildTestApp(t, { env: { GRAPHQL_MAX_NODES: '20' }, simulator: { clock: new FakeClock() } })
+  const create = (i: number): string => `p${i}: createBackupPolicy(input: { serviceId: "svc-fail", organizationId: "${DEMO_ORG_ID}", scheduleCron: "0 2 * * *", retentionCount: 1 }) { policy { id } }`
+  t.notOk((await gql(app, `mutation { ${Array.from({ length: 5 }, (_, i) => create(i)).join(' ')} }`)).body.errors)
+  // count: 101 is out of range: a field error on each of 5 policies x 10 aliases, 50 in all.
+  const bad = Array.from({ length: 10 }, (_, i) => `r${i}: nextRuns(count: 101)`).join(' ')
+  const { status, body } = await gql(app, `{ service(id: "svc-fail") { policies { ${bad} } } }`)
+  t.equal(status, 200)
+  const errors = body.errors ?? []
+  t.equal(errors.filter((e) => e.extensions.code === 'BAD_USER_INPUT').length, 15, '5 policies listed, then 15 errors: 20 items')
+  t.match(errors.at(-1), { message: TOO_MANY(20), extensions: { code: 'RESOURCE_EXHAUSTED' } }, 'then the budget says why the rest are null')
+  t.equal(errors.length, 16)
+  const policies = body.data.service.policies as Array<Record<string, unknown>>
+  t.ok(policies.every((p) => Object.values(p).every((v) => v === null)), 'every field null')
+})

@@ -232,3 +232,29 @@ t.test('GraphQL: the same words, as BAD_USER_INPUT on the argument, with no upst
   t.same(lookups, { data: { service: { id: 'svc\n', backups: { totalCount: 0 } } } })
   t.equal(sim.callCount(), 1)
 })
+
+t.test('a list shared by many requests (one variable under many aliases) is judged once, with the same verdict after', async (t) => {
+  let reads = 0
+  const names = Array.from({ length: 1000 }, (_, i) => `c${i}`)
+  const counted = (list: string[]): string[] => new Proxy(list, {
+    get (target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads++
+      return Reflect.get(target, key, receiver) as unknown
+    }
+  })
+  const good = counted(names)
+  for (let i = 0; i < 50; i++) t.doesNotThrow(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, collection_names: good }))
+  t.ok(reads <= 3 * names.length, `${reads} reads of a 1000-name list for 50 requests: each check went through it once`)
+
+  reads = 0
+  const bad = counted([...names, 'nul\u0000'])
+  const asInput = (f: string): string => `input.${f}`
+  for (let i = 0; i < 50; i++) {
+    t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, collection_names: bad }, { name: asInput }),
+      { field: 'input.collection_names[1000]', message: 'input.collection_names[1000] must not contain control characters (found U+0000 at index 3)' })
+  }
+  t.ok(reads <= 3 * 1001, `${reads} reads: the refusal too is judged once`)
+  t.throws(() => validateRequest('CreateBackup', { ...VALID.CreateBackup, collection_names: bad }),
+    { field: 'collection_names[1000]', message: 'collection_names[1000] must not contain control characters (found U+0000 at index 3)' },
+    'another renamer names the field its own way')
+})

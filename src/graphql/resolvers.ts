@@ -285,6 +285,8 @@ export function buildResolvers (): IResolvers {
       service: (policy: PolicyNode): ServiceRef => service(policy.serviceId),
       // Runs shared by equal schedules are computed once (the run budget), but each field writes its own: counted as names are.
       nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] | null => {
+        // Past the budget, empty at once: neither computed nor refused, an error of its own (and its stack) for each.
+        if (ctx.nodes.refused > 0) return []
         let runs: Date[]
         try {
           runs = nextRuns(policy, count, ctx)

@@ -271,7 +271,13 @@ export function buildResolvers (): IResolvers {
       policy: async (backup: BackupNode, _args: unknown, ctx: MercuriusContext): Promise<PolicyNode | null> => {
         if (backup.policyId === null) return null
         const id = backup.policyId.toLowerCase()
-        return (await policiesOf(ctx, backup.serviceId)).find((p) => p.id.toLowerCase() === id) ?? null
+        let all: PolicyNode[]
+        try {
+          all = await policiesOf(ctx, backup.serviceId)
+        } catch (err) {
+          return failed(ctx, err)
+        }
+        return all.find((p) => p.id.toLowerCase() === id) ?? null
       },
       service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })

@@ -164,3 +164,14 @@ t.test('a failing field counts one item: past the budget it is empty, with no er
   t.equal(values.filter((v) => v === null).length, 16, 'a field with an error of its own, or the budget\'s, is null')
   t.same(values.filter((v) => v !== null), Array.from({ length: 34 }, () => []), 'the fields after them are empty, neither computed nor refused')
 })
+
+t.test("a backup's policy that the upstream cannot list fails each time on its own: counted, then null", async (t) => {
+  const { app, sim } = await buildTestApp(t, { env: { GRAPHQL_MAX_NODES: '100' }, simulator: { clock: new FakeClock() } })
+  sim.faults.unimplemented('ListBackupPolicies')
+  const aliases = Array.from({ length: 30 }, (_, i) => `p${i}: policy { id }`).join(' ')
+  // Each of the organization's backups lists them all again, each with 30 policy lookups: the demo's policy-made ones fail.
+  const { body } = await gql(app, `{ organization(id: "${DEMO_ORG_ID}") { backups { nodes { organization { backups { nodes { ${aliases} } } } } } } }`)
+  const errors = body.errors ?? []
+  t.ok(errors.length > 0 && errors.length <= 101, `${errors.length} errors: within the budget of 100, and its own`)
+  t.ok(errors.some((e) => e.extensions.code === 'RESOURCE_EXHAUSTED'), 'the budget says why the rest are null')
+})

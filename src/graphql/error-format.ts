@@ -132,6 +132,8 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
   let statusCode = 200
   const wire: WireError[] = []
   const lines = new ErrorLines()
+  // Lists the node budget cut after its one error (createNodeBudget).
+  const cut = (ctx.nodes?.refused ?? 0) - 1
   for (const top of execution.errors) {
     for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
       const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)
@@ -145,7 +147,6 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
       }
       if (!executed && statusCode === 200) statusCode = view.httpStatus
       const out = toWire(view, error)
-      const cut = (ctx.nodes?.refused ?? 0) - 1
       if (cut > 0 && (error as GraphQLError).originalError instanceof errors.TooManyNodes) out.message += `; this list is null, and ${cut === 1 ? 'the list after it is' : `the ${cut} lists after it are`} empty`
       wire.push(out)
     }

@@ -245,23 +245,14 @@ export function buildResolvers (): IResolvers {
     },
     Organization: {
       services: async (org: OrganizationRef, _args: unknown, ctx: MercuriusContext): Promise<ServiceRef[] | null> => {
-        let backups: BackupNode[]
-        try {
-          backups = await backupsOfOrg(ctx, org.id)
-        } catch (err) {
-          return failed(ctx, err)
-        }
-        return listed(ctx, servicesOf(backups))
+        const backups = await backupsOfOrg(ctx, org.id).catch((err: unknown) => failed(ctx, err))
+        return backups === null ? null : listed(ctx, servicesOf(backups))
       }
     },
     Service: {
       policies: async (svc: ServiceRef, { isActive }: { isActive?: boolean | null }, ctx: MercuriusContext): Promise<PolicyNode[] | null> => {
-        let all: PolicyNode[]
-        try {
-          all = await policiesOf(ctx, svc.id)
-        } catch (err) {
-          return failed(ctx, err)
-        }
+        const all = await policiesOf(ctx, svc.id).catch((err: unknown) => failed(ctx, err))
+        if (all === null) return null
         return listed(ctx, isActive === null || isActive === undefined ? all : all.filter((p) => p.isActive === isActive))
       }
     },
@@ -271,13 +262,8 @@ export function buildResolvers (): IResolvers {
       policy: async (backup: BackupNode, _args: unknown, ctx: MercuriusContext): Promise<PolicyNode | null> => {
         if (backup.policyId === null) return null
         const id = backup.policyId.toLowerCase()
-        let all: PolicyNode[]
-        try {
-          all = await policiesOf(ctx, backup.serviceId)
-        } catch (err) {
-          return failed(ctx, err)
-        }
-        return all.find((p) => p.id.toLowerCase() === id) ?? null
+        const all = await policiesOf(ctx, backup.serviceId).catch((err: unknown) => failed(ctx, err))
+        return all?.find((p) => p.id.toLowerCase() === id) ?? null
       },
       service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })

@@ -6,10 +6,12 @@
  * Plain functions over proto-named requests, shared by GraphQL and REST, so
  * both reject the same input with the same words and never spend an
  * upstream call on it. Service ids and the other names are free-form: only
- * required. What a create names is also plain: no control, line-separator
- * or bidi characters, no whitespace at either end (see plainNameAs), and a
- * backup name at most MAX_NAME_LENGTH long. A request names at most
- * MAX_COLLECTION_NAMES collections. The value checks they are built from
+ * required, at most MAX_ID_LENGTH long as every string is. What a create
+ * names is also plain (no control, line-separator, bidi or invisible
+ * characters, no whitespace at either end: plainNameAs), and its backup,
+ * database and collection names at most MAX_NAME_LENGTH long
+ * (createdNameAs). A request names at most MAX_COLLECTION_NAMES
+ * collections. The value checks they are built from
  * (ids, the cron reading, RFC 3339 timestamps) are exported for lookups
  * that are no method's request, and the simulator reads UUIDs and crons
  * with the same functions.
@@ -241,8 +243,9 @@ function foundAt (value: string, index: number): string {
  * service ids and names are free-form. As MAX_NAME_LENGTH, it holds for
  * what a create names (CreateBackup, CreateBackupPolicy), not for names
  * only passed along (lists, lookups, restore, delete): one another VBase
- * client made stays within the gateway's reach, to be read and deleted. Throws VBGW_INVALID_ARGUMENT naming the class of the first
- * character at fault and where it is.
+ * client made stays within the gateway's reach, to be read and deleted.
+ * Throws VBGW_INVALID_ARGUMENT naming the class of the first character at
+ * fault and where it is.
  */
 function plainNameAs (value: string, shown: string): void {
   const bad = NOT_IN_NAMES.exec(value)
@@ -276,7 +279,8 @@ function requiredNameAs (value: unknown, shown: string): void {
  * list it appears in, and one collection name could otherwise be most of a
  * megabyte, answered again in each list. Names only passed along
  * (existing services, backups to restore or delete, databases, collections)
- * are not bounded: another VBase client may have made them longer.
+ * are held only to MAX_ID_LENGTH: another VBase client may have made them
+ * longer than this.
  */
 export const MAX_NAME_LENGTH = 256
 
@@ -299,6 +303,12 @@ export function checkIdLength (value: string, shown: string): void {
 
 function boundedAs (value: string, shown: string): void {
   if (value.length > MAX_NAME_LENGTH) failAs(shown, `must be at most ${MAX_NAME_LENGTH} characters long`)
+}
+
+/** A name a create gives a backup, or its database or a collection: at most MAX_NAME_LENGTH long, and plain. */
+function createdNameAs (value: string, shown: string): void {
+  boundedAs(value, shown)
+  plainNameAs(value, shown)
 }
 
 function uuidAs (value: unknown, shown: string): void {
@@ -346,8 +356,7 @@ function optionalName (req: Request, field: string, name: (f: string) => string,
   if (!present(value)) return
   if (typeof value !== 'string') fail(name, field, 'must be a string')
   if (value.trim() === '') fail(name, field, `must not be empty; ${hint}`)
-  boundedAs(value, name(field))
-  plainNameAs(value, name(field))
+  createdNameAs(value, name(field))
 }
 
 /**
@@ -375,9 +384,7 @@ function collections (req: Request, name: (f: string) => string, plain: boolean)
   onceFor(value, plain ? 'created collections' : 'collections', name, () => {
     value.forEach((c, i) => {
       if (typeof c !== 'string' || c.trim() === '') fail(name, `collection_names[${i}]`, 'must not be empty')
-      if (!plain) return
-      boundedAs(c, name(`collection_names[${i}]`))
-      plainNameAs(c, name(`collection_names[${i}]`))
+      if (plain) createdNameAs(c as string, name(`collection_names[${i}]`))
     })
   })
 }
@@ -427,8 +434,8 @@ const CHECKS: Readonly<Record<MethodName, Check>> = {
   CreateBackup (req, name) {
     requiredNameAs(req.service_id, name('service_id'))
     uuid(req, 'organization_id', name)
-    requiredNameAs(req.db_name, name('db_name'))
-    boundedAs(req.db_name as string, name('db_name'))
+    required(req, 'db_name', name)
+    createdNameAs(req.db_name as string, name('db_name'))
     collections(req, name, true)
     optionalName(req, 'backup_name', name, 'omit it to get a generated name')
   },

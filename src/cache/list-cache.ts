@@ -13,11 +13,14 @@
  * (a miss), which vouches for the token again or refuses it. A revoked
  * token thus reads cached lists for at most that long, not for a TTL.
  */
+import { hash } from 'node:crypto'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { BoundedMap } from '../bounded-map.js'
 import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
+import { WireAnswer } from '../upstream/wire.js'
+import { WeightedLru } from '../weighted-lru.js'
 import type { GuardedStorage } from './guard.js'
 import type { StoredEntry } from './storage.js'
 import { entryKey, etagOf, type PrincipalOf } from './keys.js'
@@ -65,6 +68,8 @@ export interface ListCacheOptions {
   tokenRecheckMs?: number
   /** Principals whose last answer is remembered; past it the oldest is forgotten (and rechecked). Default 10000. */
   maxPrincipals?: number
+  /** Bytes of renderings kept; default RENDERINGS_MAX_BYTES, 0: none kept (every answer is rendered). */
+  renderingsMaxBytes?: number
   /** Cache clock; tests inject one to move time without sleeping. */
   now?: () => number
   hooks?: CacheHooks
@@ -73,6 +78,27 @@ export interface ListCacheOptions {
 
 /** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
 export const MAX_READ_AGE_MS = 60_000
+
+/** Bytes of renderings kept (wire bytes plus the JSON at two bytes a character), default; see `Rendering`. */
+export const RENDERINGS_MAX_BYTES = 8 * 1024 * 1024
+
+/**
+ * An upstream answer as the cache keeps it, and all it derives from it: its
+ * JSON, its ETag, whether it holds a job still moving, and the references
+ * it names itself (an organization's list names the services it holds).
+ * Each is a function of the answer's bytes alone, so an answer whose bytes
+ * were rendered before is not decoded, rendered or hashed again: a no-cache
+ * read, or a miss after an entry expired, mostly gets back what it got
+ * last time. Kept by the bytes' digest, checked byte for byte, shared by
+ * every caller who receives those bytes: what a caller gets is still
+ * exactly what VBase answered that caller.
+ */
+interface Rendering {
+  body: string
+  etag: string
+  unfinished: boolean
+  answerRefs: readonly string[]
+}
 
 /**
  * An answer as all waiters of one read share it. `value` is the decoded
@@ -103,7 +129,10 @@ interface InFlight {
 
 /** The list cache of one app instance. */
 export interface ListCache {
-  /** Serve a read from the cache or through `fetch` (the upstream call). */
+  /**
+   * Serve a read from the cache or through `fetch` (the upstream call),
+   * which answers the decoded message or a WireAnswer.
+   */
   read (method: MethodInfo, request: object, ctx: CallContext, fetch: (ctx: CallContext) => Promise<object>): Promise<CachedRead>
   /** Run a write through `send`, then invalidate what it touched. */
   write (method: MethodInfo, request: object, send: () => Promise<object>): Promise<object>
@@ -123,6 +152,8 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   /** When VBase last answered a read for each principal: when that call started. */
   const vouched = new BoundedMap<string, number>(opts.maxPrincipals ?? 10_000)
   const recheckMs = opts.tokenRecheckMs ?? opts.ttlMs
+  /** Renderings of wire answers by method and digest (see `Rendering`). */
+  const renderings = new WeightedLru<string, { bytes: Buffer, rendering: Rendering }>(opts.renderingsMaxBytes ?? RENDERINGS_MAX_BYTES)
   /**
    * True while `entry` may be served to `who` without asking VBase: it was
    * fetched lately (the time it carries; an entry from before it was kept
@@ -153,24 +184,42 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     }
   }
 
+  /** Render an answer; the decoded value comes along when it had to be decoded. */
+  function renderValue (method: MethodInfo, value: object): Rendering & { value: object } {
+    const body = JSON.stringify(value)
+    return { body, etag: etagOf(body), unfinished: holdsUnfinishedJob(value), answerRefs: readReferences(method.name, undefined, value), value }
+  }
+
+  function render (method: MethodInfo, fetched: object): Rendering & { value?: object } {
+    if (!(fetched instanceof WireAnswer)) return renderValue(method, fetched)
+    const { bytes } = fetched
+    const key = `${method.name} ${hash('sha256', bytes, 'base64')}`
+    const known = renderings.get(key)
+    if (known !== undefined && known.bytes.equals(bytes)) return known.rendering
+    const rendered = renderValue(method, fetched.decode())
+    const { value: _, ...rendering } = rendered
+    // A copy: the bytes grpc-js handed over may be a view of a larger buffer.
+    renderings.set(key, { bytes: Buffer.from(bytes), rendering }, bytes.length + rendering.body.length * 2)
+    return rendered
+  }
+
   /** Go upstream and store the answer unless a write invalidated it meanwhile. */
   async function load (method: MethodInfo, request: object, key: string, who: string, ctx: CallContext,
     fetch: (ctx: CallContext) => Promise<object>, cache: CacheOutcome): Promise<Shared> {
     // Captured before the upstream call: any invalidation after this point wins.
     const stamp = await storage.sequence().catch(() => undefined)
     const started = now()
-    const value = await fetch(ctx)
+    const fetched = await fetch(ctx)
     // Re-inserted, so the bound forgets the principal heard from longest ago.
     vouched.delete(who)
     vouched.set(who, started)
-    const body = JSON.stringify(value)
-    const etag = etagOf(body)
-    const ttl = holdsUnfinishedJob(value) ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
+    const { body, etag, unfinished, answerRefs, value } = render(method, fetched)
+    const ttl = unfinished ? Math.min(opts.ttlMs, opts.pendingTtlMs) : opts.ttlMs
     const expiresAt = now() + ttl
     // No stamp (the storage is down): answered, not stored, and shared as it is. Asking again
     // for every joiner doubled the calls of an outage and left them half a deadline (504s).
     if (stamp === undefined || ttl <= 0 || now() - started > MAX_READ_AGE_MS) return { body, etag, expiresAt: 0, cache, value }
-    const refs = readReferences(method.name, request, value)
+    const refs = [...new Set([...readReferences(method.name, request, undefined), ...answerRefs])]
     const outcome = await storage.set(key, { body, etag, expiresAt, stamp, refs, fetchedAt: started }, ttl).catch(() => undefined)
     const shared: Shared = { body, etag, expiresAt: outcome === 'stored' ? expiresAt : 0, cache, value }
     if (outcome === 'superseded' || outcome === undefined) shared.superseded = true
@@ -204,8 +253,8 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       } catch {
         // A request the proto cannot even normalize: the upstream judges it, uncached.
         stats.count(method.name, 'bypasses')
-        const value = await fetch(ctx)
-        return { value, cache: 'bypass', etag: etagOf(JSON.stringify(value)), maxAgeMs: 0 }
+        const { body, etag, value } = render(method, await fetch(ctx))
+        return answer({ body, etag, expiresAt: 0, cache: 'bypass', value })
       }
       // A hit the storage answers without waiting is answered at once: no
       // shared promise, no watch on the caller's signal or deadline.

@@ -12,6 +12,7 @@ import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
+import { WireAnswer } from './wire.js'
 
 /** Options of the upstream client; see `.env.example` for the variables behind them. */
 export interface UpstreamClientOptions {
@@ -124,10 +125,19 @@ const HealthCheckRequest = healthRoot.lookupType('HealthCheckRequest')
 const HealthCheckResponse = healthRoot.lookupType('HealthCheckResponse')
 const HEALTH_SERVING = 1
 
+/** How a call's answer is handed back. */
+export interface UnaryOptions {
+  /** As a WireAnswer: the bytes, decoded when asked (the list cache's reads). Default: decoded. */
+  wire?: boolean
+}
+
 /** The upstream client: typed unary calls over one channel. */
 export interface UpstreamClient {
-  /** One unary call, retried on UNAVAILABLE when the method is a read. */
-  unary (method: MethodInfo, request: object, ctx: CallContext): Promise<object>
+  /**
+   * One unary call, retried on UNAVAILABLE when the method is a read. The
+   * answer is decoded, or a WireAnswer with `{ wire: true }`.
+   */
+  unary (method: MethodInfo, request: object, ctx: CallContext, opts?: UnaryOptions): Promise<object>
   /**
    * True when the upstream's health service answers SERVING; or, when it has
    * none (UNIMPLEMENTED), when VBaseService itself answers: a VBase without
@@ -152,7 +162,8 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     try { fn() } catch { /* see UpstreamObserver */ }
   }
 
-  function attempt (method: MethodInfo, request: object, metadata: grpc.Metadata, signal: AbortSignal | undefined, deadline: number): Promise<object> {
+  function attempt (method: MethodInfo, request: object, metadata: grpc.Metadata, signal: AbortSignal | undefined, deadline: number,
+    deserialize: (bytes: Buffer) => object): Promise<object> {
     const def = method.definition
     const started = performance.now()
     if (observer?.onCallStart !== undefined) notify(() => observer.onCallStart?.(method.name))
@@ -162,7 +173,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     return new Promise((resolve, reject) => {
       let call: grpc.ClientUnaryCall
       try {
-        call = client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request,
+        call = client.makeUnaryRequest(def.path, def.requestSerialize, deserialize, request,
           metadata, { deadline }, (err, value) => {
             signal?.removeEventListener('abort', onAbort)
             ended(err === null ? grpc.status.OK : typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN)
@@ -209,7 +220,9 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
   }
 
   return {
-    async unary (method, request, ctx) {
+    async unary (method, request, ctx, how) {
+      const decode = method.definition.responseDeserialize
+      const deserialize = how?.wire === true ? (bytes: Buffer) => new WireAnswer(bytes, decode) : decode
       const timeoutMs = Math.min(ctx.timeoutMs ?? opts.timeoutMs, opts.timeoutMs)
       // From when the call entered the upstream path: a wait for a concurrency slot counts.
       const deadline = (ctx.startedAt ?? Date.now()) + timeoutMs
@@ -222,7 +235,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
         // Checked before every attempt: a caller gone during the backoff must not start another.
         if (aborted()) throw safeUpstreamError(grpc.status.CANCELLED)
         try {
-          return await attempt(method, request, metadata.clone(), signal, deadline)
+          return await attempt(method, request, metadata.clone(), signal, deadline, deserialize)
         } catch (err) {
           if (err instanceof UpstreamError) throw err
           const failure = err as GrpcFailure

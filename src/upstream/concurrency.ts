@@ -99,9 +99,9 @@ export function createConcurrencyLimit (options: ConcurrencyLimitOptions): Concu
 export function limitUpstreamConcurrency (client: UpstreamClient, limit: ConcurrencyLimit): UpstreamClient {
   return {
     ...client,
-    unary: (method, request, ctx) => {
+    unary: (method, request, ctx, opts) => {
       const entered: CallContext = ctx.startedAt === undefined ? { ...ctx, startedAt: Date.now() } : ctx
-      return limit.run(() => client.unary(method, request, entered), ctx.signal)
+      return limit.run(() => client.unary(method, request, entered, opts), ctx.signal)
     }
   }
 }

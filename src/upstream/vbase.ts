@@ -67,7 +67,8 @@ export function createVbase (opts: VbaseOptions): Vbase {
       return { value, meta: { cache: 'none' } }
     }
     if (info.read) {
-      const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c))
+      // As bytes: the cache does not decode an answer it has already rendered.
+      const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c, { wire: true }))
       // Passed on unread: a cached value is parsed only if the surface looks at it.
       return { get value () { return r.value as ResponseOf<M> }, meta: { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs } }
     }

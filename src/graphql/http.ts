@@ -108,6 +108,27 @@ export function knownGetOperation (parseOptions: ParseOptions): (request: Fastif
 }
 
 /**
+ * mercurius preExecution hook: an `operationName` must name an operation of
+ * the document, whether or not mercurius has compiled it. mercurius checks
+ * the name only when variables are sent, and its JIT runs the operation it
+ * compiled whatever name a request gives: a name no operation has was
+ * refused (400) on a document's first runs and answered (200) once it was
+ * compiled, or the other way round after a restart. graphql-js' words, as
+ * on GET (`knownGetOperation`). `""` names no operation either.
+ */
+export function knownOperationName (_schema: unknown, document: DocumentNode, ctx: MercuriusContext): void {
+  const request = ctx.reply.request
+  const params = (request.method === 'POST' ? request.body : request.query) as unknown
+  const entry = Array.isArray(params) ? params[ctx.operationId ?? 0] as unknown : params
+  const name = typeof entry === 'object' && entry !== null ? (entry as { operationName?: unknown }).operationName : undefined
+  if (typeof name !== 'string') return
+  for (const def of document.definitions) {
+    if (def.kind === Kind.OPERATION_DEFINITION && def.name?.value === name) return
+  }
+  throw new GraphQLError(`Unknown operation named "${name}".`)
+}
+
+/**
  * mercurius preExecution hook: a document of several operations is never run
  * compiled. mercurius' JIT compiles a document once, for the operationName
  * of one run, then runs that operation whatever operationName later requests

@@ -22,7 +22,7 @@ import { buildContext } from './context.js'
 import { formatErrors, requestErrorBody } from './error-format.js'
 import { graphiql } from './graphiql.js'
 import {
-  acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, negotiateMediaType, privateAnswer, requireBearer,
+  acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, knownOperationName, negotiateMediaType, privateAnswer, requireBearer,
   requireStringQuery, textDocumentsOnly
 } from './http.js'
 import {
@@ -92,6 +92,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
   fastify.graphql.addHook('preExecution', requireBearer)
   fastify.graphql.addHook('preExecution', limitBatchIntrospection)
   fastify.graphql.addHook('preExecution', limitVariableStrings)
+  fastify.graphql.addHook('preExecution', knownOperationName)
   fastify.graphql.addHook('preExecution', interpretSeveralOperations)
   // Other methods on the endpoint: 405 with Allow (not the app-wide 404), in the GraphQL
   // shape of the endpoint's other refusals (BAD_USER_INPUT, as a mutation over GET).

@@ -126,6 +126,33 @@ t.test('request shapes', async (t) => {
     t.equal((await get({ query: 'mutation M { __typename }', operationName: 'M' })).statusCode, 405, 'a named mutation is still 405 on GET')
   })
 
+  t.test('an operationName naming no operation of a one-operation document: 400 on every run, compiled or not', async (t) => {
+    const refused = (name: string) => ({ errors: [{ message: `Unknown operation named "${name}".`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', grpcStatus: 'INVALID_ARGUMENT' } }] })
+    const wrong = [['GetBackups', undefined], ['GetBackups', {}], ['', undefined]] as const
+    // A fresh document for each case and each point: before it is cached, once cached, and once
+    // mercurius has compiled it (on its second run) for the name its first runs gave.
+    let n = 0
+    for (const [name, variables] of wrong) {
+      for (const runsBefore of [0, 1, 2, 3]) {
+        const query = `query Backups { v${n++}: __typename }`
+        for (let i = 0; i < runsBefore; i++) t.equal((await post(JSON.stringify({ query, operationName: 'Backups' }))).statusCode, 200)
+        const res = await post(JSON.stringify({ query, operationName: name, variables }))
+        t.equal(res.statusCode, 400, `${JSON.stringify(name)} after ${runsBefore} runs${variables === undefined ? '' : ', with variables'}`)
+        t.same(res.json(), refused(name))
+      }
+    }
+    const anonymous = '{ anonymous: __typename }'
+    for (let i = 0; i < 3; i++) t.same((await post(JSON.stringify({ query: anonymous, operationName: 'Anonymous' }))).json(), refused('Anonymous'), 'an anonymous operation has no name')
+    const query = 'query Backups { batched: __typename }'
+    for (let i = 0; i < 3; i++) {
+      const batch = await post(JSON.stringify([{ query, operationName: 'Backups' }, { query, operationName: 'GetBackups' }]))
+      t.same(batch.json(), [{ data: { batched: 'Query' } }, refused('GetBackups')], `run ${i + 1}: in a batch, that entry only`)
+      t.same((await get({ query, operationName: 'GetBackups' })).json(), refused('GetBackups'), `run ${i + 1}: GET answers the same`)
+    }
+    t.same((await post(JSON.stringify({ query, operationName: null }))).json(), { data: { batched: 'Query' } }, 'a null name picks the only operation')
+    t.same(serverFaults(logs), [])
+  })
+
   t.test('a batch entry without a query is a GraphQL error, like a single request without one', async (t) => {
     const unknown = { errors: [{ message: 'Unknown query', extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' } }] }
     const res = await post('[{"query":"{ __typename }"},{},{"query":null},{"query":""}]')

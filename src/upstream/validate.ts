@@ -42,13 +42,46 @@ function cronItem (value: string): RegExp {
  * `L`, `W`, `#`, `?`, a `+` for AND-ed day fields, and a number stepped
  * (`5/15`, which it refuses anyway); none of it is classic cron.
  */
-const CRON_FIELDS: ReadonlyArray<{ name: string, item: RegExp }> = [
-  { name: 'minute', item: cronItem('\\d+') },
-  { name: 'hour', item: cronItem('\\d+') },
-  { name: 'day-of-month', item: cronItem('\\d+') },
-  { name: 'month', item: cronItem('\\d+|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec') },
-  { name: 'day-of-week', item: cronItem('\\d+|sun|mon|tue|wed|thu|fri|sat') }
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+interface CronField { name: string, item: RegExp, min: number, max: number, names?: readonly string[], first?: number }
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minute', item: cronItem('\\d+'), min: 0, max: 59 },
+  { name: 'hour', item: cronItem('\\d+'), min: 0, max: 23 },
+  { name: 'day-of-month', item: cronItem('\\d+'), min: 1, max: 31 },
+  { name: 'month', item: cronItem(`\\d+|${MONTHS.join('|')}`), min: 1, max: 12, names: MONTHS, first: 1 },
+  // 0 and 7 are both Sunday.
+  { name: 'day-of-week', item: cronItem(`\\d+|${DAYS.join('|')}`), min: 0, max: 7, names: DAYS, first: 0 }
 ]
+
+/**
+ * The values, ranges and steps of one classic field, judged in the
+ * caller's own terms. Croner counts months and days of the month from 0
+ * inside, and its messages quote that count: `0 0 * 13 *` was "Invalid
+ * value for month: 12", a value that is fine.
+ */
+function cronFieldProblem (field: CronField, text: string): string | undefined {
+  const value = (v: string): number => {
+    const named = field.names?.indexOf(v.toLowerCase()) ?? -1
+    return named === -1 ? Number(v) : named + (field.first ?? 0)
+  }
+  const range = `${field.min}-${field.max}`
+  for (const part of text.split(',')) {
+    const [span = '', step] = part.split('/')
+    if (step !== undefined && Number(step) === 0) return `${field.name} "${part}" steps by 0`
+    if (step !== undefined && Number(step) > field.max) return `${field.name} "${part}" steps by more than ${field.max}`
+    if (span === '*') continue
+    const [from = '', to] = span.split('-')
+    for (const v of to === undefined ? [from] : [from, to]) {
+      const n = value(v)
+      if (n < field.min || n > field.max) return `${field.name} ${v} is out of range ${range}`
+    }
+    // SUN ends a range as 7 (FRI-SUN), as croner and cronie read it; a number 0 does not.
+    const end = to !== undefined && field.names === DAYS && to.toLowerCase() === 'sun' ? 7 : value(to ?? from)
+    if (to !== undefined && value(from) > end) return `${field.name} range "${span}" runs backwards; write the smaller value first`
+  }
+  return undefined
+}
 
 /**
  * Compile a cron expression the way VBase runs it: classic cron's five
@@ -63,12 +96,14 @@ const CRON_FIELDS: ReadonlyArray<{ name: string, item: RegExp }> = [
 export function compileCron (expr: string): Cron {
   const fields = expr.trim().split(/\s+/)
   if (fields.length !== 5) throw new RangeError(`expected 5 fields, got ${expr.trim() === '' ? 0 : fields.length}`)
-  fields.forEach((field, i) => {
-    const { name, item } = CRON_FIELDS[i] as { name: string, item: RegExp }
-    if (!field.split(',').every((part) => item.test(part))) {
-      throw new RangeError(`${name} "${field}" is not classic cron: a field takes numbers, *, ranges (1-5), lists (1,15) and steps (*/10, 0-30/10); ` +
+  fields.forEach((text, i) => {
+    const field = CRON_FIELDS[i] as CronField
+    if (!text.split(',').every((part) => field.item.test(part))) {
+      throw new RangeError(`${field.name} "${text}" is not classic cron: a field takes numbers, *, ranges (1-5), lists (1,15) and steps (*/10, 0-30/10); ` +
         'month and day-of-week also take names (JAN, MON)')
     }
+    const problem = cronFieldProblem(field, text)
+    if (problem !== undefined) throw new RangeError(problem)
   })
   return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part' })
 }

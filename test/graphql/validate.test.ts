@@ -44,7 +44,22 @@ const BAD: Array<[MethodName, Record<string, unknown>, string, RegExp]> = [
   ['CreateBackupPolicy', { schedule_cron: 'every day' }, 'schedule_cron', /five-field cron/],
   ['CreateBackupPolicy', { schedule_cron: '0 0 0 * * *' }, 'schedule_cron', /five-field cron/],
   ['CreateBackupPolicy', { schedule_cron: '@daily' }, 'schedule_cron', /five-field cron/],
-  ['CreateBackupPolicy', { schedule_cron: '61 * * * *' }, 'schedule_cron', /minute/],
+  ['CreateBackupPolicy', { schedule_cron: '61 * * * *' }, 'schedule_cron', /: minute 61 is out of range 0-59$/],
+  // Values as the caller wrote them: croner counts months and days of the month from 0 inside, and quoted
+  // its count ("Invalid value for month: 12" for month 13).
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * 13 *' }, 'schedule_cron', /^schedule_cron must be a five-field cron expression \(minute hour day-of-month month day-of-week\): month 13 is out of range 1-12$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * 0 *' }, 'schedule_cron', /: month 0 is out of range 1-12$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 0 * *' }, 'schedule_cron', /: day-of-month 0 is out of range 1-31$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 1,32 * *' }, 'schedule_cron', /: day-of-month 32 is out of range 1-31$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 24 * * *' }, 'schedule_cron', /: hour 24 is out of range 0-23$/],
+  ['UpdateBackupPolicy', { schedule_cron: '0 0 * * 0-9' }, 'schedule_cron', /: day-of-week 9 is out of range 0-7$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * JAN-13 *' }, 'schedule_cron', /: month 13 is out of range 1-12$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * DEC-JAN *' }, 'schedule_cron', /: month range "DEC-JAN" runs backwards; write the smaller value first$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 5-2 * *' }, 'schedule_cron', /: day-of-month range "5-2" runs backwards/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * * 5-0' }, 'schedule_cron', /: day-of-week range "5-0" runs backwards/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * * SAT-MON' }, 'schedule_cron', /: day-of-week range "SAT-MON" runs backwards/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 */0 * *' }, 'schedule_cron', /: day-of-month "\*\/0" steps by 0$/],
+  ['CreateBackupPolicy', { schedule_cron: '0 0 * */13 *' }, 'schedule_cron', /: month "\*\/13" steps by more than 12$/],
   ['CreateBackupPolicy', { schedule_cron: '' }, 'schedule_cron', /is required/],
   // Classic cron only: croner's extensions are refused, naming the field of the pattern at fault.
   ['CreateBackupPolicy', { schedule_cron: '0 0 L * *' }, 'schedule_cron', /^schedule_cron must be a five-field cron expression \(minute hour day-of-month month day-of-week\): day-of-month "L" is not classic cron/],
@@ -87,7 +102,9 @@ t.test('valid requests pass', async (t) => {
   }
   // Classic cron: numbers, *, ranges, lists, steps; month and weekday names in any case, in ranges and lists too.
   for (const schedule_cron of ['*/15 * * * *', '0-30/10 8-18 * * 1-5', '0 0 1,15 * *', '0 2 * * 0,7', '0 0 * * MON', '30 4 * * mon-fri',
-    '0 0 * * FRI-SUN', '0 0 1 JAN,jul *', '0 0 1 jan-mar/2 sat', '\t0  0 * * *\n']) {
+    '0 0 * * FRI-SUN', '0 0 1 JAN,jul *', '0 0 1 jan-mar/2 sat', '\t0  0 * * *\n',
+    // Each field's edges, and the largest step each takes.
+    '0-59 0-23 1-31 1-12 0-7', '59 23 31 12 7', '*/59 */23 */31 */12 */7', '00 00 01 01 0', '0 0 * * SAT-SUN', '0 0 * * sun-sun']) {
     t.doesNotThrow(() => validateRequest('CreateBackupPolicy', { ...VALID.CreateBackupPolicy, schedule_cron }), schedule_cron)
   }
   // Service ids are free-form.

@@ -21,7 +21,7 @@
  * parent, serialized, and a backup may name 10000 collections.
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
-import { checkPolicyId } from '../upstream/validate.js'
+import { checkBackupName, checkPolicyId } from '../upstream/validate.js'
 import { backupConnection, pagingOf, type BackupListArgs } from './connection.js'
 import {
   PRELOADED, preloadTag, SERVICE_OF, serviceWithBackups, toBackupNode, toPolicyNode,
@@ -119,8 +119,11 @@ export const loaders: MercuriusLoaders = {
       const paging = pagingOf(params)
       return backupConnection(await backupsOf(ctx, obj), params, paging)
     }),
-    backup: uncached<ServiceRef, { name: string }, BackupNode | null>(async ({ obj, params }, ctx) =>
-      (await backupsOf(ctx, obj)).find((b) => b.name === params.name) ?? null),
+    backup: uncached<ServiceRef, { name: string }, BackupNode | null>(async ({ obj, params }, ctx) => {
+      // As Query.backup judges it: an empty name is the caller's mistake, not a backup that is not there.
+      checkBackupName(params.name, 'name')
+      return (await backupsOf(ctx, obj)).find((b) => b.name === params.name) ?? null
+    }),
     policy: uncached<ServiceRef, { id: string }, PolicyNode | null>(async ({ obj, params }, ctx) => {
       // An id that is not a UUID can match no policy: say so rather than answer null.
       checkPolicyId(params.id, 'id')

@@ -195,11 +195,17 @@ t.test('queries', async (t) => {
     const { body: bad } = await gql(app, `{
       empty: service(id: " ") { id }
       org: organization(id: "acme") { id }
-      svc: service(id: "${CATALOG}") { policy(id: "p-1") { id } }
+      svc: service(id: "${CATALOG}") { policy(id: "p-1") { id } backup(name: "") { name } }
+      named: backup(serviceId: "${CATALOG}", name: "") { name }
     }`)
-    t.same(bad.data, { empty: null, org: null, svc: { policy: null } })
-    t.same(bad.errors?.map((e) => [e.extensions.code, e.extensions.field]), [['BAD_USER_INPUT', 'id'], ['BAD_USER_INPUT', 'id'], ['BAD_USER_INPUT', 'id']])
-    t.match(bad.errors?.[1]?.message, /^id must be a UUID/)
+    t.same(bad.data, { empty: null, org: null, svc: { policy: null, backup: null }, named: null })
+    const byPath = new Map(bad.errors?.map((e) => [e.path?.join('.'), [e.extensions.code, e.extensions.field, e.message]]))
+    t.same([...byPath.keys()].sort(), ['empty', 'named', 'org', 'svc.backup', 'svc.policy'])
+    t.same(byPath.get('org'), ['BAD_USER_INPUT', 'id', 'id must be a UUID'])
+    t.same(byPath.get('svc.policy')?.slice(0, 2), ['BAD_USER_INPUT', 'id'])
+    t.same(byPath.get('empty')?.slice(0, 2), ['BAD_USER_INPUT', 'id'])
+    t.same(byPath.get('svc.backup'), ['BAD_USER_INPUT', 'name', 'name is required'], "a service's backup by an empty name, as the backup query says")
+    t.same(byPath.get('named'), ['BAD_USER_INPUT', 'name', 'name is required'])
     t.equal(sim.callCount(), 0)
   })
 

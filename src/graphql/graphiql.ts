@@ -135,6 +135,8 @@ export const graphiql: FastifyPluginAsync<GraphiqlOptions> = async function grap
   // Quiet: one page load is nine requests.
   const quiet = { logLevel: 'warn' } as const
   fastify.get('/graphiql', quiet, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE))
+  // The page's assets are relative to /graphiql: with the slash they would be looked for under /graphiql/graphiql/.
+  fastify.get('/graphiql/', quiet, async (_request, reply) => reply.redirect('/graphiql', 301))
   fastify.get('/graphiql/page.css', quiet, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS))
   fastify.get('/graphiql/config.js', quiet, async (_request, reply) => reply.type(JS).send(config))
   fastify.get('/graphiql/main.js', quiet, async (_request, reply) => reply.type(JS).send(MAIN_JS))

@@ -90,6 +90,9 @@ t.test('GraphQL over HTTP', async (t) => {
     t.match(page.body, /GraphiQL/)
     const config = await app.inject({ method: 'GET', url: '/graphiql/config.js' })
     t.match(config.body, /window\.GRAPHQL_ENDPOINT = '\/graphql'/)
+    const slash = await app.inject({ method: 'GET', url: '/graphiql/' })
+    t.equal(slash.statusCode, 301, 'with a trailing slash: sent to the page')
+    t.equal(slash.headers.location, '/graphiql')
   })
 
   t.test('JIT: repeated runs of one operation answer the same, errors included', async (t) => {

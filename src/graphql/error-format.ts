@@ -21,6 +21,9 @@ export interface WireError {
   extensions: { code: string, grpcStatus: string, field?: string, reason?: string }
 }
 
+/** A request without a query, in the words of GraphQL-over-HTTP servers (graphql-http, express-graphql). */
+export const NO_QUERY = 'Must provide query string.'
+
 /** The GraphQL error codes of graphql-js' own request errors. */
 const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED'
 const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED'
@@ -59,6 +62,8 @@ function requestErrorView (err: Error, outer: GraphQLError): ErrorView {
     return { ...describeError({ statusCode: 400, message: err.message }), graphqlCode: code }
   }
   const original = err instanceof GraphQLError ? err.originalError as Error : err
+  // mercurius' "Unknown query" speaks of a persisted query the gateway has none of: the request has no query.
+  if ((original as { code?: unknown }).code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') return describeError(new errors.InvalidArgument(NO_QUERY, 'query'))
   const hasOwnStatus = typeof (original as { statusCode?: unknown }).statusCode === 'number' || typeof (original as { grpcCode?: unknown }).grpcCode === 'number'
   // A plain error inside a mercurius wrapper (say, "use POST for mutations") takes the wrapper's status.
   const outerStatus = (outer.originalError as { statusCode?: unknown } | undefined)?.statusCode

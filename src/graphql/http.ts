@@ -42,24 +42,64 @@ function kindOf (value: unknown): string {
   return type === 'object' ? 'an object' : `a ${type}`
 }
 
-function refuseNonStringQuery (params: unknown): void {
-  const query = typeof params === 'object' && params !== null ? (params as { query?: unknown }).query : undefined
-  if (query !== undefined && query !== null && typeof query !== 'string') {
+const isAbsent = (value: unknown): boolean => value === undefined || value === null
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The request parameters of one operation, as JSON gave them (POST) or parsed from the URL (GET). */
+function refuseWrongParams (params: unknown): void {
+  if (typeof params !== 'object' || params === null) return
+  const { query, operationName, variables, extensions } = params as Record<string, unknown>
+  if (!isAbsent(query) && typeof query !== 'string') {
     throw new errors.InvalidArgument(`query must be a string holding a GraphQL document, not ${kindOf(query)}`, 'query')
+  }
+  if (!isAbsent(operationName) && typeof operationName !== 'string') {
+    throw new errors.InvalidArgument(`operationName must be a string or null, not ${kindOf(operationName)}`, 'operationName')
+  }
+  if (!isAbsent(variables) && !isObject(variables)) {
+    throw new errors.InvalidArgument(`variables must be a JSON object or null, not ${kindOf(variables)}`, 'variables')
+  }
+  if (!isAbsent(extensions) && !isObject(extensions)) {
+    throw new errors.InvalidArgument(`extensions must be a JSON object or null, not ${kindOf(extensions)}`, 'extensions')
   }
 }
 
+/** A GET's `variables` or `extensions`: JSON text of an object, read as mercurius will read it. */
+function refuseUnreadableJsonParam (params: Record<string, unknown>, name: 'variables' | 'extensions'): void {
+  const text = params[name]
+  if (text === undefined) return
+  if (typeof text !== 'string') throw new errors.InvalidArgument(`${name} must be given once, as JSON text`, name)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new errors.InvalidArgument(`${name} must be JSON text of an object: ${(err as Error).message}`, name)
+  }
+  if (!isAbsent(value) && !isObject(value)) throw new errors.InvalidArgument(`${name} must be a JSON object or null, not ${kindOf(value)}`, name)
+}
+
 /**
- * Route preValidation: `query` is a string, in a single request or a batch.
- * Checked before Fastify's schema validation, which would coerce a number or
- * a boolean into a string (`1` -> `"1"`) that mercurius then reads as a JSON
- * AST, a 500. Wrong types are a 400 BAD_USER_INPUT for the whole request,
- * like the body schema's own refusals (`"query": {}`).
+ * Route preValidation: the parameters of each operation have their types:
+ * `query` a string, `operationName` a string, `variables` and `extensions`
+ * objects (each may be null), in a single request or a batch; on GET, the
+ * latter two JSON text of objects. Checked before Fastify's schema
+ * validation, which would coerce a number or a boolean into a string (`1` ->
+ * `"1"`) that mercurius then reads as a JSON AST, a 500, and whose own
+ * refusals read as the schema's internals ("body/variables must be
+ * object,null, body must be array, body must match a schema in anyOf").
+ * Wrong types are a 400 BAD_USER_INPUT for the whole request, naming the
+ * parameter.
  */
 export async function requireStringQuery (request: FastifyRequest): Promise<void> {
+  if (request.method !== 'POST') {
+    const params = request.query as Record<string, unknown>
+    refuseWrongParams({ query: params.query, operationName: params.operationName })
+    refuseUnreadableJsonParam(params, 'variables')
+    refuseUnreadableJsonParam(params, 'extensions')
+    return
+  }
   const body = request.body
-  if (Array.isArray(body)) body.forEach(refuseNonStringQuery)
-  else refuseNonStringQuery(body)
+  if (Array.isArray(body)) body.forEach(refuseWrongParams)
+  else refuseWrongParams(body)
 }
 
 /**
@@ -153,7 +193,7 @@ export type ErrorFormatter = (execution: ExecutionResult & { errors: ReadonlyArr
  * Route preSerialization: mercurius answers a batch entry without a query
  * with the bare error object (`{"code":"MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND",
  * "name":"FastifyError",...}`) instead of a GraphQL response. It goes through
- * the error formatter like any other error (BAD_USER_INPUT, "Unknown query").
+ * the error formatter like any other error (BAD_USER_INPUT, NO_QUERY).
  */
 export function formatBareBatchErrors (format: ErrorFormatter): (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
   return async function formatBatchEntries (request, reply, payload) {

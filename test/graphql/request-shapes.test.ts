@@ -154,13 +154,52 @@ t.test('request shapes', async (t) => {
   })
 
   t.test('a batch entry without a query is a GraphQL error, like a single request without one', async (t) => {
-    const unknown = { errors: [{ message: 'Unknown query', extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' } }] }
+    // Not mercurius' "Unknown query", which speaks of persisted queries: the gateway has none.
+    const unknown = { errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT', field: 'query' } }] }
     const res = await post('[{"query":"{ __typename }"},{},{"query":null},{"query":""}]')
     t.equal(res.statusCode, 200)
     t.same(res.json(), [{ data: { __typename: 'Query' } }, unknown, unknown, unknown])
     const single = await post('{}')
     t.equal(single.statusCode, 400)
     t.same(single.json(), unknown)
+    const viaGet = await get({})
+    t.equal(viaGet.statusCode, 400)
+    t.same(viaGet.json(), unknown)
+  })
+
+  t.test('parameters of the wrong type are named, on POST and on GET, in a batch too', async (t) => {
+    const refused = (message: string, field: string) => ({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT', field } }] })
+    const query = 'query Q($id: ID!) { service(id: $id) { id } }'
+    const posts: Array<[unknown, string, string]> = [
+      [{ query, variables: JSON.stringify({ id: CATALOG }) }, 'variables must be a JSON object or null, not a string', 'variables'],
+      [{ query, variables: [{ id: CATALOG }] }, 'variables must be a JSON object or null, not an array', 'variables'],
+      [{ query, variables: { id: CATALOG }, operationName: 7 }, 'operationName must be a string or null, not a number', 'operationName'],
+      [{ query, variables: { id: CATALOG }, extensions: 'x' }, 'extensions must be a JSON object or null, not a string', 'extensions'],
+      [[{ query, variables: { id: CATALOG } }, { query, variables: 'x' }], 'variables must be a JSON object or null, not a string', 'variables']
+    ]
+    for (const [payload, message, field] of posts) {
+      const res = await post(JSON.stringify(payload))
+      t.equal(res.statusCode, 400, message)
+      t.same(res.json(), refused(message, field))
+    }
+    const gets: Array<[Record<string, string> | string, string, string]> = [
+      [{ query, variables: '{id:"x"}' }, "variables must be JSON text of an object: Expected property name or '}' in JSON at position 1", 'variables'],
+      [{ query, variables: '["x"]' }, 'variables must be a JSON object or null, not an array', 'variables'],
+      [{ query, variables: '{}', extensions: 'nope' }, 'extensions must be JSON text of an object: Unexpected token \'o\', "nope" is not valid JSON', 'extensions'],
+      [`query=${encodeURIComponent(query)}&variables=%7B%7D&variables=%7B%7D`, 'variables must be given once, as JSON text', 'variables'],
+      [`query=${encodeURIComponent(query)}&query=x`, 'query must be a string holding a GraphQL document, not an array', 'query']
+    ]
+    for (const [params, message, field] of gets) {
+      const url = `/graphql?${typeof params === 'string' ? params : new URLSearchParams(params).toString()}`
+      const res = await app.inject({ method: 'GET', url, headers: { authorization: BEARER } })
+      t.equal(res.statusCode, 400, message)
+      t.same(res.json(), refused(message, field))
+    }
+    // What is well typed still runs: null for each, and GET's JSON text.
+    t.same((await post(JSON.stringify({ query: '{ __typename }', variables: null, operationName: null, extensions: null }))).json(), { data: { __typename: 'Query' } })
+    t.same((await get({ query, variables: JSON.stringify({ id: CATALOG }), extensions: '{}' })).json(), { data: { service: { id: CATALOG } } })
+    t.same((await get({ query: '{ __typename }', variables: 'null' })).json(), { data: { __typename: 'Query' } })
+    t.same(serverFaults(logs), [])
   })
 
   t.test('a subscription: 400 GRAPHQL_VALIDATION_FAILED, the schema has none', async (t) => {

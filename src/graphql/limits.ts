@@ -28,7 +28,7 @@
  *   request as a whole asks of VBase (ten operations of fifty aliases each
  *   made a thousand calls). The request's fetcher counts its calls and
  *   refuses those past GRAPHQL_MAX_UPSTREAM_CALLS (src/graphql/fetcher.ts).
- * - Listed items: the cost rule multiplies by a literal `first` only, and
+ * - Listed items: the cost rule multiplies by a literal `first` or `last` only, and
  *   `Backup.organization` and `Backup.service` lead back to lists already
  *   fetched, so a query within every limit above could list an
  *   organization's backups inside each of its backups, N^3 items from one

@@ -265,7 +265,8 @@ export function loadConfig (env?: Record<string, string | undefined>): Config {
   // An empty value means unset, as compose files and shells often write it.
   const data = Object.fromEntries(Object.entries(env ?? process.env).filter(([, v]) => v !== ''))
   try {
-    config = envSchema<Config>({ schema, data })
+    // env: false, or env-schema merges process.env under `data`, and its empty values come back.
+    config = envSchema<Config>({ schema, data, env: false })
   } catch (err) {
     throw new errors.InvalidConfig(schemaFailure(err as SchemaError))
   }

@@ -88,6 +88,27 @@ t.test('an empty value means unset', async (t) => {
   t.equal(c.PORT, 4000)
 })
 
+t.test('an empty value in the process environment means unset too, as compose passes ${VAR:-}; a given environment is all that is read', async (t) => {
+  const set = { PRINCIPAL_HASH_SECRET: '', SIM_TOKENS: '', VBASE_UPSTREAM: '', CORS_ORIGINS: '', LOG_LEVEL: '', CACHE_TTL_MS: '' }
+  const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]))
+  t.teardown(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  Object.assign(process.env, set)
+  const c = loadConfig()
+  t.equal(c.PRINCIPAL_HASH_SECRET, undefined)
+  t.equal(c.SIM_TOKENS, undefined)
+  t.equal(c.VBASE_UPSTREAM, undefined)
+  t.equal(c.LOG_LEVEL, 'info')
+  t.equal(c.CACHE_TTL_MS, 30000)
+  process.env.CACHE_TTL_MS = 'soon'
+  t.throws(() => loadConfig(), { code: 'VBGW_INVALID_CONFIG', message: /CACHE_TTL_MS/ }, 'the process environment is read when none is given')
+  t.equal(loadConfig({}).CACHE_TTL_MS, 30000, 'and only then')
+})
+
 t.test('PRINCIPAL_HASH_SECRET: optional; shorter than 16 characters stops the boot, naming the variable, never quoting the value', async (t) => {
   t.equal(loadConfig({}).PRINCIPAL_HASH_SECRET, undefined, 'unset is allowed: the unkeyed hash')
   t.equal(loadConfig({ PRINCIPAL_HASH_SECRET: '' }).PRINCIPAL_HASH_SECRET, undefined, 'empty is unset, as compose writes ${VAR:-}')

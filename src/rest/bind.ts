@@ -51,12 +51,19 @@ function conflict (field: string, where: string): never {
 export interface BindOptions {
   /** Told each query parameter that names no field and so is ignored, e.g. to log it. */
   onUnknownQuery?: (key: string) => void
+  /**
+   * A field's name in errors about a path variable or the body
+   * (REST_JSON_NAMES=json: `serviceId`); default the proto name. A query
+   * parameter is named as the caller wrote it.
+   */
+  name?: (protoName: string) => string
 }
 
 /** Build the proto-named request object for a method from an HTTP request. */
 export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOptions = {}): Record<string, unknown> {
   const type = method.requestType
   const rule = method.http
+  const shown = opts.name ?? ((f: string) => f)
   let request: Record<string, unknown> = {}
 
   if (rule.body === '*') {
@@ -69,8 +76,8 @@ export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOpt
   const pathBound = new Set<string>()
   for (const name of rule.pathParams) {
     const field = type.fields[name] as protobuf.Field
-    const value = fromString(field, input.params[name] ?? '', name)
-    if (name in request && !isDeepStrictEqual(request[name], value)) conflict(name, 'body')
+    const value = fromString(field, input.params[name] ?? '', shown(name))
+    if (name in request && !isDeepStrictEqual(request[name], value)) conflict(shown(name), 'body')
     request[name] = value
     pathBound.add(name)
   }
@@ -86,21 +93,21 @@ export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOpt
       continue
     }
     if (field.name === rule.body) {
-      throw new errors.InvalidArgument(`${field.name} must be sent in the body, not the query`, field.name)
+      throw new errors.InvalidArgument(`${key} must be sent in the body, not the query`, key)
     }
     if (field.map || (field.resolvedType instanceof protobuf.Type && !isWellKnownString(field.resolvedType))) {
-      throw new errors.InvalidArgument(`${field.name} cannot be sent as a query parameter`, field.name)
+      throw new errors.InvalidArgument(`${key} cannot be sent as a query parameter`, key)
     }
     const values = Array.isArray(raw) ? raw : [raw]
-    if (!field.repeated && values.length > 1) throw new errors.InvalidArgument(`${field.name} is given more than once`, field.name)
+    if (!field.repeated && values.length > 1) throw new errors.InvalidArgument(`${key} is given more than once`, key)
     const value = field.repeated
-      ? values.map((s, i) => fromString(field, s, `${field.name}[${i}]`))
-      : fromString(field, values[0] as string, field.name)
+      ? values.map((s, i) => fromString(field, s, `${key}[${i}]`))
+      : fromString(field, values[0] as string, key)
     if (pathBound.has(field.name)) {
-      if (!isDeepStrictEqual(request[field.name], value)) conflict(field.name, 'query')
+      if (!isDeepStrictEqual(request[field.name], value)) conflict(key, 'query')
       continue
     }
-    if (field.name in request) throw new errors.InvalidArgument(`${field.name} is given twice (as ${key} and another name)`, field.name)
+    if (field.name in request) throw new errors.InvalidArgument(`${shown(field.name)} is given twice (as ${key} and another name)`, shown(field.name))
     request[field.name] = value
   }
   return request

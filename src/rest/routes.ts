@@ -106,7 +106,7 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
           params: request.params as Record<string, string>,
           query: request.query as Record<string, string | string[]>,
           body: request.body
-        }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored') })
+        }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored'), ...(opts.names === 'json' ? JSON_FIELD_NAMES : {}) })
         validateRequest(method.name, input, opts.names === 'json' ? JSON_FIELD_NAMES : undefined)
         const ctx = withDisconnectSignal(contextFromHeaders(request.headers, timeoutMs === undefined ? {} : { timeoutMs }), reply)
         // The route is generic over the method: the request's static type is

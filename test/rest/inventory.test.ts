@@ -95,6 +95,18 @@ t.test('REST_JSON_NAMES=json renders lowerCamelCase', async (t) => {
   t.notOk('field_violations' in (bad.json().details[0] as object), 'the details follow the same names')
   const empty = await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup/restore`, headers: auth, payload: { organizationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7', backupName: 'b', dbName: 'db', collectionNames: ['c', ' '] } })
   t.match(empty.json(), { message: /^collectionNames\[1\] must not be empty/, details: [{ fieldViolations: [{ field: 'collectionNames[1]' }] }] })
+  // Where the path and the body or the query disagree too: the body's field by the configured names, a query parameter as written.
+  const conflicts: Array<[string, string, object | undefined, string]> = [
+    ['POST', `/v1/vbase/${CATALOG}/backup`, { serviceId: 'other', organizationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7', dbName: 'db', collectionNames: ['c'] }, 'serviceId differs between the path and the body'],
+    ['GET', `/v1/vbase/${CATALOG}/backup?serviceId=other`, undefined, 'serviceId differs between the path and the query'],
+    ['GET', `/v1/vbase/${CATALOG}/backup?service_id=other`, undefined, 'service_id differs between the path and the query'],
+    ['POST', '/v1/vbase/backup/org/7c9e6679-7425-40de-944b-e07fc1f90ae7', { organizationId: '11111111-1111-4111-8111-111111111111' }, 'organizationId differs between the path and the body']
+  ]
+  for (const [method, url, payload, message] of conflicts) {
+    const res = await app.inject({ method: method as 'GET' | 'POST', url, headers: auth, ...(payload === undefined ? {} : { payload }) })
+    t.equal(res.statusCode, 400, message)
+    t.match(res.json(), { message, details: [{ fieldViolations: [{ field: message.split(' ')[0] }] }] })
+  }
 })
 
 t.test('ListBackupPolicies on an upstream without it: 501 for that route alone', async (t) => {

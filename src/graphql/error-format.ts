@@ -11,6 +11,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { describeError, errors, type ErrorView } from '../errors.js'
+import type { FaultLog } from '../http/fault-log.js'
 import { scrubCredentials } from '../logger.js'
 
 /** A formatted error as it goes on the wire. */
@@ -28,7 +29,7 @@ export const NO_QUERY = 'Must provide query string.'
 const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED'
 const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED'
 
-type Log = { error (obj: object, msg: string): void, info (obj: object, msg: string): void }
+type Log = { error (obj: object, msg: string): void, info (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 
 /** mercurius wraps request errors in one error whose `errors` holds the real ones. */
 function unwrap (err: GraphQLError): Array<{ error: Error, outer: GraphQLError }> {
@@ -123,8 +124,17 @@ class ErrorLines {
     else this.dropped++
   }
 
-  write (logger: Log): void {
-    for (const { level, obj, msg, count } of this.lines.values()) logger[level](count === 1 ? obj : { ...obj, count }, msg)
+  /** Server faults go through the app's fault log, which throttles the upstream's (src/http/fault-log.ts). */
+  write (logger: Log, faults?: FaultLog): void {
+    for (const { level, obj, msg, count } of this.lines.values()) {
+      const line = count === 1 ? obj : { ...obj, count }
+      if (level === 'error' && faults !== undefined) {
+        const { err, grpcCode, ...fields } = line
+        faults.write(logger, err, grpcCode as string, msg, fields)
+      } else {
+        logger[level](line, msg)
+      }
+    }
     if (this.dropped > 0) logger.info({ count: this.dropped }, 'graphql errors not logged: more distinct errors than a response logs')
   }
 }
@@ -156,7 +166,7 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
       wire.push(out)
     }
   }
-  lines.write(logger)
+  lines.write(logger, (ctx.app as { faultLog?: FaultLog } | undefined)?.faultLog)
   // A batch's HTTP status is not per operation; only a single operation sets it.
   if (statusCode === 401 && ctx.operationsCount === undefined) ctx.reply?.header('www-authenticate', 'Bearer')
   const response: ExecutionResult = executed ? { data: execution.data, errors: wire as unknown as GraphQLError[] } : { errors: wire as unknown as GraphQLError[] }

@@ -11,6 +11,14 @@ import type { Config } from '../config.js'
 import { describeError, type ErrorView } from '../errors.js'
 import { scrubCredentials } from '../logger.js'
 import { lowerCamel, type JsonNames } from '../rest/json-mapping.js'
+import { FaultLog } from './fault-log.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Server faults' error lines, the upstream's throttled (src/http/fault-log.ts). */
+    faultLog: FaultLog
+  }
+}
 
 /** The REST error body, like google.rpc.Status (code is the numeric gRPC code). */
 export interface StatusBody {
@@ -66,9 +74,13 @@ export interface ErrorHandlingOptions {
 
 export default fp<ErrorHandlingOptions>(async function errorHandling (fastify, { config }) {
   const names = config.REST_JSON_NAMES
+  const faults = new FaultLog()
+  fastify.decorate('faultLog', faults)
   fastify.setErrorHandler(function (err, request, reply) {
     const view = describeError(err)
-    if (view.serverFault) request.log.error({ err, grpcCode: view.grpcStatus }, 'request failed')
+    // A deadline the caller set itself (Grpc-Timeout) that ran out is the caller's choice, not a fault.
+    const ownDeadline = view.grpcCode === GrpcStatus.DEADLINE_EXCEEDED && request.headers['grpc-timeout'] !== undefined
+    if (view.serverFault && !ownDeadline) faults.write(request.log, err, view.grpcStatus, 'request failed')
     // The message may be an upstream's words, which can quote a credential; the `err` serializer scrubs only the 5xx line.
     else request.log.info({ code: view.grpcStatus, message: scrubCredentials(view.message) }, 'request rejected')
     // Every 503 (overload, VBase unavailable) says when to try again; but not a write that may

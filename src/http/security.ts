@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
+import { status as GrpcStatus } from '@grpc/grpc-js'
 import cors, { type FastifyCorsOptions } from '@fastify/cors'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { Config } from '../config.js'
@@ -105,5 +106,22 @@ export default fp<SecurityOptions>(async function security (fastify, { config })
   }
   const origins = parseCorsOrigins(config.CORS_ORIGINS)
   // No origins: no CORS plugin at all, so browsers keep the same-origin policy.
-  if (origins.length > 0) await fastify.register(cors, corsOptions(origins))
+  if (origins.length === 0) return
+  await fastify.register(cors, corsOptions(origins))
+  // @fastify/cors answers an OPTIONS that is no preflight (no Origin or no
+  // Access-Control-Request-Method) in text/plain; every other error is JSON.
+  fastify.addHook('onSend', function jsonPreflightRefusal (request, reply, payload, done) {
+    if (request.method !== 'OPTIONS' || reply.statusCode !== 400 || payload !== CORS_PLAIN_REFUSAL) {
+      done(null, payload)
+      return
+    }
+    reply.type('application/json; charset=utf-8')
+    done(null, JSON.stringify({ code: GrpcStatus.INVALID_ARGUMENT, message: NOT_A_PREFLIGHT, details: [] }))
+  })
 }, { name: 'security', fastify: '5.x' })
+
+/** @fastify/cors' body for an OPTIONS request that is no preflight. */
+const CORS_PLAIN_REFUSAL = 'Invalid Preflight Request'
+
+/** The gateway's words for it. */
+export const NOT_A_PREFLIGHT = 'an OPTIONS request here is a CORS preflight: it needs Origin and Access-Control-Request-Method headers'

@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../../src/config.js'
-import { CORS_ALLOWED_HEADERS } from '../../src/http/security.js'
+import { CORS_ALLOWED_HEADERS, NOT_A_PREFLIGHT } from '../../src/http/security.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { repoModuleUrl } from '../helpers/node-child.js'
@@ -168,6 +168,14 @@ t.test('CORS', async (t) => {
     }
     const other = await preflight(app, 'https://evil.example')
     t.equal(other.headers['access-control-allow-origin'], undefined, 'another origin is not allowed')
+    // An OPTIONS that is no preflight is refused in JSON, like every other error.
+    for (const headers of [{}, { origin: 'http://localhost:3000' }, { 'access-control-request-method': 'GET' }]) {
+      const plain = await app.inject({ method: 'OPTIONS', url: '/v1/vbase/svc-demo-catalog/backup', headers })
+      t.equal(plain.statusCode, 400, JSON.stringify(headers))
+      t.match(plain.headers['content-type'], /^application\/json/)
+      t.same(plain.json(), { code: 3, message: NOT_A_PREFLIGHT, details: [] })
+      t.ok(plain.headers['x-request-id'], 'with its request id')
+    }
 
     // Actual requests carry the header, errors included, so the app can read them.
     const ok = await app.inject({ method: 'POST', url: '/graphql', headers: { origin: 'http://localhost:3000', 'content-type': 'application/json' }, payload: { query: '{ __typename }' } })

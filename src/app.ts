@@ -47,9 +47,10 @@ export const UNKEYED_PRINCIPALS_WARNING = 'PRINCIPAL_HASH_SECRET is unset: princ
 
 export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts
+  const accessLog = new AccessLog(opts.logger)
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    logController: new AccessLog(opts.logger),
+    logController: accessLog,
     childLoggerFactory: (logger, bindings, childOpts) => requestChildLogger(logger as Logger, bindings, childOpts as ChildLoggerOptions) as FastifyBaseLogger,
     // The id is chosen here, not fixed up in a hook, so the request's logger carries the id the caller gets back.
     requestIdHeader: false,
@@ -66,6 +67,7 @@ export async function buildApp (opts: BuildAppOptions): Promise<FastifyInstance>
     // Upstream metadata is built from the headers: the upstream logs the same id, generated or not.
     request.headers['x-request-id'] = request.id
     reply.header('x-request-id', request.id)
+    accessLog.watch(reply)
     done()
   })
 

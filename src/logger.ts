@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events'
 import fs from 'node:fs'
+import type { ServerResponse } from 'node:http'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
@@ -339,6 +340,19 @@ export function reportDrops (stream: EventEmitter, opts: DropReportOptions = {
   return report
 }
 
+/** nginx's status for a request whose client closed the connection before the answer. */
+export const CLIENT_CLOSED_REQUEST = 499
+
+const kWatched = Symbol('access log watch')
+type WatchedResponse = ServerResponse & { [kWatched]?: { log: AccessLog, reply: FastifyReply } | undefined }
+
+function closedEarly (this: WatchedResponse): void {
+  const watched = this[kWatched]
+  this[kWatched] = undefined
+  if (watched === undefined || this.writableFinished) return
+  watched.log.requestAborted(watched.reply.request, watched.reply)
+}
+
 /**
  * One access line per request at info ("request completed", with method,
  * URL, status and time), instead of Fastify's two: the "incoming request"
@@ -363,7 +377,34 @@ export class AccessLog extends LogController {
     request.log.debug({ req: request }, 'incoming request')
   }
 
+  /**
+   * Told at onRequest: when the connection closes before the answer is
+   * written (the client went away), Fastify calls no `requestCompleted`,
+   * and the request gets its access line here, as "request aborted" with
+   * status 499 (client closed request), or the status already sent.
+   */
+  watch (reply: FastifyReply): void {
+    const response = reply.raw as WatchedResponse
+    response[kWatched] = { log: this, reply }
+    // One shared listener, no closure per request.
+    response.on('close', closedEarly)
+  }
+
+  requestAborted (request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return
+    const line = {
+      reqId: request.id,
+      req: { method: request.method, url: request.url },
+      res: { statusCode: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST },
+      responseTime: reply.elapsedTime
+    }
+    if (this.#access === undefined) reply.log.info(line, 'request aborted')
+    else if ((reply.log as unknown as Logger).isLevelEnabled('info')) this.#access.info(line, 'request aborted')
+  }
+
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Its line is this one (an 'error' of the response may come before its 'close').
+    (reply.raw as WatchedResponse)[kWatched] = undefined
     if (this.isLogDisabled(request)) return
     const req = { method: request.method, url: request.url }
     if (error) {

@@ -15,7 +15,7 @@ import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
 import { createLogger, LOG_EXIT_FLUSH_MS, redactQuery, reportDrops, scrubCredentials } from '../../src/logger.js'
 import { startSimulator } from '../../src/simulator/index.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, listenOnLoopback, waitFor } from '../helpers/app.js'
 import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 import { FakeClock } from '../helpers/clock.js'
 
@@ -235,6 +235,34 @@ t.test('one access line per request at info; the incoming line only at debug', a
     t.equal(typeof done[0]?.responseTime, 'number')
     t.equal(lines.filter((l) => l.msg === 'incoming request').length, incoming, `${level}: incoming lines`)
   }
+})
+
+t.test('a request whose client goes away before its answer still has its access line: "request aborted", status 499', async (t) => {
+  const { app, sim, logs } = await buildTestApp(t)
+  const port = await listenOnLoopback(app)
+  sim.faults.latencyMs = 30_000
+  const controller = new AbortController()
+  const answered = fetch(`http://127.0.0.1:${port}/v1/vbase/svc-demo-catalog/backup`, {
+    headers: { authorization: 'Bearer vbase-dev-token', 'cache-control': 'no-cache', 'x-request-id': 'gone-early' },
+    signal: controller.signal
+  }).then(() => 'answered', (err: Error) => err.name)
+  await waitFor(() => sim.callCount('ListBackups') === 1)
+  controller.abort()
+  t.equal(await answered, 'AbortError')
+  const access = (): Line[] => logs.map((l) => JSON.parse(l) as Line).filter((l) => l.reqId === 'gone-early' && typeof l.msg === 'string' && /^request (completed|aborted)$/.test(l.msg))
+  await waitFor(() => access().length > 0)
+  t.match(access(), [{ msg: 'request aborted', level: 30, req: { method: 'GET', url: '/v1/vbase/svc-demo-catalog/backup' }, res: { statusCode: 499 } }])
+  t.equal(typeof access()[0]?.responseTime, 'number')
+  // The gateway's answer, once the upstream call is cancelled, writes no second line.
+  await waitFor(() => logs.some((l) => l.includes('"reqId":"gone-early"') && l.includes('CANCELLED')))
+  t.equal(access().length, 1, 'one access line')
+
+  // A request answered in full has its one "request completed" line and no other.
+  await app.inject({ url: '/healthz' })
+  sim.faults.latencyMs = 0
+  await fetch(`http://127.0.0.1:${port}/v1/vbase/svc-demo-catalog/backup`, { headers: { authorization: 'Bearer vbase-dev-token', 'x-request-id': 'stayed' } }).then(async (r) => await r.text())
+  await waitFor(() => logs.some((l) => l.includes('"reqId":"stayed"') && l.includes('"msg":"request completed"')))
+  t.equal(logs.filter((l) => l.includes('"reqId":"stayed"') && l.includes('"msg":"request aborted"')).length, 0)
 })
 
 /** A child's exit code, if it exits within the exit's bounded write and slack for a loaded machine; undefined (a failed assertion) if not. */

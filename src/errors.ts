@@ -179,6 +179,11 @@ export interface ErrorView {
 
 const SAFE_SERVER_MESSAGE = 'internal error'
 
+/** Fastify's refusals that do not say what to send, in the gateway's words. */
+const FRAMEWORK_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: send the body as JSON, with Content-Type: application/json'
+}
+
 /** Describe any thrown value through the one table. */
 export function describeError (err: unknown): ErrorView {
   const e = (err ?? {}) as Partial<GatewayError>
@@ -198,7 +203,7 @@ export function describeError (err: unknown): ErrorView {
     httpStatus = e.statusCode
   }
   const mapping = mapGrpcStatus(grpcCode)
-  const message = trusted && typeof e.message === 'string' && e.message !== '' ? e.message : SAFE_SERVER_MESSAGE
+  const message = trusted && typeof e.message === 'string' && e.message !== '' ? FRAMEWORK_MESSAGES[e.code ?? ''] ?? e.message : SAFE_SERVER_MESSAGE
   const view: ErrorView = {
     httpStatus: httpStatus ?? mapping.http,
     grpcCode,

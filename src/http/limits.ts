@@ -293,6 +293,21 @@ export function strictUtf8Body (mediaType: string): (request: FastifyRequest, re
   }
 }
 
+/**
+ * Why a JSON body Fastify refused was refused: it does not parse (where,
+ * in JSON.parse's words), or it does and holds a `__proto__` or
+ * `constructor.prototype` key (prototype poisoning). Fastify says "Body is
+ * not valid JSON" for both. Runs only on a refused body.
+ */
+function jsonRefusal (text: string): Error {
+  try {
+    JSON.parse(text)
+  } catch (err) {
+    return new errors.InvalidArgument(`the body is not valid JSON: ${(err as Error).message}`)
+  }
+  return new errors.InvalidArgument('the body holds a "__proto__" or "constructor.prototype" key, which no field has: it is refused')
+}
+
 export default fp(async function inputHygiene (fastify) {
   fastify.addHook('onRequest', refuseBadHeaders)
 
@@ -312,6 +327,9 @@ export default fp(async function inputHygiene (fastify) {
       done(null, undefined)
       return
     }
-    parseJson(request, text, done)
+    parseJson(request, text, (err, body) => {
+      if (err === null) done(null, body)
+      else done((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? jsonRefusal(text) : err, undefined)
+    })
   })
 }, { name: 'input-hygiene', fastify: '5.x' })

@@ -118,7 +118,7 @@ t.test('bodies, content types and URLs', async (t) => {
       ['nope', `the body is not valid JSON: Unexpected token 'o', "nope" is not valid JSON`],
       ['{"__proto__":{"x":1}}', 'the body holds a "__proto__" or "constructor.prototype" key, which no field has: it is refused'],
       ['{"constructor":{"prototype":{"x":1}}}', 'the body holds a "__proto__" or "constructor.prototype" key, which no field has: it is refused']
-    ]) {
+    ] as const) {
       const res = await app.inject({ method: 'POST', url: WRITE, headers: json, payload })
       t.equal(res.statusCode, 400, payload)
       t.same(res.json(), { code: 3, message, details: [] }, payload)

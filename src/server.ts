@@ -70,7 +70,10 @@ closeWithGrace({
 })
 
 try {
-  await app.listen({ host: config.HOST, port: config.PORT })
+  const address = await app.listen({ host: config.HOST, port: config.PORT })
+  // Where a new user goes next: the pages the gateway serves itself.
+  logger.info({ graphiql: `${address}/graphiql`, docs: `${address}/docs`, openapi: `${address}/openapi.json` },
+    `GraphiQL at ${address}/graphiql, the REST reference at ${address}/docs`)
 } catch (err) {
   // A HOST or PORT that cannot be listened on (taken, not this machine's, no such name) is a
   // setting to fix: one line naming them, as for an invalid setting, then a clean close.

@@ -29,7 +29,8 @@ t.test('npm start: embedded simulator, health, readiness; SIGTERM with a stdout 
     const timer = setTimeout(() => reject(new Error(`no listen line in: ${out}`)), 20_000)
     const onData = (chunk: string): void => {
       out += chunk
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+      // The last line of the boot: where to go next.
+      const match = /GraphiQL at (http:\/\/127\.0\.0\.1:\d+)\/graphiql, the REST reference at \1\/docs/.exec(out)
       if (match?.[1] === undefined) return
       clearTimeout(timer)
       child.stdout.off('data', onData)
@@ -41,8 +42,10 @@ t.test('npm start: embedded simulator, health, readiness; SIGTERM with a stdout 
   const lines = out.split('\n')
   t.ok(lines.some((l) => l.includes('embedded VBase simulator')), 'says it uses the embedded simulator')
   t.ok(lines.some((l) => l.includes(DEV_TOKEN)), 'shows the dev token')
+  t.ok(lines.some((l) => l.includes(`Server listening at ${url}`)), 'says where it listens')
   t.equal((await fetch(`${url}/healthz`)).status, 200)
   t.equal((await fetch(`${url}/readyz`)).status, 200)
+  for (const page of ['/graphiql', '/docs', '/openapi.json']) t.equal((await fetch(`${url}${page}`)).status, 200, `${page}, as the start line says`)
 
   // Each 404 writes two lines quoting its 8 KB URL: ~3 MB, far more than the pipe holds.
   const long = 'x'.repeat(8000)

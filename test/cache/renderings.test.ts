@@ -33,9 +33,10 @@ function wire (method: MethodName, message: object, decodes: { n: number }): Wir
 }
 
 function listCache (renderingsMaxBytes?: number): { cache: ListCache, storage: ReturnType<typeof createMemoryStorage> } {
-  const storage = createMemoryStorage({ maxEntries: 100 })
+  const storage = createMemoryStorage({ maxEntries: 100, now: () => 1_000_000 })
   const guarded = guardStorage(storage, { timeoutMs: 0, retryAfterMs: 1000, logIntervalMs: 60_000, now: Date.now, logger: { warn: () => {}, info: () => {} } })
-  const cache = createListCache({ storage: guarded, principal, ttlMs: 30_000, pendingTtlMs: 2000, renderingsMaxBytes })
+  // A clock that stands still: the remaining lifetimes asserted are exact.
+  const cache = createListCache({ storage: guarded, principal, ttlMs: 30_000, pendingTtlMs: 2000, renderingsMaxBytes, now: () => 1_000_000 })
   return { cache, storage }
 }
 

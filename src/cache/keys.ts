@@ -13,6 +13,11 @@ const sha256Hex: (text: string) => string = typeof crypto.hash === 'function'
   ? (text) => crypto.hash('sha256', text, 'hex')
   : (text) => crypto.createHash('sha256').update(text).digest('hex')
 
+/** Base64 sha256 of bytes (an upstream answer as it came off the wire), the same way. */
+export const bytesDigest: (bytes: Buffer) => string = typeof crypto.hash === 'function'
+  ? (bytes) => crypto.hash('sha256', bytes, 'base64')
+  : (bytes) => crypto.createHash('sha256').update(bytes).digest('base64')
+
 /** Hex sha256 of a string, truncated: 128 bits are plenty for keys and ETags. */
 export function shortHash (text: string, hexChars = 32): string {
   return sha256Hex(text).slice(0, hexChars)

@@ -13,7 +13,6 @@
  * (a miss), which vouches for the token again or refuses it. A revoked
  * token thus reads cached lists for at most that long, not for a TTL.
  */
-import { hash } from 'node:crypto'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { BoundedMap } from '../bounded-map.js'
 import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
@@ -23,7 +22,7 @@ import { WireAnswer } from '../upstream/wire.js'
 import { WeightedLru } from '../weighted-lru.js'
 import type { GuardedStorage } from './guard.js'
 import type { StoredEntry } from './storage.js'
-import { entryKey, etagOf, type PrincipalOf } from './keys.js'
+import { bytesDigest, entryKey, etagOf, type PrincipalOf } from './keys.js'
 import { holdsUnfinishedJob, inFlightTouchedBy, readReferences, writeInvalidates } from './references.js'
 import { StatsRecorder, type CacheHooks, type CacheStats } from './stats.js'
 
@@ -193,7 +192,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   function render (method: MethodInfo, fetched: object): Rendering & { value?: object } {
     if (!(fetched instanceof WireAnswer)) return renderValue(method, fetched)
     const { bytes } = fetched
-    const key = `${method.name} ${hash('sha256', bytes, 'base64')}`
+    const key = `${method.name} ${bytesDigest(bytes)}`
     const known = renderings.get(key)
     if (known !== undefined && known.bytes.equals(bytes)) return known.rendering
     const rendered = renderValue(method, fetched.decode())

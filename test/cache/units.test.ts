@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { setupCache } from '../../src/cache/create.js'
-import { canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalHasher, shortHash, stableStringify } from '../../src/cache/keys.js'
+import { bytesDigest, canonicalHashesHeld, canonicalRequest, entryKey, MAX_CANONICAL_HASHES, principalHasher, shortHash, stableStringify } from '../../src/cache/keys.js'
 import { guardStorage } from '../../src/cache/guard.js'
 import { createMemoryStorage, ENTRY_OVERHEAD_BYTES, entryBytes } from '../../src/cache/memory.js'
 import { holdsUnfinishedJob, INVALIDATES, READ_REFERENCES, readReferences, writeInvalidates } from '../../src/cache/references.js'
@@ -34,6 +34,12 @@ t.test('keys: canonical request, hashed principal', async (t) => {
   const key = entryKey(list, { service_id: 's' }, p)
   t.notOk(key.includes('secret-token'))
   t.not(key, entryKey(contract.method('ListBackupPolicies'), { service_id: 's' }, p), 'the method is part of the key')
+})
+
+t.test("an answer's digest is the base64 SHA-256 of its bytes", async (t) => {
+  const bytes = Buffer.from([0x0a, 0x03, 0x61, 0x62, 0x63, 0x00, 0xff])
+  t.equal(bytesDigest(bytes), createHash('sha256').update(bytes).digest('base64'))
+  t.not(bytesDigest(bytes), bytesDigest(bytes.subarray(1)))
 })
 
 t.test('principals: unkeyed without a secret, exactly as before; HMAC-SHA256 under the secret with one', async (t) => {

@@ -148,7 +148,7 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
   const wire: WireError[] = []
   const lines = new ErrorLines()
   // Lists the node budget cut after its one error (createNodeBudget).
-  const cut = (ctx.nodes?.refused ?? 0) - 1
+  const cut = (ctx.nodes?.refusedIn(ctx) ?? 0) - 1
   for (const top of execution.errors) {
     for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
       const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)

@@ -285,19 +285,20 @@ export function limitBatch (max: number): (request: FastifyRequest) => Promise<v
   }
 }
 
-/** What one request's answer may still list (GRAPHQL_MAX_NODES). */
+/** What one request's answer may still list (GRAPHQL_MAX_NODES), a batch's operations together. */
 export interface NodeBudget {
   /**
-   * Take `n` items for a list about to be answered, each weighing
+   * Take `n` items for a list about to be answered in `operation` (its
+   * context: each operation of a batch has its own), each weighing
    * `tenths` tenths of an item (10, a whole one, by default): true when it
    * may be, false when it is to be answered empty. The first list refused
-   * throws VBGW_TOO_MANY_NODES instead, so the answer says why.
+   * in each operation throws VBGW_TOO_MANY_NODES instead, so each answer
+   * whose lists are cut says why.
    */
-  take (n: number, tenths?: number): boolean
-  /** Lists refused so far. */
-  readonly refused: number
+  take (n: number, tenths: number | undefined, operation: object): boolean
+  /** Lists refused in `operation`, the one with its error included. */
+  refusedIn (operation: object): number
 }
-
 /**
  * What a collection name, or a policy's next run time, weighs against
  * GRAPHQL_MAX_NODES, in tenths of an item: a name is a string of at most
@@ -312,26 +313,32 @@ export const NAME_TENTHS = 1
 
 /**
  * A request's budget of listed items. The first list that would go past
- * `max` is refused with an error; every list after it, whatever its size,
- * is answered empty. A query past its budget may still hold tens of
+ * `max` is refused, and every list after it, whatever its size, is
+ * answered empty. In each operation, the first list refused is null with
+ * an error instead: a batch's operations share the budget, and one whose
+ * lists are cut must not read as complete (an empty list with no error is
+ * data a client caches). A query past its budget may still hold tens of
  * thousands of lists (fifty aliases under each item already listed): an
  * error for each would cost more than the lists did (graphql-js builds one
  * per field, with its path and stack), and fill the answer. The formatter
- * says how many more were cut (error-format.ts).
+ * says how many more each operation had cut (error-format.ts).
  */
 export function createNodeBudget (max: number): NodeBudget {
   // In tenths of an item: a collection name weighs one (NAME_TENTHS).
   let left = max * 10
-  let refused = 0
+  let spent = false
+  const refused = new WeakMap<object, number>()
   return {
-    get refused () { return refused },
-    take (n, tenths = 10) {
-      if (refused === 0 && n * tenths <= left) {
+    refusedIn: (operation) => refused.get(operation) ?? 0,
+    take (n, tenths = 10, operation) {
+      if (!spent && n * tenths <= left) {
         left -= n * tenths
         return true
       }
-      refused++
-      if (refused === 1) throw new errors.TooManyNodes(max)
+      spent = true
+      const count = (refused.get(operation) ?? 0) + 1
+      refused.set(operation, count)
+      if (count === 1) throw new errors.TooManyNodes(max)
       return false
     }
   }

@@ -132,7 +132,7 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
  * the response.
  */
 function listed<T> (ctx: MercuriusContext, items: T[], tenths?: number): T[] {
-  return ctx.nodes.take(items.length, tenths) ? items : []
+  return ctx.nodes.take(items.length, tenths, ctx) ? items : []
 }
 
 /**
@@ -143,7 +143,7 @@ function listed<T> (ctx: MercuriusContext, items: T[], tenths?: number): T[] {
  * budget's one error says why.
  */
 function failed (ctx: MercuriusContext, err: unknown): null {
-  if (!ctx.nodes.take(1)) return null
+  if (!ctx.nodes.take(1, undefined, ctx)) return null
   throw err
 }
 
@@ -277,8 +277,8 @@ export function buildResolvers (): IResolvers {
       service: (policy: PolicyNode): ServiceRef => service(policy.serviceId),
       // Runs shared by equal schedules are computed once (the run budget), but each field writes its own: counted as names are.
       nextRuns: (policy: PolicyNode, { count }: { count?: number | null }, ctx: MercuriusContext): Date[] | null => {
-        // Past the budget, empty at once: neither computed nor refused, an error of its own (and its stack) for each.
-        if (ctx.nodes.refused > 0) return []
+        // Once this operation's lists are cut, empty at once: neither computed nor refused, an error of its own (and its stack) for each.
+        if (ctx.nodes.refusedIn(ctx) > 0) return []
         let runs: Date[]
         try {
           runs = nextRuns(policy, count, ctx)

@@ -20,7 +20,11 @@ import { errors } from '../errors.js'
 export const CSRF_SAFE_CONTENT_TYPES: readonly string[] = ['application/json', 'application/graphql']
 
 /** Headers whose presence proves the browser sent a preflight first (lower case). */
-export const CSRF_PREFLIGHT_HEADERS: readonly string[] = ['authorization', 'x-mercurius-operation-name', 'mercurius-require-preflight']
+export const CSRF_PREFLIGHT_HEADERS: readonly string[] = [
+  'authorization', 'x-mercurius-operation-name', 'mercurius-require-preflight',
+  // Apollo Server's, which Apollo clients set for its CSRF check: custom headers too.
+  'x-apollo-operation-name', 'apollo-require-preflight'
+]
 
 /** The rule as mercurius' `csrfPrevention` option takes it. */
 export const GRAPHQL_CSRF_PREVENTION = {

@@ -55,8 +55,17 @@ export function helmetOptions (): HelmetOptions {
   }
 }
 
-/** Headers a browser app may send cross-origin: the ones the gateway reads. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Cache-Control', 'If-None-Match', 'Grpc-Timeout', 'X-Request-Id', 'Traceparent']
+/**
+ * Headers a browser app may send cross-origin: the ones the gateway reads,
+ * the ones that pass its CSRF check (src/http/csrf.ts), and the ones Apollo
+ * Client adds with `clientAwareness`, which the gateway ignores: a preflight
+ * that refused them failed every request of such an app.
+ */
+export const CORS_ALLOWED_HEADERS = [
+  'Authorization', 'Content-Type', 'Cache-Control', 'If-None-Match', 'Grpc-Timeout', 'X-Request-Id', 'Traceparent',
+  'X-Mercurius-Operation-Name', 'Mercurius-Require-Preflight', 'X-Apollo-Operation-Name', 'Apollo-Require-Preflight',
+  'Apollographql-Client-Name', 'Apollographql-Client-Version'
+]
 
 /** Headers a browser app may read from a cross-origin answer. */
 export const CORS_EXPOSED_HEADERS = ['X-Request-Id', 'ETag', 'X-Cache', 'Retry-After', 'WWW-Authenticate', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']

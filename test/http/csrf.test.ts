@@ -50,7 +50,8 @@ t.test('/graphql', async (t) => {
   t.test('JSON, or a header that forces a preflight, passes', async (t) => {
     const json = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' }, payload: { query: INTROSPECTION } })
     t.same(json.json(), { data: { __schema: { queryType: { name: 'Query' } } } }, 'JSON POST')
-    for (const header of ['x-mercurius-operation-name', 'mercurius-require-preflight']) {
+    // Apollo Server's two too: an Apollo client set up for its CSRF check passes this one.
+    for (const header of ['x-mercurius-operation-name', 'mercurius-require-preflight', 'x-apollo-operation-name', 'apollo-require-preflight']) {
       const res = await app.inject({ method: 'GET', url: `/graphql?query=${encodeURIComponent(INTROSPECTION)}`, headers: { [header]: 'x' } })
       t.equal(res.statusCode, 200, header)
     }

@@ -166,6 +166,17 @@ t.test('CORS', async (t) => {
       t.match(pre.headers['access-control-allow-methods'], /POST/)
       t.equal(pre.headers['access-control-allow-credentials'], undefined, 'bearer tokens, no cookies')
     }
+    // What browser apps send: the CSRF pass headers, Apollo Client's clientAwareness headers.
+    const headers = ['mercurius-require-preflight', 'x-mercurius-operation-name', 'apollo-require-preflight', 'x-apollo-operation-name',
+      'apollographql-client-name', 'apollographql-client-version', 'traceparent', 'grpc-timeout', 'if-none-match']
+    const asked = await app.inject({
+      method: 'OPTIONS',
+      url: '/graphql',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': headers.join(',') }
+    })
+    t.equal(asked.statusCode, 204)
+    const allowed = String(asked.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)
+    t.same(headers.filter((h) => !allowed.includes(h)), [], 'each is allowed')
     const other = await preflight(app, 'https://evil.example')
     t.equal(other.headers['access-control-allow-origin'], undefined, 'another origin is not allowed')
     // An OPTIONS that is no preflight is refused in JSON, like every other error.

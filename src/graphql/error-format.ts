@@ -13,6 +13,7 @@ import type { MercuriusContext } from 'mercurius'
 import { describeError, errors, type ErrorView } from '../errors.js'
 import type { FaultLog } from '../http/fault-log.js'
 import { scrubCredentials } from '../logger.js'
+import { operationParams } from './http.js'
 
 /** A formatted error as it goes on the wire. */
 export interface WireError {
@@ -24,6 +25,9 @@ export interface WireError {
 
 /** A request without a query, in the words of GraphQL-over-HTTP servers (graphql-http, express-graphql). */
 export const NO_QUERY = 'Must provide query string.'
+
+/** An operation sent as a persisted query's hash: the message and code of the APQ protocol. */
+export const PERSISTED_QUERY_NOT_SUPPORTED = 'PersistedQueryNotSupported'
 
 /** The GraphQL error codes of graphql-js' own request errors. */
 const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED'
@@ -56,15 +60,25 @@ function isCoercionWrapper (err: Error): boolean {
 /** graphql-js' wordings of a variable value it could not coerce; other `Variable "$x"` messages are validation rules'. */
 const BAD_VARIABLE_VALUE = /^Variable "\$[^"]*" (?:got invalid value|of required type "[^"]*" was not provided|of non-null type "[^"]*" must not be null)/
 
-function requestErrorView (err: Error, outer: GraphQLError): ErrorView {
+function requestErrorView (err: Error, outer: GraphQLError, ctx?: MercuriusContext): ErrorView {
   if (isGraphqlOwn(err) || isCoercionWrapper(err)) {
     // graphql-js words these from the caller's own document: safe to show.
     const code = err.message.startsWith('Syntax Error') ? PARSE_FAILED : BAD_VARIABLE_VALUE.test(err.message) ? 'BAD_USER_INPUT' : VALIDATION_FAILED
     return { ...describeError({ statusCode: 400, message: err.message }), graphqlCode: code }
   }
   const original = err instanceof GraphQLError ? err.originalError as Error : err
-  // mercurius' "Unknown query" speaks of a persisted query the gateway has none of: the request has no query.
-  if ((original as { code?: unknown }).code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') return describeError(new errors.InvalidArgument(NO_QUERY, 'query'))
+  // mercurius' "Unknown query" speaks of persisted queries, which the gateway does not keep: an
+  // operation sent as a hash only is told so in the words APQ clients (Apollo's persisted query
+  // link, urql's persistedExchange) read to send the query text instead; one with neither has no query.
+  if ((original as { code?: unknown }).code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') {
+    let extensions = ctx === undefined ? undefined : operationParams(ctx)?.extensions
+    // On GET, JSON text (requireStringQuery has checked that it parses).
+    if (typeof extensions === 'string') extensions = JSON.parse(extensions) as unknown
+    if (typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions) {
+      return { ...describeError(new errors.InvalidArgument(PERSISTED_QUERY_NOT_SUPPORTED)), graphqlCode: 'PERSISTED_QUERY_NOT_SUPPORTED' }
+    }
+    return describeError(new errors.InvalidArgument(NO_QUERY, 'query'))
+  }
   const hasOwnStatus = typeof (original as { statusCode?: unknown }).statusCode === 'number' || typeof (original as { grpcCode?: unknown }).grpcCode === 'number'
   // A plain error inside a mercurius wrapper (say, "use POST for mutations") takes the wrapper's status.
   const outerStatus = (outer.originalError as { statusCode?: unknown } | undefined)?.statusCode
@@ -151,7 +165,7 @@ export function formatErrors (execution: ExecutionResult & { errors: ReadonlyArr
   const cut = (ctx.nodes?.refusedIn(ctx) ?? 0) - 1
   for (const top of execution.errors) {
     for (const { error, outer } of executed ? [{ error: top as Error, outer: top }] : unwrap(top)) {
-      const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer)
+      const view = executed ? fieldErrorView(error as GraphQLError) : requestErrorView(error, outer, ctx)
       if (view.serverFault) {
         // Grouped by what failed, not by the safe message the caller sees.
         const err = (error as GraphQLError).originalError ?? error

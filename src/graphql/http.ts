@@ -147,6 +147,15 @@ export function knownGetOperation (parseOptions: ParseOptions): (request: Fastif
   }
 }
 
+/** The parameters of the operation `ctx` runs: the body (POST) or the query string (GET), its batch entry in a batch. */
+export function operationParams (ctx: MercuriusContext): Record<string, unknown> | undefined {
+  const request = ctx.reply?.request
+  if (request === undefined) return undefined
+  const params = (request.method === 'POST' ? request.body : request.query) as unknown
+  const entry = Array.isArray(params) ? params[ctx.operationId ?? 0] as unknown : params
+  return typeof entry === 'object' && entry !== null ? entry as Record<string, unknown> : undefined
+}
+
 /**
  * mercurius preExecution hook: an `operationName` must name an operation of
  * the document, whether or not mercurius has compiled it. mercurius checks
@@ -157,10 +166,7 @@ export function knownGetOperation (parseOptions: ParseOptions): (request: Fastif
  * on GET (`knownGetOperation`). `""` names no operation either.
  */
 export function knownOperationName (_schema: unknown, document: DocumentNode, ctx: MercuriusContext): void {
-  const request = ctx.reply.request
-  const params = (request.method === 'POST' ? request.body : request.query) as unknown
-  const entry = Array.isArray(params) ? params[ctx.operationId ?? 0] as unknown : params
-  const name = typeof entry === 'object' && entry !== null ? (entry as { operationName?: unknown }).operationName : undefined
+  const name = operationParams(ctx)?.operationName
   if (typeof name !== 'string') return
   for (const def of document.definitions) {
     if (def.kind === Kind.OPERATION_DEFINITION && def.name?.value === name) return
@@ -198,9 +204,11 @@ export type ErrorFormatter = (execution: ExecutionResult & { errors: ReadonlyArr
 export function formatBareBatchErrors (format: ErrorFormatter): (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
   return async function formatBatchEntries (request, reply, payload) {
     if (!Array.isArray(payload) || !payload.some((entry) => entry instanceof Error)) return payload
-    // The formatter reads only the reply, the app and the batch size from its context.
+    // The formatter reads only the reply, the app, the batch size and the entry's place from its context.
     const ctx = { app: request.server, reply, operationsCount: payload.length } as unknown as MercuriusContext
-    return payload.map((entry: unknown) => entry instanceof Error ? format({ errors: [new GraphQLError(entry.message, { originalError: entry })] }, ctx).response : entry)
+    return payload.map((entry: unknown, operationId) => entry instanceof Error
+      ? format({ errors: [new GraphQLError(entry.message, { originalError: entry })] }, { ...ctx, operationId }).response
+      : entry)
   }
 }
 

@@ -167,6 +167,23 @@ t.test('request shapes', async (t) => {
     t.same(viaGet.json(), unknown)
   })
 
+  t.test('an operation sent as a persisted query hash only: PersistedQueryNotSupported, so APQ clients send the query instead', async (t) => {
+    const notSupported = { errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED', grpcStatus: 'INVALID_ARGUMENT' } }] }
+    // As Apollo's createPersistedQueryLink sends it (POST) and urql's persistedExchange (GET).
+    const persisted = { persistedQuery: { version: 1, sha256Hash: 'ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38' } }
+    const viaPost = await post(JSON.stringify({ operationName: 'Q', variables: {}, extensions: persisted }))
+    t.equal(viaPost.statusCode, 400)
+    t.same(viaPost.json(), notSupported)
+    const viaGet = await get({ operationName: 'Q', extensions: JSON.stringify(persisted) })
+    t.equal(viaGet.statusCode, 400)
+    t.same(viaGet.json(), notSupported)
+    const batch = await post(JSON.stringify([{ query: '{ __typename }' }, { extensions: persisted }, {}]))
+    t.same(batch.json(), [{ data: { __typename: 'Query' } }, notSupported,
+      { errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT', field: 'query' } }] }])
+    // The retry with the text, the hash still attached, runs.
+    t.same((await post(JSON.stringify({ query: '{ __typename }', extensions: persisted }))).json(), { data: { __typename: 'Query' } })
+  })
+
   t.test('parameters of the wrong type are named, on POST and on GET, in a batch too', async (t) => {
     const refused = (message: string, field: string) => ({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT', field } }] })
     const query = 'query Q($id: ID!) { service(id: $id) { id } }'

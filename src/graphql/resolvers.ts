@@ -150,6 +150,15 @@ function failed (ctx: MercuriusContext, err: unknown): null {
 /** A backup's or a restore's collection names, each a tenth of an item of the budget (NAME_TENTHS). */
 const collectionNames = (job: { collectionNames: string[] }, _args: unknown, ctx: MercuriusContext): string[] => listed(ctx, job.collectionNames, NAME_TENTHS)
 
+/**
+ * A backup's opaque id (Backup.id): base64url of its service and name as a
+ * JSON pair, unambiguous whatever either holds, and the same for a backup
+ * in every list and lookup that reaches it.
+ */
+export function backupId (backup: { serviceId: string, name: string }): string {
+  return Buffer.from(JSON.stringify([backup.serviceId, backup.name])).toString('base64url')
+}
+
 /** Build the resolvers. */
 export function buildResolvers (): IResolvers {
   return {
@@ -258,6 +267,7 @@ export function buildResolvers (): IResolvers {
     },
 
     Backup: {
+      id: (backup: BackupNode): string => backupId(backup),
       collectionNames,
       policy: async (backup: BackupNode, _args: unknown, ctx: MercuriusContext): Promise<PolicyNode | null> => {
         if (backup.policyId === null) return null

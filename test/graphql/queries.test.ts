@@ -7,6 +7,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import t from 'tap'
 import { DEMO_BACKUPS, DEMO_ORG_ID, DEMO_POLICY_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { backupId } from '../../src/graphql/resolvers.js'
 import { buildTestApp } from '../helpers/app.js'
 import { FakeClock, FAKE_EPOCH } from '../helpers/clock.js'
 import { buildClockedGraphqlApp, codes, gql } from './helpers.js'
@@ -151,6 +152,27 @@ t.test('queries', async (t) => {
     const node = body.data.organization.backups.nodes[0]
     t.same([body.data.organization.id, node.organizationId, node.organization.id], [DEMO_ORG_ID, DEMO_ORG_ID, DEMO_ORG_ID])
     t.equal(sim.callCount('ListBackupByOrg'), 1, 'one list call for one organization')
+  })
+
+  t.test('a backup has one id wherever it is reached, and no two backups share one (normalized client caches)', async (t) => {
+    const { body } = await gql(app, `{
+      organization(id: "${DEMO_ORG_ID}") { backups { nodes { id name serviceId } } }
+      service(id: "${CATALOG}") { backups { nodes { id name } } backup(name: "catalog-nightly-001") { id } }
+      backup(serviceId: "${CATALOG}", name: "catalog-nightly-001") { id service { backups(first: 1) { nodes { id } } } }
+    }`)
+    t.notOk(body.errors)
+    const all = body.data.organization.backups.nodes as Array<{ id: string, name: string, serviceId: string }>
+    t.equal(new Set(all.map((b) => b.id)).size, all.length, 'one id per backup')
+    const byName = new Map(all.filter((b) => b.serviceId === CATALOG).map((b) => [b.name, b.id]))
+    for (const b of body.data.service.backups.nodes as Array<{ id: string, name: string }>) t.equal(b.id, byName.get(b.name), `${b.name}: the same in the service's list`)
+    const one = byName.get('catalog-nightly-001')
+    t.ok(one)
+    t.equal(body.data.service.backup.id, one, "the service's lookup")
+    t.equal(body.data.backup.id, one, 'the backup query')
+    t.match(one, /^[A-Za-z0-9_-]+$/, 'opaque, URL-safe')
+    // Built from the pair, unambiguous whatever the names hold: no two pairs meet.
+    t.not(backupId({ serviceId: 'a","b', name: 'c' }), backupId({ serviceId: 'a', name: 'b","c' }))
+    t.not(backupId({ serviceId: 'svc-1', name: 'x' }), backupId({ serviceId: 'svc-2', name: 'x' }), 'the same name in two services: two backups')
   })
 
   t.test("bad paging arguments are the caller's BAD_USER_INPUT before any call, whatever the upstream would have said", async (t) => {

@@ -87,7 +87,7 @@ function cronFieldProblem (field: CronField, text: string): string | undefined {
  * Compile a cron expression the way VBase runs it: classic cron's five
  * fields (minute hour day-of-month month day-of-week; see CRON_FIELDS for
  * what each takes), evaluated in UTC, the day fields OR-ed as classic cron
- * does when both are restricted. Croner alone would also take a seconds
+ * does when both are restricted (neither begins with `*`). Croner alone would also take a seconds
  * field, `@daily` and its own extensions; the reference speaks of a
  * five-field cron. Croner judges the numbers (ranges, steps). The simulator
  * validates and fires with this same function, so `nextRuns` shows the runs
@@ -105,7 +105,11 @@ export function compileCron (expr: string): Cron {
     const problem = cronFieldProblem(field, text)
     if (problem !== undefined) throw new RangeError(problem)
   })
-  return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part' })
+  // Classic cron (Vixie, cronie) OR-s the day fields only when neither begins with `*`: a field
+  // such as `*/2` counts as unrestricted, and the other then decides alone with it (AND). croner
+  // treats only a bare `*` so, and OR-ed `0 0 */2 * 1` into every other day and every Monday.
+  const [dom = '', dow = ''] = [fields[2], fields[4]]
+  return new Cron(expr.trim(), { timezone: 'UTC', paused: true, mode: '5-part', domAndDow: dom.startsWith('*') || dow.startsWith('*') })
 }
 
 /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: google.protobuf.Timestamp's range, in epoch seconds. */

@@ -157,6 +157,12 @@ t.test('compileCron is five-field UTC', async (t) => {
     ['2026-02-01T00:00:00.000Z', '2026-02-06T00:00:00.000Z', '2026-02-13T00:00:00.000Z'], 'Sunday the 1st, then Fridays')
   t.same(compileCron('0 0 1 jan-mar/2 *').nextRuns(2, new Date('2026-01-01T00:00:00Z')).map((d) => d.toISOString()),
     ['2026-03-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'])
+  // A day field beginning with `*` is unrestricted to classic cron, even stepped: the two then AND.
+  const days = (expr: string, n: number): string[] => compileCron(expr).nextRuns(n, new Date('2026-11-27T12:00:00Z')).map((d) => d.toISOString().slice(0, 10))
+  t.same(days('0 0 */2 * 1', 3), ['2026-12-07', '2026-12-21', '2027-01-11'], 'Mondays on odd days of the month, not every other day and every Monday')
+  t.same(days('0 0 1-7 * */7', 2), ['2026-12-06', '2027-01-03'], 'the first Sunday of each month')
+  t.same(days('0 0 * * */2', 3), ['2026-11-28', '2026-11-29', '2026-12-01'], 'Sat, Sun, Tue: days 6, 0, 2')
+  t.same(days('0 0 13 * 5', 3), ['2026-12-04', '2026-12-11', '2026-12-13'], 'both restricted: either (Fridays, and the 13th)')
 })
 
 t.test('the named checks judge one value, named as the caller wrote it', async (t) => {

@@ -35,7 +35,7 @@ const VALID: Partial<Record<MethodName, Record<string, unknown>>> = {
 
 /** Fields only passed along: any length. */
 const PASSED_ALONG: Array<[MethodName, Record<string, unknown>]> = [
-  ['CreateBackup', { service_id: OVER }],
+  ['CreateBackup', { service_id: OVER }], // ASCII: within what a REST path takes, see below
   ['RestoreBackup', { backup_name: OVER }],
   ['RestoreBackup', { db_name: OVER }],
   ['RestoreBackup', { collection_names: [OVER] }],
@@ -62,6 +62,26 @@ t.test('the names a create gives are bounded (backup, database, collections); na
     t.doesNotThrow(() => validateRequest(method, { ...VALID[method], ...change }), `${method} ${Object.keys(change).join()}: any length`)
   }
   t.doesNotThrow(() => { checkServiceId(OVER); checkBackupName(OVER) })
+  // The service a create names must stay reachable over REST: percent-encoded, within what a path takes.
+  for (const method of ['CreateBackup', 'CreateBackupPolicy'] as const) {
+    t.doesNotThrow(() => validateRequest(method, { ...VALID[method], service_id: 'n'.repeat(MAX_ID_LENGTH) }), `${method}: an ASCII service id of ${MAX_ID_LENGTH}`)
+    t.doesNotThrow(() => validateRequest(method, { ...VALID[method], service_id: '€'.repeat(MAX_NAME_LENGTH) }), `${method}: ${MAX_ID_LENGTH} percent-encoded`)
+    t.throws(() => validateRequest(method, { ...VALID[method], service_id: '€'.repeat(MAX_NAME_LENGTH + 1) }), {
+      field: 'service_id',
+      message: `service_id must be at most ${MAX_ID_LENGTH} characters long once percent-encoded, as a REST path holds it (this one takes ${MAX_ID_LENGTH + 9})`
+    }, `${method}: one character more`)
+  }
+  t.doesNotThrow(() => validateRequest('ListBackups', { service_id: '€'.repeat(MAX_NAME_LENGTH + 1) }), 'a service only looked up is not judged so')
+})
+
+t.test('REST reaches a service a create named at the limit, percent-encoded', async (t) => {
+  const { app } = await buildTestApp(t)
+  const service = '€'.repeat(MAX_NAME_LENGTH)
+  const created = await app.inject({ method: 'POST', url: '/graphql', headers: { ...AUTH, 'content-type': 'application/json' },
+    payload: { query: 'mutation($s: ID!) { createBackup(input: { serviceId: $s, organizationId: "' + DEMO_ORG_ID + '", dbName: "db", collectionNames: ["c"], backupName: "b" }) { backup { name } } }', variables: { s: service } } })
+  t.same(created.json(), { data: { createBackup: { backup: { name: 'b' } } } })
+  const removed = await app.inject({ method: 'DELETE', url: `/v1/vbase/${encodeURIComponent(service)}/backup/b`, headers: AUTH })
+  t.equal(removed.statusCode, 200, 'deleted over REST')
 })
 
 t.test('the router lets a path value at the limit through, percent-encoded in the worst case', async (t) => {

@@ -8,7 +8,7 @@
 import protobuf from 'protobufjs'
 import { contract, describe, isRequired, PACKAGE } from '../upstream/contract.js'
 import { queryFields } from './bind.js'
-import { isWellKnownString, outputKey, type JsonNames } from './json-mapping.js'
+import { hasPresence, isWellKnownString, outputKey, type JsonNames } from './json-mapping.js'
 import type { RestRoute } from './routes.js'
 
 type Schema = Record<string, unknown>
@@ -72,13 +72,33 @@ class Schemas {
   private enumSchema (e: protobuf.Enum): Schema {
     const values = Object.keys(e.values)
     const lines = values.map((v) => `${v}: ${(e.comments[v] ?? '').replace(/\s+/g, ' ').trim()}`)
-    return { type: 'string', enum: values, description: [describe(e), ...lines].filter(Boolean).join('\n\n') }
+    return {
+      // A value this release does not know (a newer VBase's) is its number, as proto3 JSON writes it.
+      anyOf: [{ type: 'string', enum: values }, { type: 'integer', format: 'int32', description: 'A value added after this release of the API: its number.' }],
+      description: [describe(e), ...lines].filter(Boolean).join('\n\n')
+    }
   }
 
   private messageSchema (type: protobuf.Type): Schema {
     const properties: Record<string, Schema> = {}
     for (const f of type.fieldsArray) properties[outputKey(f, this.fieldNames)] = this.field(f)
     return { type: 'object', description: describe(type), properties }
+  }
+
+  /**
+   * Mark what every response holds as required, in an answer's message and
+   * the messages in it: lists, maps and plain scalars are always written
+   * (a zero value when unset); messages (times too) and optional fields are
+   * omitted when unset (src/rest/json-mapping.ts, `toJson`).
+   */
+  requireOutput (type: protobuf.Type, seen = new Set<string>()): void {
+    if (seen.has(type.fullName)) return
+    seen.add(type.fullName)
+    this.ref(type)
+    this.require(type, type.fieldsArray.filter((f) => f.map || f.repeated || (!(f.resolvedType instanceof protobuf.Type) && !hasPresence(f))).map((f) => outputKey(f, this.fieldNames)))
+    for (const f of type.fieldsArray) {
+      if (f.resolvedType instanceof protobuf.Type && !isWellKnownString(f.resolvedType)) this.requireOutput(f.resolvedType, seen)
+    }
   }
 
   /** Mark fields of a message's component as required (its `ref` made first). */
@@ -155,11 +175,13 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
       if (required.length > 0) schemas.require(method.requestType, required)
     }
     op.requestBody = {
-      required: true,
+      // A route that reads an empty body as `{}` takes none at all.
+      required: !(method.http.body === '*' && method.requestType.fieldsArray.every((f) => method.http.pathParams.includes(f.name) || !isRequired(f))),
       description: 'Proto field names (snake_case, as the reference) and JSON names (lowerCamelCase) are both accepted; path values repeated here must match the path.',
       content: { 'application/json': { schema: bodySchema } }
     }
   }
+  schemas.requireOutput(method.responseType)
   const ok: Schema = {
     description: describe(method.responseType),
     content: { 'application/json': { schema: schemas.ref(method.responseType) } }
@@ -175,7 +197,9 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
     if (method.http.verb === 'GET') responses[304] = { description: 'Not modified: If-None-Match matched the current ETag.' }
   }
   responses.default = {
-    description: 'An error: the HTTP status comes from the gRPC code (400 invalid input, 401 missing or bad token, 404 not found, 409 conflict, 501 unsupported by the upstream, 503 unavailable, 504 deadline).',
+    description: 'An error: the HTTP status comes from the gRPC code (400 invalid input or a failed precondition, 401 missing or bad token, ' +
+      '403 another organization\'s, 404 not found, 409 conflict, 429 rate limited, 500 internal, 501 unsupported by the upstream, 503 unavailable, ' +
+      '504 deadline), or from HTTP itself (405 method, 413 body too large, 414 path value too long, 415 not JSON, 431 headers too large).',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Status' } } }
   }
   op.responses = responses

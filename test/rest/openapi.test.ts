@@ -3,6 +3,10 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { buildOpenApi } from '../../src/rest/openapi.js'
 import { restRoutes } from '../../src/rest/routes.js'
 import { contract } from '../../src/upstream/contract.js'
+import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
+import { buildTestApp } from '../helpers/app.js'
+
+const [CATALOG] = DEMO_SERVICE_IDS
 
 interface Operation {
   operationId: string
@@ -56,11 +60,54 @@ t.test('schemas come from the messages, descriptions from the proto comments', a
   t.equal(schemas.Backup?.properties?.size_bytes?.description, 'Size of the backup artifact in bytes; 0 until the job completes.')
   t.match(schemas.Backup?.properties?.created_at, { type: 'string', format: 'date-time' })
   t.match(schemas.Backup?.properties?.size_bytes, { type: 'string', format: 'int64' })
-  t.same(schemas.JobStatus?.enum, ['JOB_STATUS_UNSPECIFIED', 'PENDING', 'RUNNING', 'COMPLETED', 'FAILED'])
+  t.same((schemas.JobStatus as { anyOf?: Array<{ enum?: string[] }> }).anyOf?.[0]?.enum, ['JOB_STATUS_UNSPECIFIED', 'PENDING', 'RUNNING', 'COMPLETED', 'FAILED'])
   t.match(schemas.Status, { required: ['code', 'message', 'details'] })
   t.ok(schemas.CreateBackupRequest, 'request messages are schemas too')
   const param = doc.paths['/v1/vbase/{service_id}/backup/policy/{policy_id}']?.post?.parameters.find((p) => p.name === 'policy_id')
   t.match(param, { in: 'path', required: true, description: 'UUID of the policy to update.' })
+})
+
+t.test('what every answer holds is required; an enum value a newer VBase adds is its number; a body a route reads as {} is optional', async (t) => {
+  const required = (name: string): string[] | undefined => (doc.components.schemas[name] as { required?: string[] } | undefined)?.required
+  t.same(required('ListBackupsResponse'), ['backups'])
+  t.same(required('Backup'), ['name', 'service_id', 'organization_id', 'db_name', 'collection_names', 'status', 'size_bytes', 'error_message'],
+    'plain scalars and lists; not the times (messages) nor policy_id (optional)')
+  t.same(required('BackupPolicy'), ['id', 'service_id', 'organization_id', 'schedule_cron', 'retention_count', 'is_active'])
+  t.match(doc.components.schemas.JobStatus, { anyOf: [{ type: 'string' }, { type: 'integer' }] })
+  const body = (path: string, verb: string): { required?: boolean } | undefined => (doc.paths[path]?.[verb] as { requestBody?: { required?: boolean } } | undefined)?.requestBody
+  t.equal(body('/v1/vbase/backup/org/{organization_id}', 'post')?.required, false, 'ListBackupByOrg: its one field is in the path')
+  t.equal(body('/v1/vbase/{service_id}/backup', 'post')?.required, true)
+})
+
+t.test('live answers hold what the document requires of them', async (t) => {
+  const { app } = await buildTestApp(t)
+  const auth = { authorization: `Bearer ${DEV_TOKEN}` }
+  const schemas = doc.components.schemas as Record<string, Record<string, unknown>>
+  /** The paths of required keys an answer lacks, walking the schema through refs, objects and arrays. */
+  const missing = (value: unknown, schema: Record<string, unknown>, at: string): string[] => {
+    const ref = schema.$ref
+    if (typeof ref === 'string') return missing(value, schemas[ref.split('/').pop() as string] ?? {}, at)
+    if (Array.isArray(value)) return value.flatMap((v, i) => missing(v, (schema.items ?? {}) as Record<string, unknown>, `${at}[${i}]`))
+    if (typeof value !== 'object' || value === null) return []
+    const out = ((schema.required ?? []) as string[]).filter((k) => !(k in value)).map((k) => `${at}.${k}`)
+    for (const [k, v] of Object.entries(value)) {
+      const sub = (schema.properties as Record<string, Record<string, unknown>> | undefined)?.[k]
+      if (sub !== undefined) out.push(...missing(v, sub, `${at}.${k}`))
+    }
+    return out
+  }
+  const answers = [
+    ['ListBackupsResponse', await app.inject({ url: `/v1/vbase/${CATALOG}/backup`, headers: auth })],
+    ['ListBackupByOrgResponse', await app.inject({ method: 'POST', url: `/v1/vbase/backup/org/${DEMO_ORG_ID}`, headers: auth })],
+    ['ListBackupPoliciesResponse', await app.inject({ url: `/v1/vbase/${CATALOG}/backup/policy`, headers: auth })],
+    ['CreateBackupResponse', await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup`, headers: auth, payload: { organization_id: DEMO_ORG_ID, db_name: 'd', collection_names: ['c'] } })],
+    ['Status', await app.inject({ method: 'POST', url: `/v1/vbase/${CATALOG}/backup`, headers: auth, payload: { organization_id: 'acme' } })]
+  ] as const
+  for (const [name, res] of answers) {
+    const json = res.json() as unknown
+    t.ok(JSON.stringify(json).length > 20, `${name}: an answer`)
+    t.same(missing(json, { $ref: `#/components/schemas/${name}` }, name), [], `${name}: every required key present`)
+  }
 })
 
 t.test('bearer security scheme applies to every operation', async (t) => {

@@ -3,10 +3,12 @@
  * contract as the routes: one operation per HTTP rule, parameters from the
  * path variables and query-bindable fields, schemas from the messages with
  * the proto comments as descriptions, a bearer security scheme and the
- * google.rpc.Status error body. Nothing here is written per method.
+ * google.rpc.Status error body. Nothing here is written per method but
+ * what the gateway checks of each request field (REQUEST_CONSTRAINTS).
  */
 import protobuf from 'protobufjs'
 import { contract, describe, isRequired, PACKAGE } from '../upstream/contract.js'
+import { MAX_COLLECTION_NAMES, MAX_ID_LENGTH, MAX_NAME_LENGTH } from '../upstream/validate.js'
 import { queryFields } from './bind.js'
 import { hasPresence, isWellKnownString, outputKey, type JsonNames } from './json-mapping.js'
 import type { RestRoute } from './routes.js'
@@ -49,6 +51,64 @@ const SCALARS: Record<string, Schema> = {
 // 64-bit integers are JSON strings in the proto3 mapping.
 for (const t of ['int64', 'sint64', 'sfixed64', 'uint64', 'fixed64']) SCALARS[t] = { type: 'string', format: t.includes('u') ? 'uint64' : 'int64', pattern: '^-?[0-9]+$' }
 
+const UUID_SCHEMA: Schema = { format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }
+/** A name a create gives: MAX_NAME_LENGTH at most, non-blank. */
+const CREATED_NAME: Schema = { minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: '\\S' }
+/** A name looked up or passed along: non-blank, within what a REST path holds. */
+const NAME: Schema = { minLength: 1, maxLength: MAX_ID_LENGTH, pattern: '\\S' }
+const COLLECTIONS: Schema = { minItems: 1, maxItems: MAX_COLLECTION_NAMES }
+
+/**
+ * What src/upstream/validate.ts checks of each request field, as JSON
+ * Schema, by message and proto field name: a request the document allows is
+ * one the gateway sends on (test/rest/openapi.test.ts holds the two
+ * together). What the schema cannot say (a cron's fields, plain text) the
+ * field's description and the error say.
+ */
+const REQUEST_CONSTRAINTS: Readonly<Record<string, Readonly<Record<string, Schema>>>> = {
+  CreateBackupRequest: {
+    service_id: NAME,
+    organization_id: UUID_SCHEMA,
+    db_name: CREATED_NAME,
+    collection_names: { ...COLLECTIONS, items: CREATED_NAME },
+    backup_name: CREATED_NAME
+  },
+  ListBackupsRequest: { service_id: NAME },
+  ListBackupByOrgRequest: { organization_id: UUID_SCHEMA },
+  RestoreBackupRequest: {
+    service_id: NAME,
+    organization_id: UUID_SCHEMA,
+    backup_name: NAME,
+    db_name: NAME,
+    collection_names: { ...COLLECTIONS, items: NAME }
+  },
+  DeleteBackupRequest: { service_id: NAME, backup_name: NAME },
+  CreateBackupPolicyRequest: {
+    service_id: NAME,
+    organization_id: UUID_SCHEMA,
+    schedule_cron: { minLength: 9, maxLength: MAX_ID_LENGTH },
+    retention_count: { minimum: 1 }
+  },
+  UpdateBackupPolicyRequest: {
+    service_id: NAME,
+    policy_id: UUID_SCHEMA,
+    // Empty is "not given" on update.
+    organization_id: { pattern: `^$|${UUID_SCHEMA.pattern as string}` },
+    schedule_cron: { minLength: 9, maxLength: MAX_ID_LENGTH },
+    retention_count: { minimum: 1 }
+  },
+  DeleteBackupPolicyRequest: { service_id: NAME, policy_id: UUID_SCHEMA },
+  ListBackupPoliciesRequest: { service_id: NAME }
+}
+
+/** A request field's schema with what the gateway checks of it; every string at most MAX_ID_LENGTH. */
+function constrained (type: protobuf.Type, field: protobuf.Field, schema: Schema): Schema {
+  const extra = REQUEST_CONSTRAINTS[type.name]?.[field.name]
+  const out = extra === undefined ? schema : { ...schema, ...extra, ...(extra.items === undefined ? {} : { items: { ...(schema.items as Schema), ...(extra.items as Schema) } }) }
+  if (out.type === 'string' && out.maxLength === undefined) out.maxLength = MAX_ID_LENGTH
+  return out
+}
+
 /** Collects component schemas for the messages and enums it meets. */
 class Schemas {
   readonly components: Record<string, Schema> = { Status: STATUS_SCHEMA }
@@ -81,7 +141,8 @@ class Schemas {
 
   private messageSchema (type: protobuf.Type): Schema {
     const properties: Record<string, Schema> = {}
-    for (const f of type.fieldsArray) properties[outputKey(f, this.fieldNames)] = this.field(f)
+    const request = REQUEST_CONSTRAINTS[type.name] !== undefined
+    for (const f of type.fieldsArray) properties[outputKey(f, this.fieldNames)] = request ? constrained(type, f, this.field(f)) : this.field(f)
     return { type: 'object', description: describe(type), properties }
   }
 
@@ -131,8 +192,8 @@ class Schemas {
   }
 }
 
-function parameter (schemas: Schemas, field: protobuf.Field, where: 'path' | 'query', names: JsonNames): Schema {
-  const schema = schemas.field(field)
+function parameter (schemas: Schemas, type: protobuf.Type, field: protobuf.Field, where: 'path' | 'query', names: JsonNames): Schema {
+  const schema = constrained(type, field, schemas.field(field))
   const { description, ...rest } = schema
   return {
     name: where === 'path' ? field.name : outputKey(field, names),
@@ -154,8 +215,8 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
   const { method } = route
   const fields = method.requestType.fields
   const parameters = [
-    ...method.http.pathParams.map((p) => parameter(schemas, fields[p] as protobuf.Field, 'path', names)),
-    ...queryFields(method).map((f) => parameter(schemas, f, 'query', names))
+    ...method.http.pathParams.map((p) => parameter(schemas, method.requestType, fields[p] as protobuf.Field, 'path', names)),
+    ...queryFields(method).map((f) => parameter(schemas, method.requestType, f, 'query', names))
   ]
   const op: Schema = {
     operationId: method.name,

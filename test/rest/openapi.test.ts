@@ -2,7 +2,8 @@ import t from 'tap'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { buildOpenApi } from '../../src/rest/openapi.js'
 import { restRoutes } from '../../src/rest/routes.js'
-import { contract } from '../../src/upstream/contract.js'
+import { contract, type MethodName } from '../../src/upstream/contract.js'
+import { validateRequest } from '../../src/upstream/validate.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 
@@ -77,6 +78,53 @@ t.test('what every answer holds is required; an enum value a newer VBase adds is
   const body = (path: string, verb: string): { required?: boolean } | undefined => (doc.paths[path]?.[verb] as { requestBody?: { required?: boolean } } | undefined)?.requestBody
   t.equal(body('/v1/vbase/backup/org/{organization_id}', 'post')?.required, false, 'ListBackupByOrg: its one field is in the path')
   t.equal(body('/v1/vbase/{service_id}/backup', 'post')?.required, true)
+})
+
+t.test("request fields carry what the gateway checks of them, and the gateway holds to it: past each bound it refuses, at it it does not", async (t) => {
+  const ORG = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
+  const POLICY = 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
+  const VALID: Record<MethodName, Record<string, unknown>> = {
+    CreateBackup: { service_id: 'svc', organization_id: ORG, db_name: 'db', collection_names: ['docs'], backup_name: 'b1' },
+    ListBackups: { service_id: 'svc' },
+    ListBackupByOrg: { organization_id: ORG },
+    RestoreBackup: { service_id: 'svc', organization_id: ORG, backup_name: 'b1', db_name: 'db', collection_names: ['docs'] },
+    DeleteBackup: { service_id: 'svc', backup_name: 'b1' },
+    CreateBackupPolicy: { service_id: 'svc', organization_id: ORG, schedule_cron: '0 0 * * *', retention_count: 7 },
+    UpdateBackupPolicy: { service_id: 'svc', policy_id: POLICY, schedule_cron: '0 0 * * *', retention_count: 7 },
+    DeleteBackupPolicy: { service_id: 'svc', policy_id: POLICY },
+    ListBackupPolicies: { service_id: 'svc' }
+  }
+  type Field = { type?: string, format?: string, pattern?: string, minLength?: number, maxLength?: number, minItems?: number, maxItems?: number, minimum?: number, items?: Field }
+  let checked = 0
+  for (const m of contract.methods.values()) {
+    // A body's schema, or for a method without one its parameters'.
+    const op = doc.paths[m.http.pathTemplate]?.[m.http.verb.toLowerCase()]
+    const props = (doc.components.schemas[m.requestType.name] as { properties: Record<string, Field> } | undefined)?.properties ??
+      Object.fromEntries((op?.parameters ?? []).map((p) => [p.name, (p as { schema?: Field }).schema ?? {}]))
+    const valid = VALID[m.name]
+    t.doesNotThrow(() => validateRequest(m.name, valid), `${m.name}: the valid request`)
+    for (const [field, schema] of Object.entries(props)) {
+      const cases: Array<[unknown, boolean]> = []
+      if (schema.format === 'uuid') cases.push(['not-a-uuid', false], [ORG.toUpperCase(), true])
+      if (schema.minLength !== undefined && schema.minLength > 0) cases.push(['', false])
+      const shaped = schema.format !== undefined || (schema.pattern ?? '').startsWith('^') || field === 'schedule_cron'
+      if (schema.maxLength !== undefined && schema.type === 'string' && !shaped) cases.push(['n'.repeat(schema.maxLength + 1), false], ['n'.repeat(schema.maxLength), true])
+      if (schema.minimum !== undefined) cases.push([schema.minimum - 1, false], [schema.minimum, true])
+      if (schema.minItems !== undefined) cases.push([[], false])
+      if (schema.maxItems !== undefined) cases.push([Array.from({ length: schema.maxItems + 1 }, () => 'c'), false], [Array.from({ length: schema.maxItems }, () => 'c'), true])
+      if (schema.items?.maxLength !== undefined) cases.push([['n'.repeat(schema.items.maxLength + 1)], false], [['n'.repeat(schema.items.maxLength)], true])
+      for (const [value, allowed] of cases) {
+        checked++
+        const request = { ...valid, [field]: value }
+        const label = `${m.name}.${field} = ${JSON.stringify(value).slice(0, 30)}`
+        if (allowed) t.doesNotThrow(() => validateRequest(m.name, request), `${label}: within the document, sent on`)
+        else t.throws(() => validateRequest(m.name, request), { code: 'VBGW_INVALID_ARGUMENT', field: new RegExp(`^${field}`) }, `${label}: outside the document, refused`)
+      }
+    }
+  }
+  t.ok(checked > 40, `${checked} bounds checked`)
+  t.match(doc.components.schemas.UpdateBackupPolicyRequest?.properties?.organization_id, { pattern: /^\^\$\|/ }, 'empty is "not given" on update')
+  t.equal((doc.paths['/v1/vbase/{service_id}/backup/policy/{policy_id}']?.post?.parameters.find((p) => p.name === 'policy_id') as { schema?: Field } | undefined)?.schema?.format, 'uuid', 'path parameters too')
 })
 
 t.test('live answers hold what the document requires of them', async (t) => {

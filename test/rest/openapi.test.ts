@@ -2,8 +2,9 @@ import t from 'tap'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { buildOpenApi } from '../../src/rest/openapi.js'
 import { restRoutes } from '../../src/rest/routes.js'
-import { contract, type MethodName } from '../../src/upstream/contract.js'
+import { contract } from '../../src/upstream/contract.js'
 import { validateRequest } from '../../src/upstream/validate.js'
+import { FULL_REQUESTS, ORG } from '../helpers/requests.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 
@@ -81,19 +82,7 @@ t.test('what every answer holds is required; an enum value a newer VBase adds is
 })
 
 t.test("request fields carry what the gateway checks of them, and the gateway holds to it: past each bound it refuses, at it it does not", async (t) => {
-  const ORG = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
-  const POLICY = 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
-  const VALID: Record<MethodName, Record<string, unknown>> = {
-    CreateBackup: { service_id: 'svc', organization_id: ORG, db_name: 'db', collection_names: ['docs'], backup_name: 'b1' },
-    ListBackups: { service_id: 'svc' },
-    ListBackupByOrg: { organization_id: ORG },
-    RestoreBackup: { service_id: 'svc', organization_id: ORG, backup_name: 'b1', db_name: 'db', collection_names: ['docs'] },
-    DeleteBackup: { service_id: 'svc', backup_name: 'b1' },
-    CreateBackupPolicy: { service_id: 'svc', organization_id: ORG, schedule_cron: '0 0 * * *', retention_count: 7 },
-    UpdateBackupPolicy: { service_id: 'svc', policy_id: POLICY, schedule_cron: '0 0 * * *', retention_count: 7 },
-    DeleteBackupPolicy: { service_id: 'svc', policy_id: POLICY },
-    ListBackupPolicies: { service_id: 'svc' }
-  }
+  const VALID = FULL_REQUESTS
   type Field = { type?: string, format?: string, pattern?: string, minLength?: number, maxLength?: number, minItems?: number, maxItems?: number, minimum?: number, items?: Field }
   let checked = 0
   for (const m of contract.methods.values()) {

@@ -257,6 +257,10 @@ function operation (schemas: Schemas, route: RestRoute, names: JsonNames): Schem
     }
     if (method.http.verb === 'GET') responses[304] = { description: 'Not modified: If-None-Match matched the current ETag.' }
   }
+  // What every operation can answer, spelled out for tools that look for a 4xx; the rest under default.
+  const status = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Status' } } } }
+  responses[400] = { description: 'Invalid input, named in the details (google.rpc.BadRequest), or a failed precondition.', ...status }
+  responses[401] = { description: 'No bearer token, or one VBase refuses: with WWW-Authenticate: Bearer.', ...status }
   responses.default = {
     description: 'An error: the HTTP status comes from the gRPC code (400 invalid input or a failed precondition, 401 missing or bad token, ' +
       '403 another organization\'s, 404 not found, 409 conflict, 429 rate limited, 500 internal, 501 unsupported by the upstream, 503 unavailable, ' +
@@ -287,6 +291,8 @@ export function buildOpenApi (routes: RestRoute[], opts: OpenApiOptions): Schema
         'An incoming Grpc-Timeout header (e.g. 500m, 2S) may shorten the upstream deadline.'
     },
     tags: [{ name: contract.service.name, description: describe(contract.service) }],
+    // The gateway serving this document: requests go to wherever it was fetched from.
+    servers: [{ url: '/', description: 'this vbase-gateway' }],
     security: [{ bearerAuth: [] }],
     paths,
     components: {

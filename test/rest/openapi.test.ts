@@ -53,7 +53,9 @@ t.test('all 9 operations, each at its rule\'s path and verb', async (t) => {
     t.equal(op?.responses['200']?.content?.['application/json']?.schema.$ref, `#/components/schemas/${m.responseType.name}`)
     t.equal(op?.responses['200']?.headers !== undefined, m.read, `${m.name} caching headers documented on reads`)
     t.equal(op?.responses.default?.content?.['application/json']?.schema.$ref, '#/components/schemas/Status')
+    for (const code of ['400', '401']) t.equal(op?.responses[code]?.content?.['application/json']?.schema.$ref, '#/components/schemas/Status', `${m.name} ${code}`)
   }
+  t.same((doc as unknown as { servers: unknown }).servers, [{ url: '/', description: 'this vbase-gateway' }], 'served from the gateway itself')
 })
 
 t.test('schemas come from the messages, descriptions from the proto comments', async (t) => {

@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import pino, { type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
+import { unansweredStatus } from './http/limits.js'
 import { LogThrottle } from './log-throttle.js'
 
 /** Header names (lower case, as Node gives them) whose values are credentials. */
@@ -340,9 +341,6 @@ export function reportDrops (stream: EventEmitter, opts: DropReportOptions = {
   return report
 }
 
-/** nginx's status for a request whose client closed the connection before the answer. */
-export const CLIENT_CLOSED_REQUEST = 499
-
 const kWatched = Symbol('access log watch')
 type WatchedResponse = ServerResponse & { [kWatched]?: { log: AccessLog, reply: FastifyReply } | undefined }
 
@@ -381,7 +379,8 @@ export class AccessLog extends LogController {
    * Told at onRequest: when the connection closes before the answer is
    * written (the client went away), Fastify calls no `requestCompleted`,
    * and the request gets its access line here, as "request aborted" with
-   * status 499 (client closed request), or the status already sent.
+   * the status the metrics count it under (unansweredStatus: 499 when the
+   * client went away).
    */
   watch (reply: FastifyReply): void {
     const response = reply.raw as WatchedResponse
@@ -395,7 +394,7 @@ export class AccessLog extends LogController {
     const line = {
       reqId: request.id,
       req: { method: request.method, url: request.url },
-      res: { statusCode: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST },
+      res: { statusCode: unansweredStatus(reply.raw, request.raw.socket) },
       responseTime: reply.elapsedTime
     }
     if (this.#access === undefined) reply.log.info(line, 'request aborted')

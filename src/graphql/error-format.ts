@@ -72,7 +72,7 @@ function requestErrorView (err: Error, outer: GraphQLError, ctx?: MercuriusConte
   // link, urql's persistedExchange) read to send the query text instead; one with neither has no query.
   if ((original as { code?: unknown }).code === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND') {
     let extensions = ctx === undefined ? undefined : operationParams(ctx)?.extensions
-    // On GET, JSON text (requireStringQuery has checked that it parses).
+    // On GET, JSON text (requireParamTypes has checked that it parses).
     if (typeof extensions === 'string') extensions = JSON.parse(extensions) as unknown
     if (typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions) {
       return { ...describeError(new errors.InvalidArgument(PERSISTED_QUERY_NOT_SUPPORTED)), graphqlCode: 'PERSISTED_QUERY_NOT_SUPPORTED' }

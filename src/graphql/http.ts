@@ -89,7 +89,7 @@ function refuseUnreadableJsonParam (params: Record<string, unknown>, name: 'vari
  * Wrong types are a 400 BAD_USER_INPUT for the whole request, naming the
  * parameter.
  */
-export async function requireStringQuery (request: FastifyRequest): Promise<void> {
+export async function requireParamTypes (request: FastifyRequest): Promise<void> {
   if (request.method !== 'POST') {
     const params = request.query as Record<string, unknown>
     refuseWrongParams({ query: params.query, operationName: params.operationName })

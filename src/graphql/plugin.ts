@@ -23,7 +23,7 @@ import { formatErrors, requestErrorBody } from './error-format.js'
 import { graphiql } from './graphiql.js'
 import {
   acceptNullExtensions, formatBareBatchErrors, interpretSeveralOperations, knownGetOperation, knownOperationName, negotiateMediaType, privateAnswer, requireBearer,
-  requireStringQuery, textDocumentsOnly
+  requireParamTypes, textDocumentsOnly
 } from './http.js'
 import {
   chargeBatch, graphqlLimits, graphqlParseOptions, graphqlValidationRules, hidingSuggestions, limitBatch, limitBatchIntrospection, limitQueryBytes,
@@ -79,7 +79,7 @@ export default fp<GraphqlOptions>(async function graphqlSurface (fastify, opts) 
       // HEAD would run a GET's operation, mutations included.
       exposeHeadRoute: false,
       preParsing: strictUtf8Body('application/graphql'),
-      preValidation: [acceptNullExtensions, requireStringQuery, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes), chargeBatch(fastify)],
+      preValidation: [acceptNullExtensions, requireParamTypes, limitBatch(limits.maxBatch), limitQueryBytes(limits.maxQueryBytes), chargeBatch(fastify)],
       preHandler: knownGetOperation(parseOptions),
       preSerialization: formatBareBatchErrors(errorFormatter),
       onSend: [negotiateMediaType, privateAnswer]

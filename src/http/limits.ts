@@ -156,6 +156,22 @@ export function refusedStatus (socket: Socket | null | undefined): number | unde
 }
 
 /**
+ * The status of a request whose connection closed before its answer was
+ * written: the client went away (nginx's "client closed request", and the
+ * status of the gateway's CANCELLED).
+ */
+export const CLIENT_CLOSED = 499
+
+/**
+ * What a request whose connection closed before its answer was written is
+ * counted (metrics) and logged (the access line) under: the status already
+ * sent, the one clientErrorHandler answered (refusedStatus), or CLIENT_CLOSED.
+ */
+export function unansweredStatus (response: ServerResponse, socket: Socket | null | undefined): number {
+  return response.headersSent ? response.statusCode : refusedStatus(socket) ?? CLIENT_CLOSED
+}
+
+/**
  * Fastify's clientErrorHandler: answer a request Node's parser refused with
  * the Status body, then drop the connection (its framing is unknown). The
  * answer carries the headers every other answer does (`headers`: the

@@ -18,7 +18,7 @@ import type { CacheHooks } from '../cache/stats.js'
 import type { HeldEntries } from '../cache/storage.js'
 import type { Config } from '../config.js'
 import { grpcStatusName } from '../errors.js'
-import { refusedStatus } from '../http/limits.js'
+import { unansweredStatus } from '../http/limits.js'
 import type { BatchObserver } from '../graphql/loaders.js'
 import type { UpstreamObserver } from '../upstream/client.js'
 
@@ -46,12 +46,8 @@ export const ANONYMOUS_OPERATION = '(anonymous)'
 export const OTHER_OPERATION = '(other)'
 /** `route` of requests no route matched (their raw URL would be unbounded). */
 const UNMATCHED = 'unmatched'
-/**
- * `status_code` of a request whose connection closed before its answer was
- * written: the client went away (nginx's "client closed request", and the
- * status of the gateway's CANCELLED).
- */
-export const CLIENT_CLOSED = 499
+/** `status_code` of a request whose connection closed before its answer was written (src/http/limits.ts). */
+export { CLIENT_CLOSED } from '../http/limits.js'
 
 // Seconds. From 1 ms: a cache hit answers in about 1 ms, a loopback upstream call in a few,
 // and below 5 ms they would all share one bucket. Up to 10 s: above UPSTREAM_TIMEOUT_MS's default.
@@ -257,7 +253,7 @@ export default fp<MetricsPluginOptions>(async function metricsPlugin (fastify, {
     // Counted already, or onResponse is about to.
     if (reply == null || this.writableFinished) return
     this[kReply] = null
-    const status = this.headersSent ? this.statusCode : refusedStatus(reply.request.raw.socket) ?? CLIENT_CLOSED
+    const status = unansweredStatus(this, reply.request.raw.socket)
     metrics.observeRequest(reply.request, reply, status)
   }
   // Scrapes would only measure themselves.

@@ -295,7 +295,7 @@ export interface NodeBudget {
    * in each operation throws VBGW_TOO_MANY_NODES instead, so each answer
    * whose lists are cut says why.
    */
-  take (n: number, tenths: number | undefined, operation: object): boolean
+  take (operation: object, n: number, tenths?: number): boolean
   /** Lists refused in `operation`, the one with its error included. */
   refusedIn (operation: object): number
 }
@@ -330,7 +330,7 @@ export function createNodeBudget (max: number): NodeBudget {
   const refused = new WeakMap<object, number>()
   return {
     refusedIn: (operation) => refused.get(operation) ?? 0,
-    take (n, tenths = 10, operation) {
+    take (operation, n, tenths = 10) {
       if (!spent && n * tenths <= left) {
         left -= n * tenths
         return true

@@ -132,7 +132,7 @@ function nextRuns (policy: PolicyNode, requested: number | null | undefined, ctx
  * the response.
  */
 function listed<T> (ctx: MercuriusContext, items: T[], tenths?: number): T[] {
-  return ctx.nodes.take(items.length, tenths, ctx) ? items : []
+  return ctx.nodes.take(ctx, items.length, tenths) ? items : []
 }
 
 /**
@@ -143,7 +143,7 @@ function listed<T> (ctx: MercuriusContext, items: T[], tenths?: number): T[] {
  * budget's one error says why.
  */
 function failed (ctx: MercuriusContext, err: unknown): null {
-  if (!ctx.nodes.take(1, undefined, ctx)) return null
+  if (!ctx.nodes.take(ctx, 1)) return null
   throw err
 }
 

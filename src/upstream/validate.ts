@@ -362,7 +362,7 @@ function boundedAs (value: string, shown: string): void {
   if (value.length > MAX_NAME_LENGTH) failAs(shown, `must be at most ${MAX_NAME_LENGTH} characters long`)
 }
 
-/** A name a create gives a backup, its database, a collection or its service: at most MAX_NAME_LENGTH long, and plain. */
+/** A name a create gives a backup, or its database or a collection: at most MAX_NAME_LENGTH long, and plain. */
 function createdNameAs (value: string, shown: string): void {
   boundedAs(value, shown)
   plainNameAs(value, shown)

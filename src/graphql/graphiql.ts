@@ -136,7 +136,11 @@ export const graphiql: FastifyPluginAsync<GraphiqlOptions> = async function grap
   const quiet = { logLevel: 'warn' } as const
   fastify.get('/graphiql', quiet, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE))
   // The page's assets are relative to /graphiql: with the slash they would be looked for under /graphiql/graphiql/.
-  fastify.get('/graphiql/', quiet, async (_request, reply) => reply.redirect('/graphiql', 301))
+  fastify.get('/graphiql/', quiet, async (request, reply) => {
+    // A shared link's query string (GraphiQL's own ?query=...) comes along; the path is always the page's.
+    const at = request.url.indexOf('?')
+    return reply.redirect(at === -1 ? '/graphiql' : `/graphiql${request.url.slice(at)}`, 301)
+  })
   fastify.get('/graphiql/page.css', quiet, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS))
   fastify.get('/graphiql/config.js', quiet, async (_request, reply) => reply.type(JS).send(config))
   fastify.get('/graphiql/main.js', quiet, async (_request, reply) => reply.type(JS).send(MAIN_JS))

@@ -93,6 +93,8 @@ t.test('GraphQL over HTTP', async (t) => {
     const slash = await app.inject({ method: 'GET', url: '/graphiql/' })
     t.equal(slash.statusCode, 301, 'with a trailing slash: sent to the page')
     t.equal(slash.headers.location, '/graphiql')
+    const shared = await app.inject({ method: 'GET', url: '/graphiql/?query=%7B%20__typename%20%7D' })
+    t.equal(shared.headers.location, '/graphiql?query=%7B%20__typename%20%7D', 'a shared link keeps its query')
   })
 
   t.test('JIT: repeated runs of one operation answer the same, errors included', async (t) => {

@@ -179,9 +179,16 @@ export interface ErrorView {
 
 const SAFE_SERVER_MESSAGE = 'internal error'
 
-/** Fastify's refusals that do not say what to send, in the gateway's words. */
+/**
+ * Fastify's refusals in the gateway's words: one that does not say what to
+ * send, and those of a URL the router cannot take, whose own words quote
+ * the whole URL (a query string's credential went back in the body, and a
+ * 3 KB path in full).
+ */
 const FRAMEWORK_MESSAGES: Readonly<Record<string, string>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: send the body as JSON, with Content-Type: application/json'
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Media Type: send the body as JSON, with Content-Type: application/json',
+  FST_ERR_BAD_URL: 'the URL is not valid: it holds a malformed percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'the URL is too long: a path value holds more characters than any id or name'
 }
 
 /** Describe any thrown value through the one table. */

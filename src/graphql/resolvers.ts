@@ -12,7 +12,7 @@ import { errors } from '../errors.js'
 import { checkBackupName, checkIdLength, checkServiceId, compileCron, validateRequest } from '../upstream/validate.js'
 import type { Connection } from './connection.js'
 import { NAME_TENTHS } from './limits.js'
-import { backupsOf, backupsOfOrg, policiesOf, servicesOf } from './loaders.js'
+import { backupsOf, backupsOfOrg, policiesOf, policyWithId, servicesOf } from './loaders.js'
 import {
   SERVICE_OF, toBackupNode, toPolicyNode, toRestoreJobNode,
   type BackupNode, type OrganizationRef, type PolicyNode, type ServiceRef
@@ -271,9 +271,8 @@ export function buildResolvers (): IResolvers {
       collectionNames,
       policy: async (backup: BackupNode, _args: unknown, ctx: MercuriusContext): Promise<PolicyNode | null> => {
         if (backup.policyId === null) return null
-        const id = backup.policyId.toLowerCase()
         const all = await policiesOf(ctx, backup.serviceId).catch((err: unknown) => failed(ctx, err))
-        return all?.find((p) => p.id.toLowerCase() === id) ?? null
+        return all === null ? null : policyWithId(all, backup.policyId)
       },
       service: (backup: BackupNode): ServiceRef => backup[SERVICE_OF] ?? service(backup.serviceId),
       organization: (backup: BackupNode): OrganizationRef => ({ id: backup.organizationId })

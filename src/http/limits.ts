@@ -203,16 +203,6 @@ export function clientErrorHandler (headers: Readonly<Record<string, string>>): 
 }
 
 /**
- * What the refusals of a URL the router cannot take say, instead of
- * Fastify's words, which quote the whole URL: a query string's credential
- * went back in the body, and a 3 KB path in full.
- */
-const URL_REFUSALS: Readonly<Record<string, string>> = {
-  FST_ERR_BAD_URL: 'the URL is not valid: it holds a malformed percent-encoding',
-  FST_ERR_MAX_PARAM_LENGTH: 'the URL is too long: a path value holds more characters than any id or name'
-}
-
-/**
  * Fastify's frameworkErrors: a URL the router cannot decode (bad
  * percent-encoding, a path parameter over its length limit) is refused
  * before routing, so outside the error handler and the onRequest hooks;
@@ -221,11 +211,10 @@ const URL_REFUSALS: Readonly<Record<string, string>> = {
  */
 export function frameworkErrors (answerHeaders: Readonly<Record<string, string>> = {}): EdgeServerOptions['frameworkErrors'] {
   return (err, request, reply) => {
-    const view = describeError(err)
-    const message = URL_REFUSALS[err.code]
     request.log.info({ code: err.code }, 'malformed URL refused')
     reply.headers(answerHeaders).header('x-request-id', request.id)
-    sendStatus(reply, message === undefined ? view : { ...view, message })
+    // describeError words these refusals (FRAMEWORK_MESSAGES in src/errors.ts).
+    sendStatus(reply, describeError(err))
   }
 }
 

@@ -92,6 +92,8 @@ const JSON_FIELD_NAMES = { name: lowerCamel }
 /** Register one Fastify route per contract method. */
 export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], opts: RouteOptions): void {
   const rendered = new RenderedBodies()
+  // Input errors' field names, chosen once: the handler runs on every request.
+  const fieldNames = opts.names === 'json' ? JSON_FIELD_NAMES : undefined
   for (const { method, path } of routes) {
     fastify.route({
       method: method.http.verb,
@@ -106,8 +108,8 @@ export function registerRoutes (fastify: FastifyInstance, routes: RestRoute[], o
           params: request.params as Record<string, string>,
           query: request.query as Record<string, string | string[]>,
           body: request.body
-        }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored'), ...(opts.names === 'json' ? JSON_FIELD_NAMES : {}) })
-        validateRequest(method.name, input, opts.names === 'json' ? JSON_FIELD_NAMES : undefined)
+        }, { onUnknownQuery: (key) => request.log.debug({ key }, 'unknown query parameter ignored'), name: fieldNames?.name })
+        validateRequest(method.name, input, fieldNames)
         const ctx = withDisconnectSignal(contextFromHeaders(request.headers, timeoutMs === undefined ? {} : { timeoutMs }), reply)
         // The route is generic over the method: the request's static type is
         // unknown here, its shape was checked by bindRequest and validateRequest.

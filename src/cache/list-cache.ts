@@ -75,6 +75,17 @@ export interface ListCacheOptions {
   stats?: StatsRecorder
 }
 
+/**
+ * Refusals of a write that say the state differs from what the caller
+ * expected: the backup or policy is not there (NOT_FOUND), the name is
+ * taken (ALREADY_EXISTS), the backup is not in a state for it
+ * (FAILED_PRECONDITION, ABORTED). The caller most likely acted on a list,
+ * and that list, cached, may be what is out of date (a change the gateway
+ * did not see): what the write would have touched is dropped, so the next
+ * read shows the state VBase just described.
+ */
+const CONTRADICTS_LISTS: ReadonlySet<number> = new Set<number>([GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.ABORTED])
+
 /** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
 export const MAX_READ_AGE_MS = 60_000
 
@@ -306,6 +317,11 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) {
           await invalidate(method, request, undefined)
           recheck(method, request)
+        } else if (err instanceof UpstreamError && CONTRADICTS_LISTS.has(err.grpcCode)) {
+          // Nothing was written, but what VBase said disagrees with lists
+          // that may be cached (the backup is gone, the name is taken):
+          // they are dropped, not counted as a write's invalidation.
+          await invalidate(method, request, undefined, false)
         }
         throw err
       }

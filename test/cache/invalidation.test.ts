@@ -145,7 +145,7 @@ for (const mode of ['memory', 'redis'] as const) {
   })
 }
 
-t.test('a write whose outcome is unknown invalidates anyway; a refused one does not', async (t) => {
+t.test('a write whose outcome is unknown invalidates anyway; so does a refusal that says the lists are out of date; other refusals do not', async (t) => {
   const sim = await startSim(t)
   const { vbase } = await cachedVbase(t, sim)
   const list = () => vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
@@ -158,10 +158,40 @@ t.test('a write whose outcome is unknown invalidates anyway; a refused one does 
     await rejectsWith(t, create(), code)
     t.equal((await list()).meta.cache, 'miss', `${status[code]}: the lists it may have touched were invalidated`)
   }
-  for (const code of [status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.ALREADY_EXISTS]) {
+  const counted = vbase.cacheStats()?.methods.CreateBackup?.invalidations
+  for (const code of [status.NOT_FOUND, status.ALREADY_EXISTS, status.FAILED_PRECONDITION, status.ABORTED]) {
+    await list()
+    t.equal((await list()).meta.cache, 'hit')
+    sim.faults.failNext(1, code)
+    await rejectsWith(t, create(), code)
+    t.equal((await list()).meta.cache, 'miss', `${status[code]}: what VBase said may contradict the cached lists: dropped`)
+  }
+  t.equal(vbase.cacheStats()?.methods.CreateBackup?.invalidations, counted, 'not counted as writes that invalidated')
+  for (const code of [status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.UNAUTHENTICATED, status.RESOURCE_EXHAUSTED, status.OUT_OF_RANGE]) {
     await list()
     sim.faults.failNext(1, code)
     await rejectsWith(t, create(), code)
     t.equal((await list()).meta.cache, 'hit', `${status[code]}: nothing was written, nothing invalidated`)
   }
+})
+
+t.test('a delete VBase answers NOT_FOUND, or a create it answers ALREADY_EXISTS, drops the cached list that still showed otherwise', async (t) => {
+  const sim = await startSim(t)
+  // Two replicas that share no storage: a change through the other is one this one does not see.
+  const { vbase } = await cachedVbase(t, sim)
+  const { vbase: other } = await cachedVbase(t, sim)
+  const create = (via: Vbase, name: string): Promise<unknown> =>
+    via.call('CreateBackup', { service_id: A1, organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: name }, as(TOKENS.A))
+  const names = async (): Promise<string[]> => (await vbase.call('ListBackups', { service_id: A1 }, as(TOKENS.A))).backups.map((b) => b.name)
+  await create(vbase, 'gone')
+  t.same(await names(), ['gone'])
+  await other.call('DeleteBackup', { service_id: A1, backup_name: 'gone' }, as(TOKENS.A))
+  t.same(await names(), ['gone'], 'cached: this replica did not see the delete')
+  await rejectsWith(t, vbase.call('DeleteBackup', { service_id: A1, backup_name: 'gone' }, as(TOKENS.A)), status.NOT_FOUND)
+  t.same(await names(), [], 'after VBase said it is not there, the list no longer shows it')
+
+  await create(other, 'late')
+  t.same(await names(), [], 'cached again')
+  await rejectsWith(t, create(vbase, 'late'), status.ALREADY_EXISTS)
+  t.same(await names(), ['late'], 'after VBase said the name is taken, the list shows it')
 })

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util'
 import protobuf from 'protobufjs'
 import { errors } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
+import { isUuid } from '../upstream/validate.js'
 import { fieldFromJson, fromJson, isWellKnownString, lookupField, singleFromJson } from './json-mapping.js'
 
 /** The parts of an HTTP request that bind to fields. */
@@ -41,6 +42,12 @@ function fromString (field: protobuf.Field, s: string, path: string): unknown {
   }
   if (field.resolvedType instanceof protobuf.Enum && /^-?\d+$/.test(s)) return singleFromJson(field, Number(s), path)
   return singleFromJson(field, s, path)
+}
+
+/** A path value and another given for the same field agree: equal, or the same UUID in another case, as VBase compares UUIDs. */
+function agree (a: unknown, b: unknown): boolean {
+  if (isDeepStrictEqual(a, b)) return true
+  return typeof a === 'string' && typeof b === 'string' && isUuid(a) && isUuid(b) && a.toLowerCase() === b.toLowerCase()
 }
 
 function conflict (field: string, where: string): never {
@@ -77,7 +84,7 @@ export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOpt
   for (const name of rule.pathParams) {
     const field = type.fields[name] as protobuf.Field
     const value = fromString(field, input.params[name] ?? '', shown(name))
-    if (name in request && !isDeepStrictEqual(request[name], value)) conflict(shown(name), 'body')
+    if (name in request && !agree(request[name], value)) conflict(shown(name), 'body')
     request[name] = value
     pathBound.add(name)
   }
@@ -104,7 +111,7 @@ export function bindRequest (method: MethodInfo, input: HttpInput, opts: BindOpt
       ? values.map((s, i) => fromString(field, s, `${key}[${i}]`))
       : fromString(field, values[0] as string, key)
     if (pathBound.has(field.name)) {
-      if (!isDeepStrictEqual(request[field.name], value)) conflict(key, 'query')
+      if (!agree(request[field.name], value)) conflict(key, 'query')
       continue
     }
     if (field.name in request) throw new errors.InvalidArgument(`${shown(field.name)} is given twice (as ${key} and another name)`, shown(field.name))

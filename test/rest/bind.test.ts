@@ -135,6 +135,16 @@ t.test('a body that repeats the path value is accepted (the reference does it)',
   t.same(bind('ListBackupByOrg', { params: { organization_id: ORG }, body: { organization_id: ORG } }), { organization_id: ORG })
 })
 
+t.test('the same UUID in another case agrees with the path, as VBase compares UUIDs; the path value is the one bound', async (t) => {
+  t.same(bind('ListBackupByOrg', { params: { organization_id: ORG }, body: { organization_id: ORG.toUpperCase() } }), { organization_id: ORG })
+  t.same(bind('UpdateBackupPolicy', { params: { service_id: 's1', policy_id: POLICY.toUpperCase() }, body: { policy_id: POLICY, schedule_cron: '0 0 * * *', retention_count: 7 } }),
+    { service_id: 's1', policy_id: POLICY.toUpperCase(), schedule_cron: '0 0 * * *', retention_count: 7 })
+  t.same(bind('DeleteBackupPolicy', { params: { service_id: 's1', policy_id: POLICY }, query: { policy_id: POLICY.toUpperCase() } }), { service_id: 's1', policy_id: POLICY })
+  // Only UUIDs: other values are compared as written.
+  t.throws(() => bind('ListBackups', { params: { service_id: 'svc-a' }, query: { service_id: 'SVC-A' } }), { code: 'VBGW_INVALID_ARGUMENT', field: 'service_id' })
+  t.throws(() => bind('ListBackupByOrg', { params: { organization_id: ORG }, body: { organization_id: POLICY } }), { code: 'VBGW_INVALID_ARGUMENT', field: 'organization_id' })
+})
+
 t.test('a newly annotated method gets its route, bindings and OpenAPI operation with no new code', async (t) => {
   // A stand-in contract entry: only the facts the REST layer reads from the proto.
   const root = protobuf.Root.fromJSON({

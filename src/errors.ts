@@ -85,8 +85,17 @@ export const SAFE_UPSTREAM_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>
   [GrpcStatus.UNKNOWN]: 'the backup service failed',
   [GrpcStatus.INTERNAL]: 'the backup service failed',
   [GrpcStatus.DATA_LOSS]: 'the backup service failed',
-  [GrpcStatus.RESOURCE_EXHAUSTED]: 'the backup service is out of capacity, try again later',
   [GrpcStatus.UNIMPLEMENTED]: 'this operation is not supported by the backup service'
+}
+
+/**
+ * Messages of the caller's side of things (4xx), which keep the upstream's
+ * words, for when it gave none. RESOURCE_EXHAUSTED is a quota as often as
+ * a load: VBase's words say which ("organization may hold at most 100
+ * backups") and are kept.
+ */
+export const WORDLESS_UPSTREAM_MESSAGES: Readonly<Partial<Record<GrpcStatus, string>>> = {
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 'the backup service is out of capacity, try again later'
 }
 
 /**
@@ -115,7 +124,7 @@ export const WRITE_OUTCOME_UNKNOWN_MESSAGES: Readonly<Partial<Record<GrpcStatus,
 
 /** An upstream failure of `code` with its safe message, raised by the gateway itself (e.g. CANCELLED when the caller goes away). */
 export function safeUpstreamError (code: GrpcStatus, details = ''): UpstreamError {
-  return new UpstreamError(code, SAFE_UPSTREAM_MESSAGES[code] ?? grpcStatusName(code), details)
+  return new UpstreamError(code, SAFE_UPSTREAM_MESSAGES[code] ?? WORDLESS_UPSTREAM_MESSAGES[code] ?? grpcStatusName(code), details)
 }
 
 /** An error the gateway raises itself, carrying the gRPC code it stands for. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
-import { errors, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
+import { errors, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WORDLESS_UPSTREAM_MESSAGES, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
@@ -85,7 +85,7 @@ export function toUpstreamError (err: GrpcFailure, write = false): UpstreamError
   }
   const unknownOutcome = write && OUTCOME_UNKNOWN.has(code) && !NOT_SENT.test(err.details ?? '') ? WRITE_OUTCOME_UNKNOWN_MESSAGES[code] : undefined
   if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '', 'WRITE_OUTCOME_UNKNOWN')
-  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : grpc.status[code] ?? 'upstream error')
+  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : WORDLESS_UPSTREAM_MESSAGES[code] ?? grpc.status[code] ?? 'upstream error')
   return new UpstreamError(code, message, err.details ?? '')
 }
 

@@ -5,7 +5,7 @@ import { createUpstreamClient, RETRY_MESSAGE, toUpstreamError, type UpstreamClie
 import { createConcurrencyLimit, limitUpstreamConcurrency } from '../../src/upstream/concurrency.js'
 import { createVbase } from '../../src/upstream/vbase.js'
 import { contextFromHeaders } from '../../src/upstream/metadata.js'
-import { SAFE_UPSTREAM_MESSAGES, UpstreamError, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../../src/errors.js'
+import { SAFE_UPSTREAM_MESSAGES, UpstreamError, WORDLESS_UPSTREAM_MESSAGES, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../../src/errors.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from '../../src/simulator/seed.js'
 import { waitFor, type Teardownable } from '../helpers/app.js'
@@ -189,6 +189,15 @@ t.test('a failed write says it may have been applied unless grpc-js says it neve
     t.equal(err.message, message, `${status[code]} ${write ? 'write' : 'read'}: ${details}`)
     t.equal(err.reason, message === WRITE_OUTCOME_UNKNOWN_MESSAGES[code] ? 'WRITE_OUTCOME_UNKNOWN' : undefined, 'its reason, for a program to read')
   }
+})
+
+t.test("a caller-side refusal keeps VBase's words, credentials scrubbed; RESOURCE_EXHAUSTED too (a quota says which); a fixed message only when it gave none", async (t) => {
+  const failure = (code: status, details: string) => Object.assign(new Error(details), { code, details, metadata: new Metadata() })
+  const quota = 'quota exceeded: organization may hold at most 100 backups; delete some first'
+  t.equal(toUpstreamError(failure(status.RESOURCE_EXHAUSTED, quota), true).message, quota)
+  t.equal(toUpstreamError(failure(status.RESOURCE_EXHAUSTED, ''), false).message, WORDLESS_UPSTREAM_MESSAGES[status.RESOURCE_EXHAUSTED])
+  t.equal(toUpstreamError(failure(status.RESOURCE_EXHAUSTED, 'quota of token=abcdefgh12345 used up'), false).message, 'quota of token=[redacted] used up')
+  t.equal(toUpstreamError(failure(status.INTERNAL, 'db at 10.0.0.7 down'), false).message, SAFE_UPSTREAM_MESSAGES[status.INTERNAL], 'a failure on its side: fixed words')
 })
 
 t.test('upstream errors carry code and message', async (t) => {

@@ -56,6 +56,21 @@ export type ErrorReason = 'WRITE_OUTCOME_UNKNOWN'
 /** The ErrorInfo `domain` of the gateway's reasons. */
 export const ERROR_DOMAIN = 'vbase-gateway'
 
+/**
+ * A google.rpc error detail as callers see it: its `@type`
+ * (`type.googleapis.com/google.rpc.BadRequest`) and the message's fields
+ * under their proto names, as in a REST Status body's `details`.
+ */
+export type RpcDetail = Readonly<{ '@type': string } & Record<string, unknown>>
+
+/** What an UpstreamError may carry besides its code, message and reason. */
+export interface UpstreamErrorExtras {
+  /** VBase's own google.rpc details (src/upstream/status-details.ts), shown after the gateway's. */
+  statusDetails?: readonly RpcDetail[]
+  /** The call that failed was a write (GraphQL names a write's request fields as its mutation's `input`). */
+  write?: boolean
+}
+
 /** An error the upstream answered: its gRPC code, message and details. */
 export class UpstreamError extends Error {
   readonly code = 'VBGW_UPSTREAM_ERROR'
@@ -63,13 +78,22 @@ export class UpstreamError extends Error {
   readonly details: string
   readonly statusCode: number
   readonly reason?: ErrorReason
-  constructor (grpcCode: GrpcStatus, message: string, details = '', reason?: ErrorReason) {
+  /**
+   * VBase's google.rpc details of a caller-side failure, safe to show
+   * (scrubbed, bounded, no DebugInfo); never set for a server-side one.
+   */
+  readonly statusDetails?: readonly RpcDetail[]
+  /** True when the call that failed was a write. */
+  readonly write?: boolean
+  constructor (grpcCode: GrpcStatus, message: string, details = '', reason?: ErrorReason, extras: UpstreamErrorExtras = {}) {
     super(message)
     this.name = 'UpstreamError'
     this.grpcCode = grpcCode
     this.details = details
     this.statusCode = mapGrpcStatus(grpcCode).http
     if (reason !== undefined) this.reason = reason
+    if (extras.statusDetails !== undefined && extras.statusDetails.length > 0) this.statusDetails = extras.statusDetails
+    if (extras.write === true) this.write = true
   }
 }
 
@@ -238,7 +262,28 @@ export function describeError (err: unknown): ErrorView {
     view.reason = reason as ErrorReason
     view.details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: ERROR_DOMAIN })
   }
+  // VBase's own details, as grpc-gateway passes them on; only ever of a caller-side failure.
+  const upstream = (e as { statusDetails?: unknown }).statusDetails
+  if (trusted && !view.serverFault && Array.isArray(upstream)) {
+    view.details.push(...upstream as RpcDetail[])
+    const field = view.field === undefined ? firstViolatedField(upstream as RpcDetail[]) : undefined
+    if (field !== undefined) view.field = field
+  }
   return view
+}
+
+const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest'
+
+/** The field of the first violation of the first BadRequest that names one: a proto field name of the request. */
+function firstViolatedField (details: readonly RpcDetail[]): string | undefined {
+  for (const detail of details) {
+    if (detail['@type'] !== BAD_REQUEST || !Array.isArray(detail.field_violations)) continue
+    for (const violation of detail.field_violations as unknown[]) {
+      const field = (violation as { field?: unknown } | null)?.field
+      if (typeof field === 'string' && field !== '') return field
+    }
+  }
+  return undefined
 }
 
 /** Client errors raised by Fastify itself (bad JSON, too large...) keep their meaning. */

@@ -10,10 +10,11 @@
  */
 import { GraphQLError, type ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
-import { describeError, errors, type ErrorView } from '../errors.js'
+import { describeError, errors, UpstreamError, type ErrorView } from '../errors.js'
 import type { FaultLog } from '../http/fault-log.js'
 import { scrubCredentials } from '../logger.js'
 import { operationParams } from './http.js'
+import { inputName } from './names.js'
 
 /** A formatted error as it goes on the wire. */
 export interface WireError {
@@ -90,7 +91,13 @@ function requestErrorView (err: Error, outer: GraphQLError, ctx?: MercuriusConte
 
 function fieldErrorView (err: GraphQLError): ErrorView {
   // A GraphQL-own error during execution (non-null breach, bad enum value) is the gateway's fault.
-  return describeError(isGraphqlOwn(err) ? err : err.originalError)
+  const original = isGraphqlOwn(err) ? err : err.originalError
+  const view = describeError(original)
+  // The field of VBase's BadRequest is a proto name of its request. Every write is a mutation
+  // whose caller named it as a member of `input`, as the gateway's own checks of writes name it
+  // (`input.collectionNames[0]`); a read's fields keep their proto names, as its checks do.
+  if (view.field !== undefined && original instanceof UpstreamError && original.write === true) view.field = inputName(view.field)
+  return view
 }
 
 function toWire (view: ErrorView, err?: Error): WireError {

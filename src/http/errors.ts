@@ -28,19 +28,56 @@ export interface StatusBody {
 }
 
 /**
+ * The map fields of google/rpc/error_details.proto (ErrorInfo.metadata,
+ * QuotaFailure.Violation.quota_dimensions): their keys are data, which
+ * proto3 JSON does not rename.
+ */
+const MAP_FIELDS: ReadonlySet<string> = new Set(['metadata', 'quota_dimensions'])
+
+/**
  * A detail (a google.rpc message, such as BadRequest, with its proto field
  * names) under proto3 JSON's names: `field_violations` is `fieldViolations`.
- * `@type` and the values stay as they are.
+ * `@type`, the keys of map fields and the values stay as they are.
  */
 function jsonNamedDetail (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(jsonNamedDetail)
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key.startsWith('@') ? key : lowerCamel(key), jsonNamedDetail(v)]))
+  return Object.fromEntries(Object.entries(value).map(([key, v]) =>
+    key.startsWith('@') ? [key, v] : [lowerCamel(key), MAP_FIELDS.has(key) ? v : jsonNamedDetail(v)]))
 }
 
-/** Send an error view as a Status body, its details under `names` (default proto, as the reference). */
+const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo'
+
+/** Longest wait a RetryInfo may ask of a caller through Retry-After: a day. */
+export const MAX_RETRY_AFTER_S = 86_400
+
+/**
+ * Retry-After of a RetryInfo's `retry_delay` (proto3 JSON, `1.500s`): whole
+ * seconds rounded up, at least 1, at most MAX_RETRY_AFTER_S; undefined
+ * without one.
+ */
+export function retryAfterOf (details: readonly unknown[]): number | undefined {
+  for (const detail of details) {
+    const { '@type': type, retry_delay: delay } = (detail ?? {}) as { '@type'?: unknown, retry_delay?: unknown }
+    if (type !== RETRY_INFO || typeof delay !== 'string') continue
+    const parts = /^(-?)(\d{1,20})(?:\.(\d{1,9}))?s$/.exec(delay)
+    if (parts === null) continue
+    const [, sign = '', whole = '0', fraction = ''] = parts
+    const seconds = sign === '-' ? 0 : Number(whole) + (/[1-9]/.test(fraction) ? 1 : 0)
+    return Math.min(Math.max(seconds, 1), MAX_RETRY_AFTER_S)
+  }
+  return undefined
+}
+
+/**
+ * Send an error view as a Status body, its details under `names` (default
+ * proto, as the reference). A RetryInfo in its details (VBase's) says when
+ * to try again, unless a Retry-After is set already.
+ */
 export function sendStatus (reply: FastifyReply, view: ErrorView, names: JsonNames = 'proto'): FastifyReply {
   if (view.grpcCode === GrpcStatus.UNAUTHENTICATED) reply.header('www-authenticate', 'Bearer')
+  const retryAfter = reply.hasHeader('retry-after') ? undefined : retryAfterOf(view.details)
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
   const details = names === 'json' ? view.details.map(jsonNamedDetail) : view.details
   const body: StatusBody = { code: view.grpcCode, message: view.message, details }
   return reply.code(view.httpStatus).type('application/json; charset=utf-8').send(body)

@@ -4,18 +4,24 @@
  * timers (it exists for deadline tests) and is cancelled when the simulator
  * stops listening or closes.
  */
-import { status } from '@grpc/grpc-js'
-import type { MethodName } from '../upstream/contract.js'
+import path from 'node:path'
+import { Metadata, status } from '@grpc/grpc-js'
+import protobuf from 'protobufjs'
+import { GOOGLE_PROTOS_DIR, type MethodName } from '../upstream/contract.js'
 import { RpcError, statusName } from './rpc-error.js'
 
 /** The faults a test can switch on; `Simulator.clearFaults()` switches them all off. */
 export interface Faults {
   /** Real-time delay before every VBaseService call is answered; 0 = none. */
   latencyMs: number
-  /** Fail the next `n` calls with `code` (and `message`), before auth or validation. */
-  failNext (n: number, code: status, message?: string): void
+  /**
+   * Fail the next `n` calls with `code` (and `message`), before auth or
+   * validation; with `trailers`, sent as the status's trailing metadata
+   * (e.g. `grpc-status-details-bin`, a google.rpc.Status with details).
+   */
+  failNext (n: number, code: status, message?: string, trailers?: Metadata): void
   /** Fail every `k`-th call from now on (the k-th, 2k-th...) with `code` (default UNAVAILABLE); `k` = 0 turns it off. */
-  failEvery (k: number, code?: status, message?: string): void
+  failEvery (k: number, code?: status, message?: string, trailers?: Metadata): void
   /** Answer these methods UNIMPLEMENTED, like an upstream that lacks them. */
   unimplemented (...methods: MethodName[]): void
   /** The next job created (backup, restore or policy run) ends FAILED with `message`. */
@@ -29,6 +35,55 @@ interface PendingDelay {
 
 function defaultMessage (code: status): string {
   return `simulated fault: ${statusName(code)}`
+}
+
+/**
+ * A google.rpc error detail to send: its `@type`
+ * (`type.googleapis.com/google.rpc.BadRequest`) and the message's fields by
+ * proto name, as protobufjs' `fromObject` takes them (a Duration is
+ * `{ seconds, nanos }`).
+ */
+export interface DetailToSend {
+  '@type': string
+  [field: string]: unknown
+}
+
+let rpcRoot: protobuf.Root | undefined
+
+/** google/rpc's status and error details, loaded on first use: most simulators never send any. */
+function rpcTypes (): protobuf.Root {
+  if (rpcRoot === undefined) {
+    const root = new protobuf.Root()
+    root.resolvePath = (_origin, target) => path.join(GOOGLE_PROTOS_DIR, target)
+    rpcRoot = root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true })
+  }
+  return rpcRoot
+}
+
+/**
+ * The trailers a gRPC server sends rich error details in, as VBase would:
+ * `grpc-status-details-bin`, a google.rpc.Status of `code`, `message` and
+ * `details`. For `failNext`'s and `failEvery`'s `trailers`.
+ */
+export function statusDetailsTrailers (code: status, message: string, details: readonly DetailToSend[]): Metadata {
+  const root = rpcTypes()
+  const Status = root.lookupType('google.rpc.Status')
+  const anys = details.map(({ '@type': typeUrl, ...fields }) => {
+    const type = root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1))
+    return { type_url: typeUrl, value: type.encode(type.fromObject(fields)).finish() }
+  })
+  const trailers = new Metadata()
+  trailers.set('grpc-status-details-bin', Buffer.from(Status.encode(Status.fromObject({ code, message, details: anys })).finish()))
+  return trailers
+}
+
+/** A fault's error; grpc-js sends an error's `metadata` as the status's trailers. */
+class FaultError extends RpcError {
+  readonly metadata: Metadata | undefined
+  constructor (code: status, message: string, trailers?: Metadata) {
+    super(code, message)
+    this.metadata = trailers
+  }
 }
 
 function count (value: number, name: string): number {
@@ -45,12 +100,12 @@ export class FaultInjector implements Faults {
   private jobFailures: string[] = []
   private readonly delays = new Set<PendingDelay>()
 
-  failNext (n: number, code: status, message = defaultMessage(code)): void {
-    if (count(n, 'n') > 0) this.failures.push({ left: n, error: new RpcError(code, message) })
+  failNext (n: number, code: status, message = defaultMessage(code), trailers?: Metadata): void {
+    if (count(n, 'n') > 0) this.failures.push({ left: n, error: new FaultError(code, message, trailers) })
   }
 
-  failEvery (k: number, code: status = status.UNAVAILABLE, message = defaultMessage(code)): void {
-    this.every = count(k, 'k') === 0 ? undefined : { k, seen: 0, error: new RpcError(code, message) }
+  failEvery (k: number, code: status = status.UNAVAILABLE, message = defaultMessage(code), trailers?: Metadata): void {
+    this.every = count(k, 'k') === 0 ? undefined : { k, seen: 0, error: new FaultError(code, message, trailers) }
   }
 
   unimplemented (...methods: MethodName[]): void {

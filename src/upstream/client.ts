@@ -12,6 +12,7 @@ import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
 import { toMetadata, type CallContext } from './metadata.js'
+import { statusDetailsOf } from './status-details.js'
 import { WireAnswer } from './wire.js'
 
 /** Options of the upstream client; see `.env.example` for the variables behind them. */
@@ -76,17 +77,22 @@ const NOT_SENT = /No connection established|Waiting for LB pick/
  * `token=...`) replaced. It would be the caller's own, but an error text
  * travels further than a header: into a page, a screenshot, a frontend's
  * error tracker. A `write` that failed once sent, with an outcome the
- * gateway cannot know, says it may have been applied.
+ * gateway cannot know, says it may have been applied. The caller-side
+ * failures also keep VBase's google.rpc details (`grpc-status-details-bin`,
+ * see status-details.ts); the server-side ones, whose words are replaced,
+ * drop them too.
  */
 export function toUpstreamError (err: GrpcFailure, write = false): UpstreamError {
   const code = typeof err.code === 'number' ? err.code : grpc.status.UNKNOWN
   if (code === grpc.status.RESOURCE_EXHAUSTED && ANSWER_TOO_LARGE.test(err.details ?? '')) {
-    return new UpstreamError(grpc.status.INTERNAL, "the backup service's answer is larger than this gateway takes (UPSTREAM_MAX_MESSAGE_BYTES)", err.details)
+    return new UpstreamError(grpc.status.INTERNAL, "the backup service's answer is larger than this gateway takes (UPSTREAM_MAX_MESSAGE_BYTES)", err.details, undefined, { write })
   }
   const unknownOutcome = write && OUTCOME_UNKNOWN.has(code) && !NOT_SENT.test(err.details ?? '') ? WRITE_OUTCOME_UNKNOWN_MESSAGES[code] : undefined
-  if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '', 'WRITE_OUTCOME_UNKNOWN')
-  const message = SAFE_UPSTREAM_MESSAGES[code] ?? (err.details !== '' ? scrubCredentials(err.details) : WORDLESS_UPSTREAM_MESSAGES[code] ?? grpc.status[code] ?? 'upstream error')
-  return new UpstreamError(code, message, err.details ?? '')
+  if (unknownOutcome !== undefined) return new UpstreamError(code, unknownOutcome, err.details ?? '', 'WRITE_OUTCOME_UNKNOWN', { write })
+  const safe = SAFE_UPSTREAM_MESSAGES[code]
+  const message = safe ?? (err.details !== '' ? scrubCredentials(err.details) : WORDLESS_UPSTREAM_MESSAGES[code] ?? grpc.status[code] ?? 'upstream error')
+  const statusDetails = safe === undefined ? statusDetailsOf(err.metadata, code) : undefined
+  return new UpstreamError(code, message, err.details ?? '', undefined, { statusDetails, write })
 }
 
 function credentials (opts: UpstreamClientOptions): grpc.ChannelCredentials {

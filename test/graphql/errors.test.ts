@@ -6,6 +6,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import t from 'tap'
+import { statusDetailsTrailers, type DetailToSend } from '../../src/simulator/faults.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { FakeClock } from '../helpers/clock.js'
@@ -108,6 +109,31 @@ t.test('auth and errors', async (t) => {
       t.notMatch(text, String(sim.port))
       t.notMatch(text, /handler\.js|\bat Object/)
     }
+  })
+
+  t.test('VBase\'s BadRequest names extensions.field as the gateway names its own: a mutation\'s input, a read\'s proto name', async (t) => {
+    const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest'
+    const violation = (field: string): DetailToSend => ({ '@type': BAD_REQUEST, field_violations: [{ field, description: 'no such collection' }] })
+    const debugInfo: DetailToSend = { '@type': 'type.googleapis.com/google.rpc.DebugInfo', detail: 'milvus at 10.0.0.7 refused' }
+    const mutation = `mutation { createBackup(input: { serviceId: "${CATALOG}", organizationId: "${DEMO_ORG_ID}", dbName: "db", collectionNames: ["a", "nope"] }) { backup { name } } }`
+    // Twice: the second run of a parsed document goes through the JIT.
+    for (const run of ['first', 'second']) {
+      sim.faults.failNext(1, GrpcStatus.INVALID_ARGUMENT, 'collection "nope" does not exist', statusDetailsTrailers(GrpcStatus.INVALID_ARGUMENT, 'collection "nope" does not exist', [debugInfo, violation('collection_names[1]')]))
+      const { status, body } = await gql(app, mutation)
+      t.equal(status, 200)
+      t.same(body.errors?.map((e) => [e.extensions.code, e.extensions.grpcStatus, e.extensions.field, e.message]),
+        [['BAD_USER_INPUT', 'INVALID_ARGUMENT', 'input.collectionNames[1]', 'collection "nope" does not exist']], `${run} run: a mutation's input`)
+      t.notMatch(JSON.stringify(body), /10\.0\.0\.7|milvus/, 'nothing of DebugInfo')
+    }
+    sim.faults.failNext(1, GrpcStatus.FAILED_PRECONDITION, 'service is being migrated', statusDetailsTrailers(GrpcStatus.FAILED_PRECONDITION, 'service is being migrated', [violation('service_id')]))
+    const { body: read } = await gql(app, `{ service(id: "${CATALOG}") { backups { totalCount } } }`)
+    t.same(read.errors?.map((e) => [e.extensions.code, e.extensions.field, e.path]), [['FAILED_PRECONDITION', 'service_id', ['service', 'backups']]], 'a read: the proto name, as its own checks name it')
+    sim.faults.failNext(1, GrpcStatus.INTERNAL, 'boom', statusDetailsTrailers(GrpcStatus.INTERNAL, 'boom', [violation('collection_names[1]')]))
+    const { body: failed } = await gql(app, mutation)
+    t.same(failed.errors?.map((e) => e.extensions), [{ code: 'INTERNAL_SERVER_ERROR', grpcStatus: 'INTERNAL', reason: 'WRITE_OUTCOME_UNKNOWN' }], 'a server-side failure: none of it')
+    sim.faults.failNext(1, GrpcStatus.INVALID_ARGUMENT, 'refused')
+    const { body: plain } = await gql(app, mutation)
+    t.same(plain.errors?.map((e) => e.extensions), [{ code: 'BAD_USER_INPUT', grpcStatus: 'INVALID_ARGUMENT' }], 'no details, no field')
   })
 
   t.test('request errors: 400 with the GraphQL code, no data, no upstream call', async (t) => {

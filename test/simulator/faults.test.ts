@@ -1,5 +1,7 @@
 import t from 'tap'
+import { statusDetailsTrailers } from '../../src/simulator/faults.js'
 import { DEMO_ORG_ID, DEV_TOKEN } from '../../src/simulator/index.js'
+import { STATUS_DETAILS_KEY, statusDetailsOf } from '../../src/upstream/status-details.js'
 import { grpc, harness, rejects, TestClient } from './client.js'
 
 const LIST = { service_id: 'svc-f' }
@@ -126,4 +128,26 @@ t.test('recordCalls: false keeps no call log (long-running simulators)', async (
   const recorded = await harness(t)
   await recorded.client.call('ListBackups', LIST)
   t.equal(recorded.sim.calls.length, 1, 'recorded by default')
+})
+
+t.test('failNext and failEvery send their trailers as the status\'s trailing metadata', async (t) => {
+  const { client, sim } = await harness(t)
+  const details = [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: 'service_id', description: 'unknown service' }] }]
+  const trailers = statusDetailsTrailers(grpc.status.INVALID_ARGUMENT, 'no such service', details)
+  const bytes = trailers.get(STATUS_DETAILS_KEY)[0]
+  sim.faults.failNext(2, grpc.status.INVALID_ARGUMENT, 'no such service', trailers)
+  for (const which of ['first', 'second']) {
+    const err = await rejects(t, client.call('ListBackups', LIST), grpc.status.INVALID_ARGUMENT, /^no such service$/, which)
+    t.same(err?.metadata.get(STATUS_DETAILS_KEY), [bytes], `${which}: the trailer as given`)
+  }
+  t.same(statusDetailsOf(trailers, grpc.status.INVALID_ARGUMENT), details, 'a google.rpc.Status the gateway reads back')
+  sim.faults.failEvery(1, grpc.status.RESOURCE_EXHAUSTED, 'slow down', statusDetailsTrailers(grpc.status.RESOURCE_EXHAUSTED, 'slow down', [
+    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retry_delay: { seconds: 2, nanos: 500_000_000 } }
+  ]))
+  const err = await rejects(t, client.call('ListBackups', LIST), grpc.status.RESOURCE_EXHAUSTED)
+  t.same(statusDetailsOf(err?.metadata, grpc.status.RESOURCE_EXHAUSTED), [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retry_delay: '2.500s' }], 'failEvery too')
+  sim.clearFaults()
+  sim.faults.failNext(1, grpc.status.NOT_FOUND)
+  const plain = await rejects(t, client.call('ListBackups', LIST), grpc.status.NOT_FOUND)
+  t.same(plain?.metadata.get(STATUS_DETAILS_KEY), [], 'none without trailers')
 })

@@ -15,6 +15,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { BoundedMap } from '../bounded-map.js'
+import { deepFreeze } from '../deep-freeze.js'
 import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
 import type { CallContext } from '../upstream/metadata.js'
@@ -69,6 +70,8 @@ export interface ListCacheOptions {
   maxPrincipals?: number
   /** Bytes of renderings kept; default RENDERINGS_MAX_BYTES, 0: none kept (every answer is rendered). */
   renderingsMaxBytes?: number
+  /** Bytes of parsed answers kept, as PARSED_BYTES_PER_CHAR counts them; default PARSED_MAX_BYTES, 0: none kept (every value is parsed). */
+  parsedMaxBytes?: number
   /** Cache clock; tests inject one to move time without sleeping. */
   now?: () => number
   hooks?: CacheHooks
@@ -93,6 +96,16 @@ export const MAX_READ_AGE_MS = 60_000
 export const RENDERINGS_MAX_BYTES = 8 * 1024 * 1024
 
 /**
+ * Bytes counted per character of an answer's JSON for its parsed value:
+ * the value, and what GraphQL keeps beside it (the nodes mapped from it,
+ * its sorted lists), take several times the JSON's size.
+ */
+export const PARSED_BYTES_PER_CHAR = 8
+
+/** Bytes of parsed answers kept, default (about 2 MiB of JSON); see `ListCache.read`. */
+export const PARSED_MAX_BYTES = 16 * 1024 * 1024
+
+/**
  * An upstream answer as the cache keeps it, and all it derives from it: its
  * JSON, its ETag, whether it holds a job still moving, and the references
  * it names itself (an organization's list names the services it holds).
@@ -112,8 +125,8 @@ interface Rendering {
 
 /**
  * An answer as all waiters of one read share it. `value` is the decoded
- * upstream answer on a fetch: the first waiter takes it, the others parse
- * `body` (each caller owns what it receives).
+ * upstream answer on a fetch: the parsed value of `body` unless one is
+ * kept already (see `ListCache.read`).
  */
 interface Shared {
   body: string
@@ -142,6 +155,14 @@ export interface ListCache {
   /**
    * Serve a read from the cache or through `fetch` (the upstream call),
    * which answers the decoded message or a WireAnswer.
+   *
+   * The answer's `value` is parsed when first read, deep-frozen, and kept
+   * by method and ETag (checked against the JSON itself): every read of
+   * the same JSON, by any caller, gets the same frozen object, which
+   * GraphQL maps to nodes once (loaders.ts). That leaks nothing: a caller
+   * reaches only a value of the exact answer it was served, its own entry
+   * or what VBase sent it. Frozen, it cannot carry one request's changes
+   * into another: a write to it throws.
    */
   read (method: MethodInfo, request: object, ctx: CallContext, fetch: (ctx: CallContext) => Promise<object>): Promise<CachedRead>
   /** Run a write through `send`, then invalidate what it touched. */
@@ -164,6 +185,8 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const recheckMs = opts.tokenRecheckMs ?? opts.ttlMs
   /** Renderings of wire answers by method and digest (see `Rendering`). */
   const renderings = new WeightedLru<string, { bytes: Buffer, rendering: Rendering }>(opts.renderingsMaxBytes ?? RENDERINGS_MAX_BYTES)
+  /** Parsed answers by method and ETag, frozen (see `read`). */
+  const parsed = new WeightedLru<string, { body: string, value: object }>(opts.parsedMaxBytes ?? PARSED_MAX_BYTES)
   /**
    * True while `entry` may be served to `who` without asking VBase: it was
    * fetched lately (the time it carries; an entry from before it was kept
@@ -180,14 +203,24 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   }
   let closed = false
 
-  function answer (shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
-    // Each caller gets its own copy, since surfaces may decorate what they
-    // receive; parsed only when read: REST serves a hit it has already
-    // rendered (by ETag) without looking at the value.
-    let value = shared.value
+  /** The frozen value of `shared`'s JSON, kept or made now from what `decoded` holds or from the JSON. */
+  function valueOf (method: MethodInfo, shared: Shared, decoded: object | undefined): object {
+    const key = `${method.name} ${shared.etag}`
+    const known = parsed.get(key)
+    if (known !== undefined && known.body === shared.body) return known.value
+    const value = deepFreeze(decoded ?? JSON.parse(shared.body) as object)
+    parsed.set(key, { body: shared.body, value }, shared.body.length * PARSED_BYTES_PER_CHAR)
+    return value
+  }
+
+  function answer (method: MethodInfo, shared: Shared, cache: CacheOutcome = shared.cache): CachedRead {
+    // Made only when read: REST serves a hit it has already rendered (by
+    // ETag) without looking at the value.
+    const decoded = shared.value
     shared.value = undefined
+    let value: object | undefined
     return {
-      get value () { return (value ??= JSON.parse(shared.body) as object) },
+      get value () { return (value ??= valueOf(method, shared, decoded)) },
       cache,
       etag: shared.etag,
       maxAgeMs: Math.max(0, shared.expiresAt - now())
@@ -264,7 +297,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         // A request the proto cannot even normalize: the upstream judges it, uncached.
         stats.count(method.name, 'bypasses')
         const { body, etag, value } = render(method, await fetch(ctx))
-        return answer({ body, etag, expiresAt: 0, cache: 'bypass', value })
+        return answer(method, { body, etag, expiresAt: 0, cache: 'bypass', value })
       }
       // A hit the storage answers without waiting is answered at once: no
       // shared promise, no watch on the caller's signal or deadline.
@@ -272,7 +305,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         const entry = storage.peek(key)
         if (entry !== undefined && servable(entry, who)) {
           stats.count(method.name, 'hits')
-          return answer({ body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' })
+          return answer(method, { body: entry.body, etag: entry.etag, expiresAt: entry.expiresAt, cache: 'hit' })
         }
       }
       // The shared call must not die with the first caller's HTTP request nor
@@ -282,7 +315,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       if (ctx.noCache === true) {
         stats.count(method.name, 'bypasses')
         // Not shared with anyone: the caller's own signal may cancel it.
-        return answer(await load(method, request, key, who, ctx, fetch, 'bypass'))
+        return answer(method, await load(method, request, key, who, ctx, fetch, 'bypass'))
       }
       const share = (): Promise<Shared> => {
         const started = lookup(method, request, key, who, shared, fetch)
@@ -292,11 +325,11 @@ export function createListCache (opts: ListCacheOptions): ListCache {
         return started
       }
       const pending = inflight.get(key)?.promise
-      if (pending === undefined) return answer(await ownTerms(share(), signal, timeoutMs))
+      if (pending === undefined) return answer(method, await ownTerms(share(), signal, timeoutMs))
       const asked = performance.now()
       stats.count(method.name, 'dedupes')
       const joined = await ownTerms(pending, signal, timeoutMs)
-      if (joined.superseded !== true) return answer(joined)
+      if (joined.superseded !== true) return answer(method, joined)
       // Ask again. Whatever read of this key is in flight now began after
       // the superseded one ended, so after this caller asked, and after any
       // write that had completed by then. Within the caller's deadline, or
@@ -306,7 +339,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       const left = limit === undefined ? undefined : Math.max(0, limit - (performance.now() - asked))
       const current = inflight.get(key)?.promise
       const again = current === undefined || current === pending ? share() : current
-      return answer(await ownTerms(again, signal, left))
+      return answer(method, await ownTerms(again, signal, left))
     },
 
     async write (method, request, send) {

@@ -21,6 +21,7 @@
  * parent, serialized, and a backup may name 10000 collections.
  */
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius'
+import { deepFreeze } from '../deep-freeze.js'
 import { checkBackupName, checkPolicyId } from '../upstream/validate.js'
 import { backupConnection, pagingOf, type BackupListArgs } from './connection.js'
 import {
@@ -30,14 +31,19 @@ import {
 
 type Query<O, P> = { obj: O, params: P }
 
-/** Upstream answers mapped already, by answer: the fetcher hands every field of a request the same object, and a write makes a new one. */
+/**
+ * Upstream answers mapped already, by answer: the fetcher hands every field
+ * of a request the same object, a write makes a new one, and the list
+ * cache hands every read of the same JSON the same frozen object, whoever
+ * reads it (list-cache.ts), so an unchanged list is mapped once.
+ */
 const mapped = new WeakMap<object, BackupNode[] | PolicyNode[]>()
 
-/** `res` mapped by `map`, once per answer object. */
+/** `res` mapped by `map`, once per answer object; frozen, as the nodes may serve other requests. */
 function mappedOnce<T extends BackupNode[] | PolicyNode[]> (res: object, map: () => T): T {
   let nodes = mapped.get(res) as T | undefined
   if (nodes === undefined) {
-    nodes = map()
+    nodes = deepFreeze(map())
     mapped.set(res, nodes)
   }
   return nodes

@@ -35,7 +35,8 @@ t.test('a miss goes upstream once; then hits, with a stable ETag and the remaini
   t.equal(second.meta.etag, first.meta.etag, 'the ETag comes from the entry')
   t.equal(second.meta.maxAgeMs, 26_000)
   t.same(second.value, first.value)
-  t.not(second.value, first.value, 'each caller gets its own copy')
+  t.equal(second.value, first.value, 'the same JSON: the same value, parsed once')
+  t.ok(Object.isFrozen(second.value.backups[0]), 'and frozen through')
   t.equal(sim.callCount('ListBackups'), 1)
 
   // The same request spelled differently (a default field left out) is the same entry.

@@ -1,7 +1,7 @@
 /**
  * Wire answers: an upstream answer whose bytes the cache has rendered
  * before is not decoded again, whoever receives it; what each caller gets
- * is the same as a fresh decode would give, as its own object; an org
+ * is the same as a fresh decode would give, one frozen value shared; an org
  * list's references from its answer still reach the stored entry; bytes
  * the contract cannot parse are a clean INTERNAL; the bound holds.
  */
@@ -9,7 +9,7 @@ import { status } from '@grpc/grpc-js'
 import t from 'tap'
 import { guardStorage } from '../../src/cache/guard.js'
 import { entryKey, principalHasher } from '../../src/cache/keys.js'
-import { createListCache, type ListCache } from '../../src/cache/list-cache.js'
+import { createListCache, PARSED_BYTES_PER_CHAR, type ListCache } from '../../src/cache/list-cache.js'
 import { createMemoryStorage } from '../../src/cache/memory.js'
 import { UpstreamError } from '../../src/errors.js'
 import { contract, type MethodName } from '../../src/upstream/contract.js'
@@ -32,15 +32,15 @@ function wire (method: MethodName, message: object, decodes: { n: number }): Wir
   return new WireAnswer(bytes, (b) => { decodes.n++; return def.responseDeserialize(b) })
 }
 
-function listCache (renderingsMaxBytes?: number): { cache: ListCache, storage: ReturnType<typeof createMemoryStorage> } {
+function listCache (renderingsMaxBytes?: number, parsedMaxBytes?: number): { cache: ListCache, storage: ReturnType<typeof createMemoryStorage> } {
   const storage = createMemoryStorage({ maxEntries: 100, now: () => 1_000_000 })
   const guarded = guardStorage(storage, { timeoutMs: 0, retryAfterMs: 1000, logIntervalMs: 60_000, now: Date.now, logger: { warn: () => {}, info: () => {} } })
   // A clock that stands still: the remaining lifetimes asserted are exact.
-  const cache = createListCache({ storage: guarded, principal, ttlMs: 30_000, pendingTtlMs: 2000, renderingsMaxBytes, now: () => 1_000_000 })
+  const cache = createListCache({ storage: guarded, principal, ttlMs: 30_000, pendingTtlMs: 2000, renderingsMaxBytes, parsedMaxBytes, now: () => 1_000_000 })
   return { cache, storage }
 }
 
-t.test('the same bytes again are not decoded again, for any caller; each gets the decoded answer as its own object', async (t) => {
+t.test('the same bytes again are not decoded again, for any caller; all get the decoded answer, one frozen value', async (t) => {
   const { cache } = listCache()
   const list = contract.method('ListBackups')
   const decodes = { n: 0 }
@@ -56,7 +56,10 @@ t.test('the same bytes again are not decoded again, for any caller; each gets th
   t.same(first.value, expected, 'the first read gets the decoded answer')
   t.same(again.value, expected, 'a read of rendered bytes gets the same answer')
   t.same(other.value, expected, 'another caller who received the same bytes gets the same answer')
-  t.not(again.value, other.value, 'each caller owns what it receives')
+  t.equal(again.value, other.value, 'the same bytes give one value, shared')
+  t.equal(first.value, again.value, 'the decoded answer is the one kept')
+  t.throws(() => { (other.value as { backups: Array<{ name: string }> }).backups[0]!.name = 'changed' }, TypeError, 'frozen: no caller can change what others get')
+  t.equal((again.value as { backups: Array<{ name: string }> }).backups[0]?.name, 'b-1')
   t.equal(again.etag, first.etag)
   t.equal(other.etag, first.etag)
   t.equal(first.cache, 'bypass')
@@ -148,6 +151,35 @@ t.test('renderings are bounded by bytes: the least recently used goes first, and
   decodes.n = 0
   for (let i = 0; i < 3; i++) await none.read(list, { service_id: 'svc-1' }, caller('tok-1'), async () => wire('ListBackups', a, decodes))
   t.equal(decodes.n, 3)
+})
+
+t.test('parsed values are kept by method and ETag within their bound; with no room each read parses its own', async (t) => {
+  const list = contract.method('ListBackups')
+  const answerOf = (svc: string): object => ({ backups: [backup('b-1', svc), backup('b-2', svc)] })
+  const [a, b] = [answerOf('svc-1'), answerOf('svc-2')]
+  const jsonChars = (message: object): number => JSON.stringify(list.definition.responseDeserialize(list.definition.responseSerialize(message))).length
+  const read = (cache: ListCache, message: object): ReturnType<ListCache['read']> =>
+    cache.read(list, { service_id: 'svc-1' }, caller('tok-1'), async () => wire('ListBackups', message, { n: 0 }))
+
+  // Room for one of the two values, as PARSED_BYTES_PER_CHAR counts them.
+  const room = Math.max(jsonChars(a), jsonChars(b)) * PARSED_BYTES_PER_CHAR + 100
+  t.ok((jsonChars(a) + jsonChars(b)) * PARSED_BYTES_PER_CHAR > room)
+  const { cache } = listCache(undefined, room)
+  const a1 = (await read(cache, a)).value
+  t.equal((await read(cache, a)).value, a1, 'kept')
+  const b1 = (await read(cache, b)).value
+  t.not(b1, a1, 'another answer, another value')
+  t.equal((await read(cache, b)).value, b1)
+  const a2 = (await read(cache, a)).value
+  t.not(a2, a1, "a's value was pushed out by b's, and parsed again")
+  t.same(a2, a1)
+  t.ok(Object.isFrozen(a2), 'frozen, kept or not')
+
+  const none = listCache(undefined, 0).cache
+  const [x, y] = [(await read(none, a)).value, (await read(none, a)).value]
+  t.not(x, y, 'nothing kept: each read gets its own')
+  t.same(x, y)
+  t.ok(Object.isFrozen(x) && Object.isFrozen(y))
 })
 
 t.test('through the facade over real gRPC: a no-cache read of an unchanged list is not decoded again', async (t) => {

@@ -11,8 +11,10 @@ import { errors } from '../../src/errors.js'
 import { formatErrors, MAX_ERROR_LINES } from '../../src/graphql/error-format.js'
 import { backupConnection } from '../../src/graphql/connection.js'
 import { createLimiter } from '../../src/graphql/fetcher.js'
+import { backupsOf, backupsOfOrg } from '../../src/graphql/loaders.js'
 import { isIntrospectionOnly, wantsGraphqlResponse } from '../../src/graphql/http.js'
-import type { BackupNode } from '../../src/graphql/model.js'
+import { SERVICE_OF, type BackupNode } from '../../src/graphql/model.js'
+import { deepFreeze } from '../../src/deep-freeze.js'
 import { argName, inputName } from '../../src/graphql/names.js'
 import { SCHEMA_FILE } from '../../src/graphql/plugin.js'
 import { DateTime, Int64, isoStringsHeld, MAX_ISO_STRINGS, toIso } from '../../src/graphql/scalars.js'
@@ -70,6 +72,31 @@ t.test('backupConnection: bad arguments are BAD_USER_INPUT naming the argument',
   t.throws(() => backupConnection(ALL, { after: nameCursor }), { code: 'VBGW_INVALID_ARGUMENT', field: 'after', message: /another orderBy/ })
   t.throws(() => backupConnection(ALL, { first: -1 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'first' })
   t.throws(() => backupConnection(ALL, { last: -3 }), { code: 'VBGW_INVALID_ARGUMENT', field: 'last' })
+})
+
+t.test('an answer is mapped once, whichever request reads it; the nodes it maps to are frozen, cycles too', async (t) => {
+  const backup = (name: string, serviceId: string): object => ({
+    name, service_id: serviceId, organization_id: 'org', db_name: 'db', collection_names: ['c'], status: 'COMPLETED',
+    created_at: { seconds: '1', nanos: 0 }, completed_at: null, size_bytes: '1', policy_id: '', error_message: ''
+  })
+  // As the list cache hands it to every read of the same JSON: one frozen object.
+  const list = deepFreeze({ backups: [backup('b-1', 'svc-1'), backup('b-2', 'svc-2')] })
+  const reads = { n: 0 }
+  const request = (): MercuriusContext => ({ upstream: { read: async () => { reads.n++; return list } } }) as unknown as MercuriusContext
+  const first = await backupsOf(request(), { id: 'svc-1' })
+  const second = await backupsOf(request(), { id: 'svc-1' })
+  t.equal(reads.n, 2, 'each request reads')
+  t.equal(second, first, 'and gets the nodes mapped at the first')
+  t.ok(Object.isFrozen(first) && Object.isFrozen(first[0]), 'frozen')
+  t.throws(() => { (first[0] as { name: string }).name = 'x' }, TypeError)
+
+  const org = deepFreeze({ backups: [backup('b-1', 'svc-1'), backup('b-2', 'svc-2')] })
+  const ofOrg = (): MercuriusContext => ({ upstream: { read: async () => org } }) as unknown as MercuriusContext
+  const nodes = await backupsOfOrg(ofOrg(), 'org')
+  t.equal(await backupsOfOrg(ofOrg(), 'org'), nodes)
+  const service = nodes[1]?.[SERVICE_OF]
+  t.equal(service?.id, 'svc-2', 'each backup knows its service')
+  t.ok(Object.isFrozen(service), 'the service reference, which holds the backup again, is frozen too')
 })
 
 t.test('formatted instants are remembered, within a bound, and always right', async (t) => {

@@ -34,7 +34,7 @@ export const PERSISTED_QUERY_NOT_SUPPORTED = 'PersistedQueryNotSupported'
 const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED'
 const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED'
 
-type Log = { error (obj: object, msg: string): void, info (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+type Log = { error (obj: object, msg: string): void, warn (obj: object, msg: string): void, info (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 
 /** mercurius wraps request errors in one error whose `errors` holds the real ones. */
 function unwrap (err: GraphQLError): Array<{ error: Error, outer: GraphQLError }> {

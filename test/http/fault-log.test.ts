@@ -6,7 +6,7 @@
  */
 import { status } from '@grpc/grpc-js'
 import t from 'tap'
-import { safeUpstreamError } from '../../src/errors.js'
+import { errors, safeUpstreamError } from '../../src/errors.js'
 import { FaultLog, UPSTREAM_FAULT_LOG_INTERVAL_MS } from '../../src/http/fault-log.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -21,6 +21,7 @@ t.test("the upstream's faults: one error line per code per interval, saying how 
   const lines: Array<{ level: string, obj: Record<string, unknown>, msg: string }> = []
   const log = {
     error: (obj: object, msg: string) => { lines.push({ level: 'error', obj: obj as Record<string, unknown>, msg }) },
+    warn: (obj: object, msg: string) => { lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }) },
     debug: (obj: object, msg: string) => { lines.push({ level: 'debug', obj: obj as Record<string, unknown>, msg }) }
   }
   const levels = (): string[] => lines.map((l) => l.level)
@@ -35,6 +36,27 @@ t.test("the upstream's faults: one error line per code per interval, saying how 
   lines.length = 0
   for (let i = 0; i < 3; i++) faults.write(log, new TypeError('a bug'), 'INTERNAL', 'request failed')
   t.same(levels(), ['error', 'error', 'error'], "the gateway's own faults are never held back")
+
+  // Overload refusals: one warn per interval, no stack; the rest at debug.
+  lines.length = 0
+  for (let i = 0; i < 3; i++) faults.write(log, new errors.Overloaded(), 'UNAVAILABLE', 'request failed')
+  t.same(levels(), ['warn', 'debug', 'debug'])
+  t.match(lines[0]?.obj, { code: 'VBGW_OVERLOADED', message: /overloaded/ })
+  t.notOk('err' in (lines[0]?.obj ?? {}), 'no error object, so no stack')
+  now += UPSTREAM_FAULT_LOG_INTERVAL_MS
+  faults.write(log, new errors.Overloaded(), 'UNAVAILABLE', 'request failed')
+  t.match(lines.at(-1), { level: 'warn', obj: { suppressed: 2 } })
+})
+
+t.test('REST: overload refusals (UPSTREAM_QUEUE_TIMEOUT_MS=0 with one slot) write one warn line, not an error with a stack each', async (t) => {
+  const { app, sim, logs } = await buildTestApp(t, { env: { UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_QUEUE_TIMEOUT_MS: '0' } })
+  sim.faults.latencyMs = 300
+  const answers = await Promise.all(Array.from({ length: 6 }, () => app.inject({ method: 'GET', url: `/v1/vbase/${SVC}/backup`, headers: { ...auth, 'cache-control': 'no-cache' } })))
+  t.equal(answers.filter((a) => a.statusCode === 503).length, 5)
+  const failed = logs.filter((l) => l.includes('"msg":"request failed"'))
+  t.equal(failed.filter((l) => l.includes('"level":40')).length, 1, 'one warn line')
+  t.equal(failed.filter((l) => l.includes('"level":50')).length, 0, 'no error line')
+  t.notOk(failed.some((l) => l.includes('"stack"')), 'no stack')
 })
 
 t.test('REST and GraphQL: an upstream outage writes one error line, not one per request; each request keeps its access line', async (t) => {

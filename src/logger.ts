@@ -47,8 +47,11 @@ export function scrubCredentials (text: string): string {
  * Query parameters whose values are credentials by their name: `access_token`
  * (RFC 6750's query form), `api_key`, `password`, `sig`... The gateway takes
  * none, but a client may send one, and the URL is on every request line.
+ * A GraphQL GET's `variables` and `extensions` too: they are JSON whose
+ * keys are the client's own, any of which may hold a secret (the query
+ * itself stays: it is the operation's text).
  */
-const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt|bearer/i
+const SECRET_PARAM = /token|secret|passw|pwd|auth|key|sig|credential|session|jwt|bearer|^variables$|^extensions$/i
 
 /** A query string's component decoded as a form would send it; undefined for a malformed escape. */
 function formDecode (component: string): string | undefined {

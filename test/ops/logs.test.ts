@@ -207,6 +207,9 @@ t.test('redactQuery: values of credential-named query parameters, nothing else',
   t.equal(redactQuery('/x?access%5Ftoken=abc'), '/x?access%5Ftoken=[redacted]', 'an encoded name is judged decoded')
   t.equal(redactQuery('/x?%E0%A4%A=1&token=t'), '/x?%E0%A4%A=1&token=[redacted]', 'a malformed escape does not throw')
   t.equal(redactQuery('/graphql?query=%7B__typename%7D&operationName=Q&flag'), '/graphql?query=%7B__typename%7D&operationName=Q&flag', 'other parameters kept')
+  t.equal(redactQuery('/graphql?query=Q&variables=%7B%22password%22%3A%22hunter22%22%7D&extensions=%7B%7D'), '/graphql?query=Q&variables=[redacted]&extensions=[redacted]',
+    "a GraphQL GET's variables and extensions: JSON whose keys are the client's, any may hold a secret")
+  t.equal(redactQuery('/x?myvariables=1'), '/x?myvariables=1', 'only those names')
   t.equal(redactQuery('/x?bearer=tokenAAAAsecret1&q=Bearer%20tokenAAAAsecret1&p=2'), '/x?bearer=[redacted]&q=Bearer%20%5Bredacted%5D&p=2', 'a bearer parameter, and a Bearer credential quoted in any value')
 })
 

@@ -27,6 +27,11 @@ declare module 'fastify' {
   }
 }
 
+/** Logged (warn, with the cause) when the upstream check turns not ready, the first failing check included. */
+export const UPSTREAM_NOT_READY_MESSAGE = 'upstream not ready'
+/** Logged (info) when the upstream check is ready again. */
+export const UPSTREAM_READY_MESSAGE = 'upstream ready again'
+
 /** Requests received on a connection whose answers are not done yet. */
 const inProgress = Symbol('vbgw.requestsInProgress')
 type TrackedSocket = Socket & { [inProgress]?: number }
@@ -79,9 +84,18 @@ export default fp(async function healthRoutes (fastify) {
 
   fastify.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
 
+  // The upstream check's last answer, for logging its transitions only: the
+  // check is shared and cached, and a probe every few seconds must not write
+  // a line each. Unset until the first check, whose failure is logged too (a
+  // pod that never becomes ready must say why); a first success is not.
+  let upstreamReady: boolean | undefined
   fastify.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     if (fastify.shuttingDown) return reply.code(503).send({ status: 'shutting-down' })
-    const upstream = await fastify.vbase.ready()
-    return reply.code(upstream ? 200 : 503).send({ status: upstream ? 'ready' : 'upstream-unavailable' })
+    const answer = await fastify.vbase.readiness()
+    const was = upstreamReady
+    upstreamReady = answer.ok
+    if (!answer.ok && was !== false) fastify.log.warn({ upstream: answer.cause }, UPSTREAM_NOT_READY_MESSAGE)
+    else if (answer.ok && was === false) fastify.log.info(UPSTREAM_READY_MESSAGE)
+    return reply.code(answer.ok ? 200 : 503).send({ status: answer.ok ? 'ready' : 'upstream-unavailable' })
   })
 }, { name: 'health-routes', dependencies: ['vbase-upstream'] })

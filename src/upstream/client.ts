@@ -151,7 +151,34 @@ export interface UpstreamClient {
    * answers 404 for everything must not make it ready.
    */
   healthy (timeoutMs?: number): Promise<boolean>
+  /**
+   * The same check as `healthy`, with why it failed: for the log line of a
+   * readiness transition. Optional: a client without it is read through
+   * `healthy`, with no cause.
+   */
+  health? (timeoutMs?: number): Promise<HealthAnswer>
   close (): void
+}
+
+/**
+ * A health check's answer. `cause` (when not ok) is the gRPC code's name and
+ * grpc-js's details, credentials scrubbed: safe for a log line, not for a client.
+ */
+export type HealthAnswer = { ok: true } | { ok: false, cause: HealthCause }
+export interface HealthCause {
+  /** The gRPC code's name (`UNAVAILABLE`), or the health status the upstream reported (`NOT_SERVING`). */
+  code: string
+  details: string
+  /** Which check said it: the health service, or VBaseService when there is none; unset when the check itself threw. */
+  check?: 'grpc.health.v1' | 'VBaseService'
+}
+
+/** grpc.health.v1's statuses, by number. */
+const HEALTH_STATUS_NAMES: readonly string[] = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN']
+
+/** The cause of a failed check, from a grpc-js error. */
+function failureCause (err: grpc.ServiceError, check: NonNullable<HealthCause['check']>): HealthCause {
+  return { code: grpc.status[err.code] ?? String(err.code), details: scrubCredentials(err.details ?? ''), check }
 }
 
 /** Create the client and its channel; the channel connects lazily on first use. */
@@ -217,11 +244,31 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
    * there" (UNAUTHENTICATED, as a real VBase gives, or INVALID_ARGUMENT)
    * means the service is up and routed to.
    */
-  function serviceAnswers (deadline: number): Promise<boolean> {
+  function serviceAnswers (deadline: number): Promise<HealthAnswer> {
     const probe = contract.method('ListBackups').definition
     return new Promise((resolve) => {
       client.makeUnaryRequest(probe.path, probe.requestSerialize, probe.responseDeserialize, {}, new grpc.Metadata(), { deadline },
-        (err) => { resolve(err === null || !NOT_ANSWERED.has(err.code)) })
+        (err) => { resolve(err === null || !NOT_ANSWERED.has(err.code) ? { ok: true } : { ok: false, cause: failureCause(err, 'VBaseService') }) })
+    })
+  }
+
+  function health (timeoutMs = 1000): Promise<HealthAnswer> {
+    const deadline = Date.now() + timeoutMs
+    return new Promise((resolve) => {
+      client.makeUnaryRequest('/grpc.health.v1.Health/Check',
+        (msg: { service: string }) => Buffer.from(HealthCheckRequest.encode(msg).finish()),
+        (buf: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(buf)) as { status: number },
+        { service: '' }, new grpc.Metadata(), { deadline },
+        (err, value) => {
+          if (err === null) {
+            const answered = value?.status ?? 0
+            resolve(answered === HEALTH_SERVING
+              ? { ok: true }
+              : { ok: false, cause: { code: HEALTH_STATUS_NAMES[answered] ?? String(answered), details: 'the health service reports the upstream not serving', check: 'grpc.health.v1' } })
+          // No health service: ask VBaseService itself (a proxy in front may answer 404 for any path, which is UNIMPLEMENTED too).
+          } else if (err.code === grpc.status.UNIMPLEMENTED) void serviceAnswers(deadline).then(resolve)
+          else resolve({ ok: false, cause: failureCause(err, 'grpc.health.v1') })
+        })
     })
   }
 
@@ -258,21 +305,11 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
       }
     },
 
-    healthy (timeoutMs = 1000) {
-      const deadline = Date.now() + timeoutMs
-      return new Promise((resolve) => {
-        client.makeUnaryRequest('/grpc.health.v1.Health/Check',
-          (msg: { service: string }) => Buffer.from(HealthCheckRequest.encode(msg).finish()),
-          (buf: Buffer) => HealthCheckResponse.toObject(HealthCheckResponse.decode(buf)) as { status: number },
-          { service: '' }, new grpc.Metadata(), { deadline },
-          (err, value) => {
-            if (err === null) resolve(value?.status === HEALTH_SERVING)
-            // No health service: ask VBaseService itself (a proxy in front may answer 404 for any path, which is UNIMPLEMENTED too).
-            else if (err.code === grpc.status.UNIMPLEMENTED) void serviceAnswers(deadline).then(resolve)
-            else resolve(false)
-          })
-      })
+    async healthy (timeoutMs) {
+      return (await health(timeoutMs)).ok
     },
+
+    health,
 
     close () {
       client.close()

@@ -6,7 +6,8 @@
 import type { ListCache } from '../cache/list-cache.js'
 import type { CacheStats } from '../cache/stats.js'
 import { contract, type MethodName, type RequestOf, type ResponseOf } from './contract.js'
-import type { UpstreamClient } from './client.js'
+import { scrubCredentials } from '../logger.js'
+import type { HealthAnswer, UpstreamClient } from './client.js'
 import type { CallContext } from './metadata.js'
 
 /** How a read was served, for HTTP caching headers and X-Cache. */
@@ -37,6 +38,8 @@ export interface Vbase {
    * request into an upstream call.
    */
   ready (): Promise<boolean>
+  /** The same shared, cached check as `ready`, with why it failed (for the log line of a readiness transition). */
+  readiness (): Promise<HealthAnswer>
   close (): Promise<void>
 }
 
@@ -58,8 +61,8 @@ export function createVbase (opts: VbaseOptions): Vbase {
   const { client, cache } = opts
   const readyCacheMs = opts.readyCacheMs ?? READY_CACHE_MS
   const now = opts.now ?? Date.now
-  let checking: Promise<boolean> | undefined
-  let lastCheck: { at: number, ok: boolean } | undefined
+  let checking: Promise<HealthAnswer> | undefined
+  let lastCheck: { at: number, answer: HealthAnswer } | undefined
   async function callWithMeta<M extends MethodName> (method: M, request: RequestOf<M>, ctx: CallContext): Promise<{ value: ResponseOf<M>, meta: CallMeta }> {
     const info = contract.method(method)
     if (cache === undefined) {
@@ -75,6 +78,19 @@ export function createVbase (opts: VbaseOptions): Vbase {
     const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }
   }
+  function readiness (): Promise<HealthAnswer> {
+    if (lastCheck !== undefined && now() - lastCheck.at < readyCacheMs) return Promise.resolve(lastCheck.answer)
+    if (checking === undefined) {
+      const asked = client.health !== undefined ? client.health() : client.healthy().then((ok): HealthAnswer => ok ? { ok } : { ok, cause: { code: 'NOT_SERVING', details: 'the health check failed' } })
+      const check = asked.then((answer) => {
+        lastCheck = { at: now(), answer }
+        return answer
+      }, (err: unknown): HealthAnswer => ({ ok: false, cause: { code: 'ERROR', details: scrubCredentials(err instanceof Error ? err.message : String(err)) } }))
+        .finally(() => { checking = undefined })
+      checking = check
+    }
+    return checking
+  }
   return {
     async call (method, request, ctx) {
       return (await callWithMeta(method, request, ctx)).value
@@ -83,17 +99,10 @@ export function createVbase (opts: VbaseOptions): Vbase {
     cacheStats () {
       return cache?.stats()
     },
-    ready () {
-      if (lastCheck !== undefined && now() - lastCheck.at < readyCacheMs) return Promise.resolve(lastCheck.ok)
-      if (checking === undefined) {
-        const check = client.healthy().then((ok) => {
-          lastCheck = { at: now(), ok }
-          return ok
-        }, () => false).finally(() => { checking = undefined })
-        checking = check
-      }
-      return checking
+    async ready () {
+      return (await readiness()).ok
     },
+    readiness,
     async close () {
       client.close()
     }

@@ -167,6 +167,7 @@ t.test('upstream down: UNAVAILABLE quickly, safe message', async (t) => {
   t.notMatch((err as UpstreamError).message, /127\.0\.0\.1|ECONNREFUSED/, 'no internal address in the message')
   t.ok(Date.now() - started < 1500, `failed fast (${Date.now() - started} ms)`)
   t.equal(await client.healthy(), false)
+  t.match(await client.health?.(), { ok: false, cause: { code: 'UNAVAILABLE', check: 'grpc.health.v1', details: /\S/ } }, 'health() says why')
   await sim.startListening()
   await waitFor(() => client.healthy(), 10_000, 50)
   t.equal(await client.healthy(), true, 'recovers without a restart')
@@ -233,6 +234,16 @@ t.test('readiness without a health service: VBaseService itself must answer', as
   t.equal(await healthyAt(await serve({})), false, 'neither answers: a proxy answering 404 for every path looks like this')
   t.equal(await healthyAt(await serve({ health: 'SERVING' })), true)
   t.equal(await healthyAt(await serve({ health: 'NOT_SERVING', vbase: true })), false, 'NOT_SERVING is not overridden')
+
+  // health(): the same answers, with why a failed one failed (for the readiness log line).
+  const healthAt = async (address: string): Promise<unknown> => {
+    const client = createUpstreamClient({ address, timeoutMs: 2000, readAttempts: 1 })
+    t.teardown(() => { client.close() })
+    return await client.health?.()
+  }
+  t.same(await healthAt(await serve({ vbase: true })), { ok: true })
+  t.match(await healthAt(await serve({})), { ok: false, cause: { code: 'UNIMPLEMENTED', check: 'VBaseService', details: String } }, 'nothing knows VBaseService')
+  t.match(await healthAt(await serve({ health: 'NOT_SERVING', vbase: true })), { ok: false, cause: { code: 'NOT_SERVING', check: 'grpc.health.v1' } })
 })
 
 t.test('retry lines name their request; one per interval at warn, the rest at debug', async (t) => {

@@ -59,3 +59,23 @@ t.test('a health call that throws reads as not ready, and is not remembered as p
   t.equal(await vbase.ready(), false)
   t.equal(calls, 2)
 })
+
+t.test('readiness(): the same shared check, with its cause; a client without health() reads through healthy()', async (t) => {
+  const cause = { code: 'UNAVAILABLE', details: 'No connection established', check: 'grpc.health.v1' as const }
+  let checks = 0
+  const client: UpstreamClient = {
+    unary: async () => ({}),
+    healthy: async () => { throw new Error('not used when health() is there') },
+    health: async () => { checks++; return { ok: false, cause } },
+    close: () => {}
+  }
+  const vbase = createVbase({ client })
+  t.same(await Promise.all([vbase.readiness(), vbase.ready(), vbase.readiness()]), [{ ok: false, cause }, false, { ok: false, cause }])
+  t.equal(checks, 1, 'one check for both')
+
+  const thrown = createVbase({ client: { unary: async () => ({}), healthy: async () => { throw new Error('channel closed, authorization: Bearer tok-secret-1234567890') }, close: () => {} } })
+  const answer = await thrown.readiness()
+  t.match(answer, { ok: false, cause: { code: 'ERROR', details: /channel closed/ } }, 'a thrown check: its message, no stack')
+  t.notMatch(JSON.stringify(answer), /tok-secret/, 'credentials scrubbed')
+  t.match(await createVbase({ client: { unary: async () => ({}), healthy: async () => false, close: () => {} } }).readiness(), { ok: false, cause: { code: String } })
+})

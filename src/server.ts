@@ -43,6 +43,21 @@ if (simulator !== undefined) {
 }
 
 /**
+ * A stop signal repeated within this long of the first is the same stop and is
+ * ignored. Stopped by a process-group signal (Ctrl-C in a terminal, systemd's
+ * KillMode=control-group, `timeout`, `kill -TERM -- -<pgid>`), `npm start`
+ * gets the signal from the kernel alongside node, and forwards it: node gets
+ * it twice, a few ms apart. A repeat after this window forces the exit (1),
+ * as for close-with-grace's second signal.
+ */
+export const REPEAT_SIGNAL_WINDOW_MS = 1000
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
+/** The first stop signal and when it came; `closing` once a close began, whatever started it. */
+let stop: { signal: NodeJS.Signals, at: number } | undefined
+let closing = false
+
+/**
  * SIGTERM/SIGINT: readiness turns false first (SHUTDOWN_DELAY_MS lets load
  * balancers see it while requests are still served), then app.close():
  * the listener stops accepting, requests in flight finish (Fastify answers
@@ -56,11 +71,14 @@ if (simulator !== undefined) {
  * once (src/ops/health.ts): they would hold the close until the grace period
  * ran out, and exit 1 with no request in flight.
  */
-closeWithGrace({
+const grace = closeWithGrace({
+  // SIGTERM and SIGINT are handled below (onStopSignal), which tells a forwarded copy from a second stop.
+  skip: [...STOP_SIGNALS],
   delay: config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS,
   logger,
   onTimeout: (ms) => { logger.error({ graceMs: ms }, 'requests still in flight at the end of the grace period: exiting 1') }
-}, async ({ signal, err }) => {
+}, async ({ signal = stop?.signal, err }) => {
+  closing = true
   if (err !== undefined) logger.error({ err }, 'closing after an error')
   else logger.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down')
   app.shuttingDown = true
@@ -68,6 +86,19 @@ closeWithGrace({
   await app.close()
   logger.info('closed: exiting')
 })
+
+function onStopSignal (signal: NodeJS.Signals): void {
+  if (!closing) {
+    stop = { signal, at: performance.now() }
+    grace.close()
+  } else if (stop?.signal === signal && performance.now() - stop.at < REPEAT_SIGNAL_WINDOW_MS) {
+    logger.debug({ signal, windowMs: REPEAT_SIGNAL_WINDOW_MS }, 'repeated stop signal (a forwarded copy): already closing, ignored')
+  } else {
+    logger.error({ signal }, `second ${signal}, exiting`)
+    process.exit(1)
+  }
+}
+for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal)
 
 try {
   const address = await app.listen({ host: config.HOST, port: config.PORT })

@@ -195,6 +195,52 @@ t.test('SIGTERM: a request outliving SHUTDOWN_GRACE_MS does not hold the process
   t.equal((await stuck)?.status, undefined, 'the stuck request got no answer')
 })
 
+// src/server.ts's REPEAT_SIGNAL_WINDOW_MS (importing the entry point would boot a server).
+const REPEAT_SIGNAL_WINDOW_MS = 1000
+
+// `npm start` stopped by a process-group signal (Ctrl-C, systemd, `timeout`): node gets the
+// signal from the kernel, then npm's forwarded copy a few ms later. The copy is sent here once
+// the first was handled ("shutting down"), as npm's arrives: two signals sent at once may merge.
+t.test('SIGTERM, then its copy forwarded by npm: the same stop, the request in flight answered, exit 0', async (t) => {
+  const sim = await startSimulator({ port: 0 })
+  t.teardown(() => sim.close())
+  const { child, base, lines, exited, output } = await startServer(t, sim.address, { LOG_LEVEL: 'debug', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '10000' })
+  sim.faults.latencyMs = 1500
+  const inFlight = fetch(`${base}/v1/vbase/svc-demo-catalog/backup`, { headers: auth })
+  await waitFor(() => sim.calls.length === 1)
+  child.kill('SIGTERM')
+  await waitFor(() => lines.some((l) => l.includes('"shutting down"')), 5000, 5)
+  child.kill('SIGTERM')
+  const res = await inFlight.catch(() => undefined)
+  t.equal(res?.status, 200, 'the request in flight completed')
+  if (res !== undefined) t.match(await res.json(), { backups: Array })
+  const [code] = await exited
+  t.equal(code, 0, `exit code 0; stderr: ${output.stderr}`)
+  t.notOk(lines.some((l) => l.includes('second SIGTERM')), 'the copy did not force the exit')
+  const ignored = lines.map((l) => JSON.parse(l) as { msg?: string }).find((l) => l.msg?.includes('repeated stop signal') === true)
+  t.match(ignored, { level: 20, signal: 'SIGTERM' }, 'the copy arrived, and was logged at debug as ignored')
+})
+
+t.test('SIGINT, then SIGINT again more than REPEAT_SIGNAL_WINDOW_MS later: a second stop, exit 1 at once', async (t) => {
+  const sim = await startSimulator({ port: 0 })
+  t.teardown(() => sim.close())
+  const { child, base, lines, exited } = await startServer(t, sim.address, { SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '20000' })
+  sim.faults.latencyMs = 20_000
+  const stuck = fetch(`${base}/v1/vbase/svc-demo-catalog/backup`, { headers: auth }).catch(() => undefined)
+  await waitFor(() => sim.calls.length === 1)
+  child.kill('SIGINT')
+  await waitFor(() => lines.some((l) => l.includes('"shutting down"')), 5000, 5)
+  await new Promise((resolve) => setTimeout(resolve, REPEAT_SIGNAL_WINDOW_MS + 300))
+  t.equal(child.exitCode, null, 'still draining after the first')
+  const signalled = performance.now()
+  child.kill('SIGINT')
+  const [code] = await exited
+  t.equal(code, 1, 'exit code 1: forced')
+  t.ok(performance.now() - signalled < 5000, 'at once, not at the end of the grace period or of the request')
+  t.ok(lines.some((l) => l.includes('second SIGINT, exiting')), 'and says why')
+  t.equal((await stuck)?.status, undefined, 'the request got no answer')
+})
+
 t.test('app.close() closes the connections with no request in progress at once, and does not wait for them', async (t) => {
   // Node's own 408 would not end them either: server.close() stops its request timeout check.
   const { app, sim } = await buildTestApp(t, { env: { REQUEST_TIMEOUT_MS: '60000' } })

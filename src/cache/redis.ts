@@ -98,8 +98,12 @@ export function createRedisClient (opts: RedisClientOptions): Redis {
     // The first try is at once: a connection dropped for its silence may be
     // to a Redis that answers again already, and until the next one is made
     // every command fails.
-    retryStrategy: (times) => Math.min((times - 1) * 100, 1000)
+    retryStrategy: (times) => Math.min((times - 1) * 100, 1000),
+    // The ready check is what keeps a connection whose SELECT was refused from being used.
+    enableReadyCheck: true
   })
+  const db = client.options.db ?? 0
+  if (db !== 0) stayInDatabase(client, db)
   client.on('error', opts.onError)
   // ioredis 5.11 leaves the socket timer armed when a connection closes for another reason (a
   // restart, a failover): it would then destroy the next, healthy connection (ioredis#2147, fixed
@@ -110,6 +114,52 @@ export function createRedisClient (opts: RedisClientOptions): Redis {
     internals.socketTimeoutTimer = undefined
   })
   return client
+}
+
+/**
+ * ioredis sends SELECT on every connection when the URL names a database,
+ * but when Redis refuses it (an index at or above its `databases`, a managed
+ * Redis limited to db 0) it only emits the error and goes on to 'ready' in
+ * database 0, where deployments set apart by their index would share entries,
+ * invalidations and rate-limit counters. So a connection is ready only once
+ * its SELECT succeeded: after a refusal its ready check fails, it is dropped
+ * and made again later (`retryStrategy`), as during an outage, and every
+ * command meanwhile fails with the refusal, so the outage lines say why. The
+ * connector's check and the in-flight `select` are internals of ioredis 5,
+ * replaced by name on this client only.
+ */
+function stayInDatabase (client: Redis, db: number): void {
+  type Select = (index: number) => Promise<'OK'>
+  const internals = client as unknown as { select: Select, connector: { check (info: unknown): boolean } }
+  // Whether the SELECT of the current connection succeeded; reset as each connection sends its own.
+  let selected = false
+  let refused: Error | undefined
+  const select = internals.select.bind(client)
+  internals.select = async (index) => {
+    selected = false
+    try {
+      const ok = await select(index)
+      selected = index === db
+      refused = undefined
+      return ok
+    } catch (err) {
+      // ioredis emits this as the client's 'error': it reaches `onError`.
+      refused = new Error(`Redis refused database index ${db} (${(err as Error).message}): not using it, nor any other database`)
+      throw refused
+    }
+  }
+  // Called with the ready check's INFO, whose reply follows the SELECT's: false drops the connection.
+  const connector = internals.connector
+  const check = connector.check.bind(connector)
+  connector.check = (info) => selected && check(info)
+  // While refused, between connections, commands fail with the reason (the
+  // handshake of the next connection, status 'connect', goes through).
+  const send = client.sendCommand.bind(client)
+  client.sendCommand = (command, stream) => {
+    if (refused === undefined || client.status === 'connect' || client.status === 'ready') return send(command, stream)
+    command.reject(refused)
+    return command.promise
+  }
 }
 
 /** Options of the Redis storage. */

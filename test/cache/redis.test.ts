@@ -12,7 +12,7 @@ import type { Vbase } from '../../src/upstream/vbase.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
 import { FakeClock } from '../helpers/clock.js'
 import { redisGate, startRedisProxy, TEST_REDIS, useRedis } from '../helpers/redis.js'
-import { as, cachedVbase, ORG_A, ORG_B, rejectsWith, SIM_TOKENS, startSim, TOKENS, upstreamCalls } from './fixtures/vbase.js'
+import { as, cachedVbase, type CapturedLog, ORG_A, ORG_B, rejectsWith, SIM_TOKENS, startSim, TOKENS, upstreamCalls } from './fixtures/vbase.js'
 
 const REDIS_DB = 12
 const gate = await redisGate(t)
@@ -56,6 +56,51 @@ t.test('tenant isolation in Redis; no raw token in keys or values; the database 
   const leaks = keys.filter((key, i) => secrets.some((s) => key.includes(s) || (values[i] ?? '').includes(s)))
   t.ok(keys.length >= 8, `${keys.length} keys scanned`)
   t.same(leaks, [], 'no key or value holds a token')
+})
+
+t.test('a database index Redis refuses: the cache stays unavailable, nothing goes to database 0, the log says why', gate, async (t) => {
+  // The test Redis has 16 databases: index 99 is refused ("ERR DB index is out of range"), as
+  // /1 on a Redis with `databases 1` or a managed Redis limited to db 0. Its prefix is claimed
+  // in database 0, where the keys would land if the refusal were ignored (and are deleted then).
+  const db0 = await useRedis(t, 0)
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const { vbase, setup, logs } = await cachedVbase(t, sim, {
+    env: { CACHE_REDIS_URL: `${TEST_REDIS}/99`, CACHE_REDIS_PREFIX: db0.prefix, CACHE_ERROR_LOG_MS: '600000' },
+    now: () => clock.now()
+  })
+  const refusal = (l: CapturedLog): boolean => (l.obj as { err?: { message?: string } }).err?.message?.includes('database index 99') === true
+  // Several connections made and refused (each would have been used in database 0); ignoring
+  // the refusal makes one connection only, and the checks below say what went wrong.
+  let errors = 1 // the one `ready` waited for
+  setup.redis?.on('error', () => { errors++ })
+  await waitFor(() => errors >= 3, 3000).catch(() => {})
+  await seed(vbase)
+  sim.resetCalls()
+
+  for (let i = 0; i < 4; i++) {
+    clock.advance(1001) // past the retry window: Redis is asked again
+    const r = await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+    t.match(r.meta.cache, /^(miss|bypass)$/, `read ${i + 1} served from the upstream`)
+    t.same(r.value.backups.map((b) => b.name), ['a-1'])
+  }
+  t.equal(upstreamCalls(sim, 'ListBackups', { service_id: A1 }), 4, 'every read went upstream')
+  await vbase.call('CreateBackup', { service_id: A1, organization_id: ORG_A, db_name: 'db', collection_names: ['c'], backup_name: 'a-2' }, as(TOKENS.A))
+  const after = await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))
+  t.same(after.value.backups.map((b) => b.name).sort(), ['a-1', 'a-2'], 'the write is seen')
+
+  t.same(await db0.keys(), [], 'no key of this prefix in database 0')
+  t.equal(setup.redis?.status === 'ready', false, 'the connection never became ready')
+  t.match(vbase.cacheStats(), { storage: 'redis', available: false })
+  const lines = (): CapturedLog[] => logs.filter((l) => l.msg.startsWith('cache storage unavailable'))
+  t.equal(lines().length, 1, 'one line for the whole interval')
+  t.match(JSON.stringify(lines()[0]?.obj), /Redis refused database index 99 \(ERR DB index is out of range\)/, 'it says the database index was refused')
+  // The next interval's line comes from a read (between connections): it says why too.
+  clock.advance(600_001)
+  t.match((await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))).meta.cache, /^(miss|bypass)$/)
+  t.equal(lines().length, 2, 'one more line in the next interval')
+  t.ok(lines().every(refusal), 'every line says the database index was refused')
+  t.notOk(logs.some((l) => l.msg === 'cache storage available again'), 'never announced as available')
 })
 
 t.test('Redis at a closed port: the app boots and serves from the upstream, logging once', async (t) => {

@@ -12,7 +12,7 @@ import { principalHasher } from '../../src/cache/keys.js'
 import { LocalCounters, sharedRateLimitStore } from '../../src/http/rate-limit-store.js'
 import { startSimulator } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor, type Teardownable, type TestApp } from '../helpers/app.js'
-import { redisGate, startRedisProxy, useRedis } from '../helpers/redis.js'
+import { redisGate, startRedisProxy, TEST_REDIS, useRedis } from '../helpers/redis.js'
 
 /** The test suites' databases: 11 and 12 for the cache, 13 here (14 and 15 are the bench's). */
 const REDIS_DB = 13
@@ -125,6 +125,23 @@ t.test('while Redis is down each replica counts alone; shared again once it is b
   }
   const [first, second, third] = [await ask(a, 'after-token'), await ask(b, 'after-token'), await ask(a, 'after-token')]
   t.same([first.status, second.status, third.status], [200, 200, 429], 'one budget across replicas again')
+})
+
+t.test('a database index Redis refuses: each replica counts alone, nothing in database 0, the warning says why', gate, async (t) => {
+  // The test Redis has 16 databases: index 99 is refused. The prefix is claimed in database 0,
+  // where the counters would land if the refusal were ignored (and are deleted then).
+  const db0 = await useRedis(t, 0)
+  const [a, b] = await replicas(t, { RATE_LIMIT_MAX: '3', RATE_LIMIT_SHARED: 'true', CACHE_REDIS_URL: `${TEST_REDIS}/99`, CACHE_REDIS_PREFIX: db0.prefix, CACHE_ERROR_LOG_MS: '600000' })
+  // Both replicas' first connections answered (refused, or used in database 0 if the refusal were ignored).
+  await waitFor(() => unavailable(a.logs) >= 1 && unavailable(b.logs) >= 1)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.same(await ask(a), { status: 200, remaining: '2' })
+  t.same(await ask(b), { status: 200, remaining: '2' }, 'the second replica counts alone')
+  t.same(await ask(a), { status: 200, remaining: '1' }, 'and so does the first')
+  t.same(await db0.keys(), [], 'no key of this prefix in database 0')
+  const warnings = a.logs.concat(b.logs).filter((l) => l.includes('rate-limit counters unavailable'))
+  t.equal(warnings.length, 2, 'one warning per replica')
+  t.ok(warnings.every((l) => l.includes('Redis refused database index 99 (ERR DB index is out of range)')), 'saying the database index was refused')
 })
 
 t.test('a Redis that hangs costs a request its command timeout, then counts in the process', gate, async (t) => {

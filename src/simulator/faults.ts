@@ -4,10 +4,9 @@
  * timers (it exists for deadline tests) and is cancelled when the simulator
  * stops listening or closes.
  */
-import path from 'node:path'
 import { Metadata, status } from '@grpc/grpc-js'
-import protobuf from 'protobufjs'
-import { GOOGLE_PROTOS_DIR, type MethodName } from '../upstream/contract.js'
+import type { MethodName } from '../upstream/contract.js'
+import { GOOGLE_RPC, STATUS_DETAILS_KEY } from '../upstream/status-details.js'
 import { RpcError, statusName } from './rpc-error.js'
 
 /** The faults a test can switch on; `Simulator.clearFaults()` switches them all off. */
@@ -48,32 +47,19 @@ export interface DetailToSend {
   [field: string]: unknown
 }
 
-let rpcRoot: protobuf.Root | undefined
-
-/** google/rpc's status and error details, loaded on first use: most simulators never send any. */
-function rpcTypes (): protobuf.Root {
-  if (rpcRoot === undefined) {
-    const root = new protobuf.Root()
-    root.resolvePath = (_origin, target) => path.join(GOOGLE_PROTOS_DIR, target)
-    rpcRoot = root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true })
-  }
-  return rpcRoot
-}
-
 /**
  * The trailers a gRPC server sends rich error details in, as VBase would:
  * `grpc-status-details-bin`, a google.rpc.Status of `code`, `message` and
  * `details`. For `failNext`'s and `failEvery`'s `trailers`.
  */
 export function statusDetailsTrailers (code: status, message: string, details: readonly DetailToSend[]): Metadata {
-  const root = rpcTypes()
-  const Status = root.lookupType('google.rpc.Status')
+  const Status = GOOGLE_RPC.lookupType('google.rpc.Status')
   const anys = details.map(({ '@type': typeUrl, ...fields }) => {
-    const type = root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1))
+    const type = GOOGLE_RPC.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1))
     return { type_url: typeUrl, value: type.encode(type.fromObject(fields)).finish() }
   })
   const trailers = new Metadata()
-  trailers.set('grpc-status-details-bin', Buffer.from(Status.encode(Status.fromObject({ code, message, details: anys })).finish()))
+  trailers.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode(Status.fromObject({ code, message, details: anys })).finish()))
   return trailers
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
-import { errors, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WORDLESS_UPSTREAM_MESSAGES, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
+import { errors, grpcStatusName, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WORDLESS_UPSTREAM_MESSAGES, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
@@ -178,7 +178,7 @@ const HEALTH_STATUS_NAMES: readonly string[] = ['UNKNOWN', 'SERVING', 'NOT_SERVI
 
 /** The cause of a failed check, from a grpc-js error. */
 function failureCause (err: grpc.ServiceError, check: NonNullable<HealthCause['check']>): HealthCause {
-  return { code: grpc.status[err.code] ?? String(err.code), details: scrubCredentials(err.details ?? ''), check }
+  return { code: grpcStatusName(err.code), details: scrubCredentials(err.details ?? ''), check }
 }
 
 /** Create the client and its channel; the channel connects lazily on first use. */

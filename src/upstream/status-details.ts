@@ -30,11 +30,16 @@ const TYPE_PREFIX = 'type.googleapis.com/'
 /** Stack traces and internals, never shown to a caller. */
 const NEVER_SHOWN: ReadonlySet<string> = new Set(['google.rpc.DebugInfo'])
 
-const root = new protobuf.Root()
+/**
+ * google/rpc's Status and error details (proto field names), loaded once; the
+ * simulator's faults encode the details they send with the same types.
+ */
+export const GOOGLE_RPC = new protobuf.Root()
 // Imports (google/protobuf/any.proto, duration.proto) from the same package.
-root.resolvePath = (_origin, target) => path.join(GOOGLE_PROTOS_DIR, target)
-root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true })
-root.resolveAll()
+GOOGLE_RPC.resolvePath = (_origin, target) => path.join(GOOGLE_PROTOS_DIR, target)
+GOOGLE_RPC.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true })
+GOOGLE_RPC.resolveAll()
+const root = GOOGLE_RPC
 
 const Status = root.lookupType('google.rpc.Status')
 

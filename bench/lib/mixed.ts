@@ -72,6 +72,29 @@ export class MixedWorkload {
     this.services = serviceIds.map((id) => ({ id, cycle: 0, present: undefined, deleted: undefined, writing: false, epoch: 0, tainted: false }))
   }
 
+  /** Whether a load ended with a write unanswered, or a write failed: `settle` must run before the next load. */
+  get unsettled (): boolean {
+    return this.services.some((svc) => svc.writing || svc.tainted)
+  }
+
+  /**
+   * Learn the state of each service whose last write the checker never saw
+   * answered (a timed load stops with requests in flight; autocannon drops
+   * their answers) or saw fail: `readList` must answer the service's list
+   * from VBase, once the gateway has finished what the load left. Without
+   * it such a service stayed "writing" for the rest of the scenario: never
+   * written again and its reads never judged.
+   */
+  async settle (readList: (serviceId: string) => Promise<string>): Promise<void> {
+    for (const svc of this.services) {
+      if (!svc.writing && !svc.tainted) continue
+      const own = [...(await readList(svc.id)).matchAll(/"name":"(mix-[^"]*)"/g)]
+        .map((m) => m[1] as string).filter((name) => name.startsWith(`mix-${svc.id}-`))
+      if (own.length > 1) throw new Error(`${svc.id} holds ${own.length} bench backups: ${own.join(', ')}`)
+      Object.assign(svc, { cycle: svc.cycle + 1, present: own[0], deleted: undefined, writing: false, tainted: false, epoch: svc.epoch + 1 })
+    }
+  }
+
   /** Reset the counts (between runs); the services' state carries over. */
   resetStats (): void {
     Object.assign(this.stats, { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] })

@@ -39,6 +39,27 @@ export interface CachedRead {
   maxAgeMs: number
 }
 
+/**
+ * A CachedRead whose value is made when first read. A class, not a getter
+ * in an object literal, which would give every answer a hidden class of
+ * its own (withDisconnectSignal in src/rest/routes.ts says why that matters).
+ */
+class Answer implements CachedRead {
+  #make: (() => object) | undefined
+  #value: object | undefined
+  constructor (make: () => object, readonly cache: CacheOutcome, readonly etag: string, readonly maxAgeMs: number) {
+    this.#make = make
+  }
+
+  get value (): object {
+    if (this.#make !== undefined) {
+      this.#value = this.#make()
+      this.#make = undefined
+    }
+    return this.#value as object
+  }
+}
+
 /** Options of the list cache. */
 export interface ListCacheOptions {
   storage: GuardedStorage
@@ -218,13 +239,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     // ETag) without looking at the value.
     const decoded = shared.value
     shared.value = undefined
-    let value: object | undefined
-    return {
-      get value () { return (value ??= valueOf(method, shared, decoded)) },
-      cache,
-      etag: shared.etag,
-      maxAgeMs: Math.max(0, shared.expiresAt - now())
-    }
+    return new Answer(() => valueOf(method, shared, decoded), cache, shared.etag, Math.max(0, shared.expiresAt - now()))
   }
 
   /** Render an answer; the decoded value comes along when it had to be decoded. */

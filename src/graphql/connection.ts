@@ -161,13 +161,29 @@ export function backupConnection (all: readonly BackupNode[], args: BackupListAr
     edges,
     nodes: page.map((p) => p.node),
     // Exact both ways: the whole list is at hand.
-    pageInfo: {
-      hasNextPage: end < items.length,
-      hasPreviousPage: start > 0,
-      get startCursor () { return edges[0]?.cursor ?? null },
-      get endCursor () { return edges[edges.length - 1]?.cursor ?? null }
-    },
+    pageInfo: new PageInfo(edges, end < items.length, start > 0),
     totalCount: items.length
+  }
+}
+
+/**
+ * Page info whose cursors are encoded only if the query selects them. A
+ * class, not getters in an object literal, which would give every page a
+ * hidden class of its own (withDisconnectSignal in src/rest/routes.ts says
+ * why that matters).
+ */
+class PageInfo<T> {
+  readonly #edges: ReadonlyArray<Edge<T>>
+  constructor (edges: ReadonlyArray<Edge<T>>, readonly hasNextPage: boolean, readonly hasPreviousPage: boolean) {
+    this.#edges = edges
+  }
+
+  get startCursor (): string | null {
+    return this.#edges[0]?.cursor ?? null
+  }
+
+  get endCursor (): string | null {
+    return this.#edges[this.#edges.length - 1]?.cursor ?? null
   }
 }
 

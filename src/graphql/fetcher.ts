@@ -35,29 +35,35 @@ export interface Limiter {
 /** Create a limiter allowing `max` concurrent tasks, started in arrival order. */
 export function createLimiter (max: number): Limiter {
   if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer')
-  let active = 0
   const queue: Array<() => void> = []
   const release = (): void => {
-    active--
+    limiter.active--
     const next = queue.shift()
     if (next !== undefined) next()
   }
-  return {
-    get active () { return active },
+  // Counts are data properties, not getters: a getter in an object literal
+  // gives each request's object a hidden class of its own
+  // (withDisconnectSignal in src/rest/routes.ts says why that matters).
+  const limiter: Mutable<Limiter> = {
+    active: 0,
     run (fn) {
       return new Promise((resolve, reject) => {
         const start = (): void => {
-          active++
+          limiter.active++
           // Through a promise, so a synchronous throw in fn rejects this task
           // and still frees its slot, instead of escaping from `release`.
           Promise.resolve().then(fn).then(resolve, reject).finally(release)
         }
-        if (active < max) start()
+        if (limiter.active < max) start()
         else queue.push(start)
       })
     }
   }
+  return limiter
 }
+
+/** `T` with its read-only properties writable, for the object that keeps them. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** The per-request upstream access GraphQL resolvers use. */
 export interface Fetcher {
@@ -84,17 +90,17 @@ export interface FetcherOptions {
 export function createFetcher (vbase: Vbase, ctx: CallContext, bounds: FetcherOptions): Fetcher {
   const limiter = createLimiter(bounds.maxConcurrent ?? MAX_CONCURRENT_CALLS)
   let memo = new Map<string, Promise<unknown>>()
-  let answered = false
   let calls = 0
-  const answer = (): void => { answered = true }
+  const answer = (): void => { fetcher.answered = true }
   /** Take one call from the request's budget, or refuse it. */
   const spend = (): void => {
     if (calls >= bounds.maxCalls) throw new errors.TooManyUpstreamCalls(bounds.maxCalls)
     calls++
   }
 
-  return {
-    get answered () { return answered },
+  // `answered` is a data property, as the limiter's counts are.
+  const fetcher: Mutable<Fetcher> = {
+    answered: false,
     read (method, request, opts) {
       validateRequest(method, request as Record<string, unknown>, opts)
       // Requests are small flat objects built by the resolvers: their JSON is a stable key.
@@ -122,4 +128,5 @@ export function createFetcher (vbase: Vbase, ctx: CallContext, bounds: FetcherOp
       }
     }
   }
+  return fetcher
 }

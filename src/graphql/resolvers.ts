@@ -63,20 +63,18 @@ type ScheduleRuns = { cron: Cron, runs: Date[], exhausted: boolean } | 'unreadab
 interface NextRunsState { from: Date, left: number, schedules: Map<string, ScheduleRuns> }
 
 /**
- * Per HTTP request, keyed by its reply: mercurius gives each operation of a
- * batch its own context object, all inheriting the request's reply.
+ * Per HTTP request, kept on its reply: mercurius gives each operation of a
+ * batch its own context object, all inheriting the request's reply. On the
+ * reply itself, not in a WeakMap keyed by replies, whose entries V8's
+ * young-generation GC keeps (see kOperation in src/ops/metrics.ts).
  */
-const nextRunsStates = new WeakMap<object, NextRunsState>()
+const kNextRuns = Symbol('vbgw.nextRuns')
+type NextRunsHolder = { [kNextRuns]?: NextRunsState }
 
 function nextRunsState (ctx: MercuriusContext): NextRunsState {
-  const key: object = (ctx.reply as object | undefined) ?? ctx
-  let state = nextRunsStates.get(key)
-  if (state === undefined) {
-    // One instant for the whole request: every alias and policy counts from it, so equal schedules share their runs.
-    state = { from: new Date(ctx.now()), left: MAX_NEXT_RUNS_PER_REQUEST, schedules: new Map() }
-    nextRunsStates.set(key, state)
-  }
-  return state
+  const holder = ((ctx.reply as object | undefined) ?? ctx) as NextRunsHolder
+  // One instant for the whole request: every alias and policy counts from it, so equal schedules share their runs.
+  return (holder[kNextRuns] ??= { from: new Date(ctx.now()), left: MAX_NEXT_RUNS_PER_REQUEST, schedules: new Map() })
 }
 
 /**

@@ -145,8 +145,6 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
     cacheReadsOf.get(`${method} ${result}`, () => cacheReads.labels({ method, result })).inc()
   }
 
-  // Per HTTP request: the GraphQL operation it ran, and its fetcher. A WeakMap, so nothing outlives the request.
-  const operations = new WeakMap<FastifyRequest, { name: string, upstream: { readonly answered: boolean } }>()
   const knownOperations = new Set<string>()
 
   /**
@@ -194,18 +192,18 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       new Gauge({ name: 'vbgw_cache_memory_bytes', help: 'Bytes held by the in-memory list cache, as CACHE_MAX_BYTES counts them', registers, collect () { this.set(read()?.bytes ?? 0) } })
     },
     graphqlOperation (_schema, document, context) {
-      const request = context.reply?.request
+      const request: OperationRequest | undefined = context.reply?.request
       if (request === undefined) return
       // One label per HTTP request: a batch of several operations is `(batch)`.
       const name = (context.operationsCount ?? 1) > 1 ? BATCH_OPERATION : executedOperation(document, context)?.name?.value ?? ANONYMOUS_OPERATION
-      operations.set(request, { name, upstream: context.upstream })
+      request[kOperation] = { name, upstream: context.upstream }
     },
     observeRequest (request, reply, status = reply.statusCode) {
       const method = request.method
       // The pattern (`/v1/vbase/:service_id/backup`), never the raw URL: ids would make a series each.
       const route = request.routeOptions.url ?? UNMATCHED
       // Empty (no label) outside GraphQL and for GraphQL requests rejected before execution.
-      const ran = operations.get(request)
+      const ran = (request as OperationRequest)[kOperation]
       const operation = ran === undefined ? '' : operationLabel(ran.name, ran.upstream.answered)
       const series = httpSeries.get(`${method} ${route} ${operation} ${status}`, () => {
         const labels = { method, route, operation, status_code: String(status) }
@@ -228,6 +226,16 @@ function executedOperation (document: DocumentNode, context: MercuriusContext): 
   const wanted = (params as { operationName?: unknown } | null | undefined)?.operationName
   return ops.find((op) => op.name?.value === wanted)
 }
+
+/**
+ * The GraphQL operation an HTTP request ran, and its fetcher, kept on the
+ * request itself so nothing outlives it. Not in a WeakMap keyed by
+ * requests: V8's young-generation GC keeps every entry of a long-lived
+ * WeakMap, so each request, its key, was promoted and lived until a full GC
+ * (about 2 MB promoted per young GC under load, bench/RESULTS.md).
+ */
+const kOperation = Symbol('vbgw.graphqlOperation')
+type OperationRequest = FastifyRequest & { [kOperation]?: { name: string, upstream: { readonly answered: boolean } } }
 
 /** The reply a response counts for; null once counted. */
 const kReply = Symbol('vbgw.metricsReply')

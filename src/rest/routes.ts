@@ -74,14 +74,33 @@ export function disconnectSignal (reply: FastifyReply): AbortSignal {
   return controller.signal
 }
 
+/** Where a context's lazy `signal` finds its reply, and keeps the signal once made. */
+const REPLY = Symbol('reply')
+const SIGNAL = Symbol('signal')
+interface LazySignalContext extends CallContext { [REPLY]: FastifyReply, [SIGNAL]?: AbortSignal }
+
+/** The `signal` getter of every context (see withDisconnectSignal). */
+function lazySignal (this: LazySignalContext): AbortSignal {
+  return (this[SIGNAL] ??= disconnectSignal(this[REPLY]))
+}
+
 /**
  * `ctx` with a `signal` made when first read: a cache hit answered from
  * memory never reads it, and an AbortController and a close listener per
  * request were 3 to 4% of such a hit.
+ *
+ * One getter for all contexts, its state on the context itself: V8 keeps a
+ * getter in the object's hidden class, so a getter closing over each
+ * request made a new hidden class per request, and hidden classes live in
+ * the old generation until a full GC: every request, reachable from its
+ * closure, outlived the young-generation GC and was promoted: about 2 MB
+ * per scavenge under load, and GC took a fifth of a cached read's CPU. A
+ * getter in an object literal does the same; per-request objects use a
+ * shared getter or a class's (bench/RESULTS.md, findings at e728dbd).
  */
 export function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
-  let signal: AbortSignal | undefined
-  return Object.defineProperty(ctx, 'signal', { enumerable: true, configurable: true, get: () => (signal ??= disconnectSignal(reply)) })
+  (ctx as LazySignalContext)[REPLY] = reply
+  return Object.defineProperty(ctx, 'signal', { enumerable: true, configurable: true, get: lazySignal })
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'

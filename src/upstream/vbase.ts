@@ -3,7 +3,7 @@
  * `call(method, request, ctx)` is typed by the contract; the list cache and
  * invalidation sit here so both surfaces behave the same.
  */
-import type { ListCache } from '../cache/list-cache.js'
+import type { CachedRead, ListCache } from '../cache/list-cache.js'
 import type { CacheStats } from '../cache/stats.js'
 import { contract, type MethodName, type RequestOf, type ResponseOf } from './contract.js'
 import { scrubCredentials } from '../logger.js'
@@ -56,6 +56,23 @@ export interface VbaseOptions {
 /** Default reuse of a health check's answer: at most one upstream check per second, however often /readyz is asked. */
 export const READY_CACHE_MS = 1000
 
+/**
+ * A read's answer passed on unread: a cached value is parsed only if the
+ * surface looks at it. A class, not a getter in an object literal, which
+ * would give every answer a hidden class of its own (withDisconnectSignal
+ * in src/rest/routes.ts says why that matters).
+ */
+class UnreadAnswer<V> {
+  readonly #read: CachedRead
+  constructor (read: CachedRead, readonly meta: CallMeta) {
+    this.#read = read
+  }
+
+  get value (): V {
+    return this.#read.value as V
+  }
+}
+
 /** Build the facade over an upstream client. */
 export function createVbase (opts: VbaseOptions): Vbase {
   const { client, cache } = opts
@@ -72,8 +89,7 @@ export function createVbase (opts: VbaseOptions): Vbase {
     if (info.read) {
       // As bytes: the cache does not decode an answer it has already rendered.
       const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c, { wire: true }))
-      // Passed on unread: a cached value is parsed only if the surface looks at it.
-      return { get value () { return r.value as ResponseOf<M> }, meta: { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs } }
+      return new UnreadAnswer<ResponseOf<M>>(r, { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs })
     }
     const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }

@@ -96,7 +96,7 @@ function lazySignal (this: LazySignalContext): AbortSignal {
  * closure, outlived the young-generation GC and was promoted: about 2 MB
  * per scavenge under load, and GC took a fifth of a cached read's CPU. A
  * getter in an object literal does the same; per-request objects use a
- * shared getter or a class's (bench/RESULTS.md, findings at e728dbd).
+ * shared getter or a class's (bench/RESULTS.md, findings at a23766b).
  */
 export function withDisconnectSignal (ctx: CallContext, reply: FastifyReply): CallContext {
   (ctx as LazySignalContext)[REPLY] = reply

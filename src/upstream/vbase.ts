@@ -64,8 +64,10 @@ export const READY_CACHE_MS = 1000
  */
 class UnreadAnswer<V> {
   readonly #read: CachedRead
-  constructor (read: CachedRead, readonly meta: CallMeta) {
+  readonly meta: CallMeta
+  constructor (read: CachedRead) {
     this.#read = read
+    this.meta = { cache: read.cache, etag: read.etag, maxAgeMs: read.maxAgeMs }
   }
 
   get value (): V {
@@ -89,7 +91,7 @@ export function createVbase (opts: VbaseOptions): Vbase {
     if (info.read) {
       // As bytes: the cache does not decode an answer it has already rendered.
       const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c, { wire: true }))
-      return new UnreadAnswer<ResponseOf<M>>(r, { cache: r.cache, etag: r.etag, maxAgeMs: r.maxAgeMs })
+      return new UnreadAnswer<ResponseOf<M>>(r)
     }
     const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }

@@ -72,6 +72,12 @@ export interface Config {
    * next one, in percent (V8's --heap-growing-percent); 0 leaves V8's own choice.
    */
   HEAP_GROWING_PERCENT: number
+  /**
+   * Replace Node 20's AsyncResource.prototype.bind with one that binds without
+   * the per-function accessor that kept every upstream call past young GCs
+   * (src/ops/async-bind.ts); a no-op on a Node without it.
+   */
+  ASYNC_BIND_FIX: boolean
   SIM_PORT: number
   SIM_TOKENS?: string
   SIM_SEED: boolean
@@ -178,6 +184,7 @@ const schema = {
     SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0, maximum: MAX_TIMER_MS },
     SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1, maximum: MAX_TIMER_MS },
     HEAP_GROWING_PERCENT: { type: 'integer', default: 100, minimum: 0, maximum: 400 },
+    ASYNC_BIND_FIX: { type: 'boolean', default: true },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },
     SIM_SEED: { type: 'boolean', default: true },

@@ -7,15 +7,14 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { loadConfigOrExit } from './config.js'
 import { createLogger } from './logger.js'
-import { fixAsyncResourceBind } from './ops/async-bind.js'
-import { tuneHeap } from './ops/heap.js'
+import { tuneProcess } from './ops/process-tuning.js'
 import { DEV_TOKEN, DEMO_ORG_ID } from './simulator/seed.js'
 import { startSimulator, type Simulator } from './simulator/index.js'
 
 const config = loadConfigOrExit('vbase-gateway')
-tuneHeap(config.HEAP_GROWING_PERCENT)
+const tuning = tuneProcess(config)
 const logger = createLogger(config)
-if (config.ASYNC_BIND_FIX && fixAsyncResourceBind()) logger.info('AsyncResource.prototype.bind replaced (ASYNC_BIND_FIX): bound functions without the per-function accessor')
+if (tuning.bindFixed) logger.info('AsyncResource.prototype.bind replaced (ASYNC_BIND_FIX): bound functions without the per-function accessor')
 
 let simulator: Simulator | undefined
 let upstreamAddress = config.VBASE_UPSTREAM

@@ -91,6 +91,8 @@ export interface BenchResult {
   gatewayEnv: Readonly<Record<string, string>>
   /** The --node-flag flags the gateway process reported running with. */
   gatewayNodeFlags: string[]
+  /** Whether the gateway process reported Node's bind replaced (ASYNC_BIND_FIX, src/ops/process-tuning.ts). */
+  gatewayBindFixed: boolean
   startedAt: string
   durationS: number
   rows: Measurement[]
@@ -108,7 +110,7 @@ export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '
 
 interface Sim { seeded: number }
 /** What a gateway child reports when ready: its port, and the node flags it runs with. */
-interface Port { port: number, execArgv: string[] }
+interface Port { port: number, execArgv: string[], bindFixed?: boolean }
 type CallCount = { total: number, byMethod: Record<string, number> }
 
 /** Run the whole benchmark. */
@@ -168,7 +170,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const naiveEnv = { UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }
     const naiveOnGateway = mode.naiveOnGateway === true
     if (naiveOnGateway) notes.push(`the naive schema was served by the gateway itself (${Object.entries(naiveEnv).map(([k, v]) => `${k}=${v}`).join(' ')} there), not by a gateway of its own`)
-    const [sim, gw, gwRedis, gwNaive, direct, bare, proxy] = await Promise.all([
+    const [sim, gw, gwRedis, gwNaive, direct, bare, proxy, directFixed] = await Promise.all([
       start<Sim>('simulator', 'simulator', [opts.root, upstream], plan.simulator),
       start<Port>('gateway', 'gateway', naiveOnGateway ? [opts.root, upstream, gatewayEnv(naiveEnv), 'naive'] : [opts.root, upstream, gatewayEnv()], plan.gateway, true),
       redisUrl === undefined
@@ -177,7 +179,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       naiveOnGateway ? Promise.resolve(undefined) : start<Port>('gateway-naive', 'gateway', [opts.root, upstream, gatewayEnv(naiveEnv), 'naive'], plan.gateway, true),
       start<Record<string, never>>('direct', 'direct', [opts.root, upstream], plan.gateway, true),
       start<Port>('bare', 'bare', [], plan.gateway),
-      start<Port>('proxy', 'proxy', [opts.root, upstream], plan.gateway, true)
+      start<Port>('proxy', 'proxy', [opts.root, upstream], plan.gateway, true),
+      start<Record<string, never>>('direct-bind-fixed', 'direct', [opts.root, upstream, 'bind-fixed'], plan.gateway, true)
     ])
     const naive = gwNaive ?? gw
     if (sim.info.seeded !== SERVICE_COUNT * BACKUPS_PER_SERVICE) throw new Error(`simulator seeded ${sim.info.seeded} backups`)
@@ -305,14 +308,16 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       return m
     }
     const http = (spec: HttpSpec) => (b: Budget, connections: number) => runLoad({ ...spec(b), connections })
-    const directRun = async (b: Budget, connections: number): Promise<LoadRun> => {
-      const r = await direct.call<DirectRun>('run', { concurrency: connections, ...(b.amount === undefined ? { durationMs: b.ms } : { amount: b.amount }) })
+    const directRun = (client: typeof direct) => async (b: Budget, connections: number): Promise<LoadRun> => {
+      const r = await client.call<DirectRun>('run', { concurrency: connections, ...(b.amount === undefined ? { durationMs: b.ms } : { amount: b.amount }) })
       return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), p50: r.p50, p99: r.p99, loadCpuPct: 0 }
     }
 
     // Floors
-    await measure('direct', 'direct: grpc-js ListBackups', 'direct', direct, c, directRun)
-    await measure('direct-c1', 'direct: grpc-js ListBackups', 'direct', direct, 1, directRun)
+    await measure('direct', 'direct: grpc-js ListBackups', 'direct', direct, c, directRun(direct))
+    await measure('direct-c1', 'direct: grpc-js ListBackups', 'direct', direct, 1, directRun(direct))
+    // A reference, not a floor: the same client with the gateway's ASYNC_BIND_FIX.
+    await measure('direct-bind-fixed', 'direct, bind fixed: grpc-js ListBackups with ASYNC_BIND_FIX', 'direct', directFixed, c, directRun(directFixed))
     await measure('bare-rest', 'bare: Fastify route, REST list bytes', 'bare', bare, c, http(restList(bare.info.port, { authorization: AUTHORIZATION })))
     await measure('bare-graphql', 'bare: Fastify route, GraphQL list bytes', 'bare', bare, c, http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)))
     // The proxy reference, next to A's REST row.
@@ -353,7 +358,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
     }, undefined, { warmup: mode.warmup, run: mode.mixedRun ?? mode.run })
-    await Promise.all([stop(direct), stop(bare), stop(proxy)])
+    await Promise.all([stop(direct), stop(bare), stop(proxy), stop(directFixed)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).
     let memory: MemoryResult | undefined
@@ -379,6 +384,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       gatewayEnv: { ...GATEWAY_ENV, ...mode.gatewayEnv, ...opts.env },
       // As the gateway reports them: a flag that did not reach it is not claimed.
       gatewayNodeFlags: (opts.nodeFlags ?? []).filter((flag) => gw.info.execArgv.includes(flag)),
+      gatewayBindFixed: gw.info.bindFixed === true,
       exactRequests: mode.exactRequests,
       startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
       durationS: 0,

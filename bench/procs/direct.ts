@@ -6,19 +6,28 @@
  * its own process, so it stands where the gateway stands: what is left is
  * the cost of the upstream call itself.
  *
- * argv: <code root: dist|src> <upstream host:port>
+ * With `bind-fixed` it first applies the gateway's ASYNC_BIND_FIX
+ * (src/ops/async-bind.ts): the same floor without Node 20's per-stream
+ * retention, a reference for what the gateway's fix is worth against it.
+ *
+ * argv: <code root: dist|src> <upstream host:port> [bind-fixed]
  */
 import { performance } from 'node:perf_hooks'
 import * as grpc from '@grpc/grpc-js'
 import type * as ClientModule from '../../src/upstream/client.js'
 import type * as ContractModule from '../../src/upstream/contract.js'
+import type * as AsyncBindModule from '../../src/ops/async-bind.js'
 import { AUTHORIZATION, DIRECT_REQUEST } from '../lib/data.js'
 import { importGateway, ownUsage, serveParent, type CodeRoot } from '../lib/ipc.js'
 import { Latencies } from '../lib/stats.js'
 
-const [rootArg, upstream] = process.argv.slice(2)
+const [rootArg, upstream, variant] = process.argv.slice(2)
 const root = (rootArg ?? 'dist') as CodeRoot
-if (upstream === undefined) throw new Error('usage: direct.ts <root> <upstream>')
+if (upstream === undefined) throw new Error('usage: direct.ts <root> <upstream> [bind-fixed]')
+if (variant === 'bind-fixed') {
+  const { fixAsyncResourceBind } = await importGateway<typeof AsyncBindModule>(root, 'ops/async-bind.js')
+  fixAsyncResourceBind()
+}
 const { contract } = await importGateway<typeof ContractModule>(root, 'upstream/contract.js')
 const { CHANNEL_OPTIONS } = await importGateway<typeof ClientModule>(root, 'upstream/client.js')
 

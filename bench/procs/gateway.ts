@@ -1,6 +1,6 @@
 /**
  * Bench child: the gateway, built exactly as src/server.ts builds it
- * (the validated configuration, its heap tuning, buildApp), listening on a loopback
+ * (the validated configuration, its process tuning, buildApp), listening on a loopback
  * port, logging to stdout (dropped by the parent unless --verbose).
  * With `naive`, it also serves the bench's naive GraphQL schema on
  * /naive/graphql (bench/lib/naive-graphql.ts) for scenario C's comparison.
@@ -10,7 +10,7 @@
 import type * as AppModule from '../../src/app.js'
 import type * as ConfigModule from '../../src/config.js'
 import type * as LoggerModule from '../../src/logger.js'
-import type * as HeapModule from '../../src/ops/heap.js'
+import type * as TuningModule from '../../src/ops/process-tuning.js'
 import { importGateway, ownUsage, serveParent, type CodeRoot } from '../lib/ipc.js'
 import { registerNaiveGraphql } from '../lib/naive-graphql.js'
 
@@ -21,11 +21,11 @@ if (upstream === undefined || envJson === undefined) throw new Error('usage: gat
 const { buildApp } = await importGateway<typeof AppModule>(root, 'app.js')
 const { loadConfig } = await importGateway<typeof ConfigModule>(root, 'config.js')
 const { createLogger } = await importGateway<typeof LoggerModule>(root, 'logger.js')
-const { tuneHeap } = await importGateway<typeof HeapModule>(root, 'ops/heap.js')
+const { tuneProcess } = await importGateway<typeof TuningModule>(root, 'ops/process-tuning.js')
 
 // An explicit environment: nothing from the shell or a .env file leaks into the numbers.
 const config = loadConfig(JSON.parse(envJson) as Record<string, string>)
-tuneHeap(config.HEAP_GROWING_PERCENT)
+const { bindFixed } = tuneProcess(config)
 const logger = createLogger(config, undefined, false)
 const app = await buildApp({ config, upstream, logger })
 if (naive === 'naive') await registerNaiveGraphql(app, root)
@@ -33,7 +33,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : 0
 
-serveParent({ port, execArgv: process.execArgv }, {
+serveParent({ port, execArgv: process.execArgv, bindFixed }, {
   usage: () => ownUsage(),
   gc: () => { globalThis.gc?.(); return ownUsage() }
 }, async () => { await app.close() })

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import type { Measurement } from '../../bench/lib/bench.js'
-import { turnTakingLine } from '../../bench/lib/report.js'
+import { boundFloorLine, turnTakingLine } from '../../bench/lib/report.js'
 
 const row = (id: string, rps: number, cpuMsPerReq: number, simCpuMsPerReq: number): Measurement => ({
   id, label: id, measured: 'gateway', connections: 10, rps, p50: 1, p99: 2, cpuMsPerReq, simCpuMsPerReq, simCpuPct: 30,
@@ -35,4 +35,18 @@ t.test('rows without figures are left out; without direct there is no line', asy
   t.notMatch(noSim, 'A2')
   t.equal(turnTakingLine(rows(row('A-rest', 1000, 0.8, 0.3))), undefined)
   t.equal(turnTakingLine(rows(row('direct', 0, 0.3, 0.25), row('A-rest', 1000, 0.8, 0.3))), undefined, 'nor with a direct row that served nothing')
+})
+
+t.test('the bind-fixed direct reference: its speed against the plain floor, and the uncached ratios against both', async (t) => {
+  const line = boundFloorLine(rows(
+    row('direct', 2000, 0.3, 0.25),
+    row('direct-bind-fixed', 2500, 0.24, 0.25),
+    row('A-rest', 1600, 0.4, 0.3),
+    row('A-graphql', 1250, 0.5, 0.3)
+  ))
+  t.match(line, 'ran at 1.25x the plain one, for 0.240 against 0.300 CPU ms per call')
+  t.match(line, 'A GraphQL 0.50x (0.63x the plain floor), A REST 0.64x (0.80x the plain floor).')
+  t.match(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25), row('direct-bind-fixed', 2500, 0.24, 0.25))), /per call\.$/, 'no A rows: no ratios')
+  t.equal(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25))), undefined, 'no reference row: no line')
+  t.equal(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25), row('direct-bind-fixed', 0, 0, 0))), undefined, 'nor one that served nothing')
 })

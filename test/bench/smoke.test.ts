@@ -9,6 +9,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
+import { AsyncResource } from 'node:async_hooks'
 import { runBench } from '../../bench/lib/bench.js'
 import { BENCH_SERVICES, FANOUT_CALLS_NAIVE, FANOUT_CALLS_WITH_LOADERS, restListPath } from '../../bench/lib/data.js'
 import { runLoad } from '../../bench/lib/load.js'
@@ -16,7 +17,10 @@ import { MixedWorkload } from '../../bench/lib/mixed.js'
 import { MODES } from '../../bench/lib/modes.js'
 import { renderReport } from '../../bench/lib/report.js'
 import { budgetOf } from '../../bench/lib/requests.js'
+import { bindDefinesAccessor } from '../../src/ops/async-bind.js'
 import { redisGate, TEST_REDIS } from '../helpers/redis.js'
+
+const nodeBind = AsyncResource.prototype.bind
 
 /** The bench's own Redis database in tests (the test suites use 11 and 12, the bench 14). */
 const SMOKE_REDIS_DB = 15
@@ -35,7 +39,7 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
     log: () => {}
   })
 
-  const expected = ['direct', 'direct-c1', 'bare-rest', 'bare-graphql', 'proxy-rest', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
+  const expected = ['direct', 'direct-c1', 'direct-bind-fixed', 'bare-rest', 'bare-graphql', 'proxy-rest', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
     'B-memory', ...(redis ? ['B-redis'] : []), 'C-loaders', 'C-naive', 'D-mixed']
   t.same(result.rows.map((r) => r.id), expected, 'every scenario and floor, in order')
   for (const row of result.rows) {
@@ -61,7 +65,9 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.match(report, /^\| D1 \| D\. zero stale reads/m)
   t.match(report, /^Proxy \(a reference, not a target\): .* ran at \d+\.\d\dx direct; the gateway's uncached REST read ran at \d+\.\d\dx the proxy's throughput, for \d+\.\d\dx its CPU per request/m,
     'the proxy set beside the gateway')
-  t.match(report, /^Run: .*, node flags --max-semi-space-size=8;/m, 'the flag reached the gateway, as it reported')
+  t.match(report, /^Run: .*, node flags --max-semi-space-size=8, Node's AsyncResource bind /m, 'the flag reached the gateway, as it reported')
+  // The bench's gateway is tuned as src/server.ts tunes the process: ASYNC_BIND_FIX where Node needs it.
+  t.equal(result.gatewayBindFixed, bindDefinesAccessor(nodeBind), 'the gateway ran with the bind fix where Node needs it')
   t.match(report, /^Turn-taking \(uncached, c=10\): .*\d\.\d\d direct, \d\.\d\d proxy, \d\.\d\d A REST, \d\.\d\d A GraphQL\..* A2 \(0\.75x direct, \d+ req\/s\) allows -?\d\.\d{3} ms/m,
     'the turn-taking line, from the simulator\'s CPU counted beside each process\'s')
   t.match(report, /^\| E\. memory/m)

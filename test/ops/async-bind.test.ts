@@ -9,7 +9,9 @@ import t from 'tap'
 import { AsyncResource, executionAsyncId, triggerAsyncId } from 'node:async_hooks'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { loadConfig } from '../../src/config.js'
 import { bindDefinesAccessor, fixAsyncResourceBind } from '../../src/ops/async-bind.js'
+import { tuneProcess } from '../../src/ops/process-tuning.js'
 import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 
 type Bind = (this: AsyncResource, fn: (...args: never[]) => unknown, thisArg?: unknown) => (...args: unknown[]) => unknown
@@ -133,4 +135,16 @@ t.test('what a bound function holds dies young once replaced; with Node 20\'s bi
   t.equal(replaced, bindDefinesAccessor(nodeBind))
   t.ok(fixed < 1, `${fixed.toFixed(2)} MB promoted of 16 MB held (Node's bind: ${node.toFixed(2)} MB)`)
   if (replaced) t.ok(node > 2, `Node's bind: ${node.toFixed(2)} MB of 16 MB promoted`)
+})
+
+t.test('tuneProcess: the heap setting always, the bind fix only with ASYNC_BIND_FIX', async (t) => {
+  const calls: string[] = []
+  const apply = { tuneHeap: (p: number) => { calls.push(`heap ${p}`) }, fixBind: () => { calls.push('bind'); return true } }
+  t.same(tuneProcess({ HEAP_GROWING_PERCENT: 100, ASYNC_BIND_FIX: true }, apply), { bindFixed: true })
+  t.same(tuneProcess({ HEAP_GROWING_PERCENT: 50, ASYNC_BIND_FIX: false }, apply), { bindFixed: false })
+  t.same(calls, ['heap 100', 'bind', 'heap 50'])
+  t.same(tuneProcess({ HEAP_GROWING_PERCENT: 0, ASYNC_BIND_FIX: true }, { ...apply, fixBind: () => false }), { bindFixed: false }, 'not needed: not reported as replaced')
+  t.equal(loadConfig({}).ASYNC_BIND_FIX, true, 'on by default')
+  t.equal(loadConfig({ ASYNC_BIND_FIX: 'false' }).ASYNC_BIND_FIX, false)
+  t.throws(() => loadConfig({ ASYNC_BIND_FIX: 'sometimes' }), /ASYNC_BIND_FIX/)
 })

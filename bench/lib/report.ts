@@ -51,8 +51,8 @@ export function boundFloorLine (rows: Map<string, Measurement>): string | undefi
   const fixed = rows.get('direct-bind-fixed')
   const direct = rows.get('direct')
   if (fixed === undefined || direct === undefined || !(fixed.rps > 0) || !(direct.rps > 0)) return undefined
-  const against = [['A-graphql', 'A GraphQL'], ['A-rest', 'A REST']].flatMap(([id, name]) => {
-    const m = rows.get(id as string)
+  const against = ([['A-graphql', 'A GraphQL'], ['A-rest', 'A REST']] as const).flatMap(([id, name]) => {
+    const m = rows.get(id)
     return m === undefined || !(m.rps > 0) ? [] : [`${name} ${num(m.rps / fixed.rps, 2)}x (${num(m.rps / direct.rps, 2)}x the plain floor)`]
   })
   return 'Direct with the bind fixed (a reference, not the floor of the targets): the same grpc-js client with the gateway\'s ASYNC_BIND_FIX ' +

@@ -27,11 +27,15 @@
  */
 import { AsyncResource } from 'node:async_hooks'
 
-type Bind = (this: AsyncResource, fn: (...args: never[]) => unknown, thisArg?: unknown) => (...args: unknown[]) => unknown
+/** AsyncResource.prototype.bind's shape, as replaced here. */
+export type Bind = (this: AsyncResource, fn: (...args: never[]) => unknown, thisArg?: unknown) => (...args: unknown[]) => unknown
 
-/** Does this bind give the functions it binds an `asyncResource` accessor? */
-export function bindDefinesAccessor (bind: (this: AsyncResource, fn: () => void) => unknown, resource: AsyncResource = new AsyncResource('vbase-gateway.probe')): boolean {
-  const probe = bind.call(resource, () => {})
+/** This process's AsyncResource.prototype.bind, as the `proto` fixAsyncResourceBind patches by default. */
+const processBind = AsyncResource.prototype as unknown as { bind: Bind }
+
+/** Does this bind (by default, this process's own) give the functions it binds an `asyncResource` accessor? */
+export function bindDefinesAccessor (bind: Bind = processBind.bind): boolean {
+  const probe = bind.call(new AsyncResource('vbase-gateway.probe'), () => {})
   return typeof probe === 'function' && typeof Object.getOwnPropertyDescriptor(probe, 'asyncResource')?.get === 'function'
 }
 
@@ -46,18 +50,16 @@ function callerThisBound (resource: AsyncResource, fn: (...args: unknown[]) => u
  * Replace `proto.bind` where it defines the accessor; true if replaced, false
  * where it was not needed (a Node without the accessor, or replaced before).
  */
-export function fixAsyncResourceBind (proto: { bind: Bind } = AsyncResource.prototype as unknown as { bind: Bind }): boolean {
+export function fixAsyncResourceBind (proto: { bind: Bind } = processBind): boolean {
   const original = proto.bind
   if (!bindDefinesAccessor(original)) return false
   proto.bind = function bind (this: AsyncResource, fn, thisArg) {
     // Node's own check and error (ERR_INVALID_ARG_TYPE) for a non-function.
     if (typeof fn !== 'function') return original.call(this, fn, thisArg)
-    let bound: (...args: unknown[]) => unknown
-    if (thisArg === undefined) {
-      bound = callerThisBound(this, fn as (...a: unknown[]) => unknown)
-    } else {
-      bound = this.runInAsyncScope.bind(this, fn as (...a: unknown[]) => unknown, thisArg) as (...args: unknown[]) => unknown
-    }
+    const f = fn as (...args: unknown[]) => unknown
+    const bound = thisArg === undefined
+      ? callerThisBound(this, f)
+      : this.runInAsyncScope.bind(this, f, thisArg) as (...args: unknown[]) => unknown
     Object.defineProperty(bound, 'length', { configurable: true, enumerable: false, writable: false, value: fn.length })
     Object.defineProperty(bound, 'asyncResource', { configurable: true, enumerable: true, writable: true, value: this })
     return bound

@@ -14,7 +14,7 @@ export interface ProcessTuning {
 
 /** Apply HEAP_GROWING_PERCENT and ASYNC_BIND_FIX; `apply` is for tests. */
 export function tuneProcess (config: Pick<Config, 'HEAP_GROWING_PERCENT' | 'ASYNC_BIND_FIX'>,
-  apply: { tuneHeap: (percent: number) => void, fixBind: () => boolean } = { tuneHeap, fixBind: () => fixAsyncResourceBind() }): ProcessTuning {
+  apply: { tuneHeap: (percent: number) => void, fixBind: () => boolean } = { tuneHeap, fixBind: fixAsyncResourceBind }): ProcessTuning {
   apply.tuneHeap(config.HEAP_GROWING_PERCENT)
   return { bindFixed: config.ASYNC_BIND_FIX && apply.fixBind() }
 }

@@ -9,7 +9,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { AsyncResource } from 'node:async_hooks'
 import { runBench } from '../../bench/lib/bench.js'
 import { BENCH_SERVICES, FANOUT_CALLS_NAIVE, FANOUT_CALLS_WITH_LOADERS, restListPath } from '../../bench/lib/data.js'
 import { runLoad } from '../../bench/lib/load.js'
@@ -19,8 +18,6 @@ import { renderReport } from '../../bench/lib/report.js'
 import { budgetOf } from '../../bench/lib/requests.js'
 import { bindDefinesAccessor } from '../../src/ops/async-bind.js'
 import { redisGate, TEST_REDIS } from '../helpers/redis.js'
-
-const nodeBind = AsyncResource.prototype.bind
 
 /** The bench's own Redis database in tests (the test suites use 11 and 12, the bench 14). */
 const SMOKE_REDIS_DB = 15
@@ -67,7 +64,7 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
     'the proxy set beside the gateway')
   t.match(report, /^Run: .*, node flags --max-semi-space-size=8, Node's AsyncResource bind /m, 'the flag reached the gateway, as it reported')
   // The bench's gateway is tuned as src/server.ts tunes the process: ASYNC_BIND_FIX where Node needs it.
-  t.equal(result.gatewayBindFixed, bindDefinesAccessor(nodeBind), 'the gateway ran with the bind fix where Node needs it')
+  t.equal(result.gatewayBindFixed, bindDefinesAccessor(), 'the gateway ran with the bind fix where Node needs it')
   t.match(report, /^Turn-taking \(uncached, c=10\): .*\d\.\d\d direct, \d\.\d\d proxy, \d\.\d\d A REST, \d\.\d\d A GraphQL\..* A2 \(0\.75x direct, \d+ req\/s\) allows -?\d\.\d{3} ms/m,
     'the turn-taking line, from the simulator\'s CPU counted beside each process\'s')
   t.match(report, /^\| E\. memory/m)

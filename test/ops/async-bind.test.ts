@@ -10,18 +10,17 @@ import { AsyncResource, executionAsyncId, triggerAsyncId } from 'node:async_hook
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { loadConfig } from '../../src/config.js'
-import { bindDefinesAccessor, fixAsyncResourceBind } from '../../src/ops/async-bind.js'
+import { bindDefinesAccessor, fixAsyncResourceBind, type Bind } from '../../src/ops/async-bind.js'
 import { tuneProcess } from '../../src/ops/process-tuning.js'
 import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
 
-type Bind = (this: AsyncResource, fn: (...args: never[]) => unknown, thisArg?: unknown) => (...args: unknown[]) => unknown
 const nodeBind = AsyncResource.prototype.bind as unknown as Bind
 const nodeMajor = Number(process.versions.node.split('.')[0])
 
 t.test('Node 20 binds with a per-function asyncResource accessor: the premise', async (t) => {
-  if (nodeMajor === 20) t.equal(bindDefinesAccessor(nodeBind), true)
+  if (nodeMajor === 20) t.equal(bindDefinesAccessor(), true)
   const proto = { bind: nodeBind }
-  t.equal(fixAsyncResourceBind(proto), bindDefinesAccessor(nodeBind), 'replaced where, and only where, Node defines the accessor')
+  t.equal(fixAsyncResourceBind(proto), bindDefinesAccessor(), 'replaced where, and only where, Node defines the accessor')
   if (proto.bind === nodeBind) return
   t.equal(bindDefinesAccessor(proto.bind), false, 'the replacement defines none')
   const again = proto.bind
@@ -132,7 +131,7 @@ t.test('what a bound function holds dies young once replaced; with Node 20\'s bi
   // arrays in the old generation directly, whatever the bind.
   const { stdout } = await promisify(execFile)(...nodeCommand(['--expose-gc', '--no-allocation-site-pretenuring', ...TS_LOADER, '--input-type=module', '-e', script]))
   const { replaced, node, fixed } = JSON.parse(stdout) as { replaced: boolean, node: number, fixed: number }
-  t.equal(replaced, bindDefinesAccessor(nodeBind))
+  t.equal(replaced, bindDefinesAccessor())
   t.ok(fixed < 1, `${fixed.toFixed(2)} MB promoted of 16 MB held (Node's bind: ${node.toFixed(2)} MB)`)
   if (replaced) t.ok(node > 2, `Node's bind: ${node.toFixed(2)} MB of 16 MB promoted`)
 })

@@ -110,6 +110,11 @@ export interface ListCacheOptions {
  */
 const CONTRADICTS_LISTS: ReadonlySet<number> = new Set<number>([GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.ABORTED])
 
+/** VBase refused the caller's credential (UNAUTHENTICATED): see `refused` in createListCache. */
+function refusesCredential (err: unknown): boolean {
+  return err instanceof UpstreamError && err.grpcCode === GrpcStatus.UNAUTHENTICATED
+}
+
 /** Reads lasting longer than this are not stored (the versions they were checked against may have expired). */
 export const MAX_READ_AGE_MS = 60_000
 
@@ -186,8 +191,12 @@ export interface ListCache {
    * into another: a write to it throws.
    */
   read (method: MethodInfo, request: object, ctx: CallContext, fetch: (ctx: CallContext) => Promise<object>): Promise<CachedRead>
-  /** Run a write through `send`, then invalidate what it touched. */
-  write (method: MethodInfo, request: object, send: () => Promise<object>): Promise<object>
+  /**
+   * Run a write through `send`, then invalidate what it touched. With the
+   * caller's `ctx`, a refusal of its credential also stops its cached
+   * lists from being served (as a read's does).
+   */
+  write (method: MethodInfo, request: object, send: () => Promise<object>, ctx?: CallContext): Promise<object>
   stats (): CacheStats
   close (): Promise<void>
 }
@@ -203,6 +212,14 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const rechecks = new Map<NodeJS.Timeout, () => Promise<void>>()
   /** When VBase last answered a read for each principal: when that call started. */
   const vouched = new BoundedMap<string, number>(opts.maxPrincipals ?? 10_000)
+  /**
+   * When VBase last refused each principal's credential (UNAUTHENTICATED,
+   * on a read or a write through this replica): what was fetched for it up
+   * to then is not served again, whatever CACHE_TOKEN_RECHECK_MS would
+   * allow. A revoked token learns so on its next call that reaches VBase,
+   * and reads nothing cached after it.
+   */
+  const refused = new BoundedMap<string, number>(opts.maxPrincipals ?? 10_000)
   const recheckMs = opts.tokenRecheckMs ?? opts.ttlMs
   /** Renderings of wire answers by method and digest (see `Rendering`). */
   const renderings = new WeightedLru<string, { bytes: Buffer, rendering: Rendering }>(opts.renderingsMaxBytes ?? RENDERINGS_MAX_BYTES)
@@ -218,11 +235,22 @@ export function createListCache (opts: ListCacheOptions): ListCache {
   const servable = (entry: StoredEntry, who: string): boolean => {
     const at = now()
     if (entry.expiresAt <= at) return false
-    if (at - (entry.fetchedAt ?? entry.expiresAt - opts.ttlMs) < recheckMs) return true
+    const fetchedAt = entry.fetchedAt ?? entry.expiresAt - opts.ttlMs
+    const refusedAt = refused.get(who)
+    if (refusedAt !== undefined && fetchedAt <= refusedAt) return false
+    if (at - fetchedAt < recheckMs) return true
     const heard = vouched.get(who)
     return heard !== undefined && at - heard < recheckMs
   }
   let closed = false
+
+  /** VBase refused `who`'s credential just now: forget that it vouched for it (see `refused`). */
+  function refuse (who: string): void {
+    vouched.delete(who)
+    // Re-inserted, so the bound forgets the principal refused longest ago.
+    refused.delete(who)
+    refused.set(who, now())
+  }
 
   /** The frozen value of `shared`'s JSON, kept or made now from what `decoded` holds or from the JSON. */
   function valueOf (method: MethodInfo, shared: Shared, decoded: object | undefined): object {
@@ -267,7 +295,13 @@ export function createListCache (opts: ListCacheOptions): ListCache {
     // Captured before the upstream call: any invalidation after this point wins.
     const stamp = await storage.sequence().catch(() => undefined)
     const started = now()
-    const fetched = await fetch(ctx)
+    let fetched: object
+    try {
+      fetched = await fetch(ctx)
+    } catch (err) {
+      if (refusesCredential(err)) refuse(who)
+      throw err
+    }
     // Re-inserted, so the bound forgets the principal heard from longest ago.
     vouched.delete(who)
     vouched.set(who, started)
@@ -357,11 +391,12 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       return answer(method, await ownTerms(again, signal, left))
     },
 
-    async write (method, request, send) {
+    async write (method, request, send, ctx) {
       let value: object
       try {
         value = await send()
       } catch (err) {
+        if (ctx !== undefined && refusesCredential(err)) refuseCaller(ctx)
         if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) {
           await invalidate(method, request, undefined)
           recheck(method, request)
@@ -389,6 +424,17 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       await Promise.all(pending.map(([, run]) => run()))
       await storage.close()
     }
+  }
+
+  /** `refuse` the principal of a write's caller; one whose credential cannot be keyed has nothing cached. */
+  function refuseCaller (ctx: CallContext): void {
+    let who: string
+    try {
+      who = principal(ctx.headers.authorization)
+    } catch {
+      return
+    }
+    refuse(who)
   }
 
   /** Invalidate a write of unknown outcome again, in case the upstream applies it late. */

@@ -93,7 +93,7 @@ export function createVbase (opts: VbaseOptions): Vbase {
       const r = await cache.read(info, request as object, ctx, (c) => client.unary(info, request as object, c, { wire: true }))
       return new UnreadAnswer<ResponseOf<M>>(r)
     }
-    const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx)) as ResponseOf<M>
+    const value = await cache.write(info, request as object, () => client.unary(info, request as object, ctx), ctx) as ResponseOf<M>
     return { value, meta: { cache: 'none' } }
   }
   function readiness (): Promise<HealthAnswer> {

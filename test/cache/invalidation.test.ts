@@ -167,12 +167,19 @@ t.test('a write whose outcome is unknown invalidates anyway; so does a refusal t
     t.equal((await list()).meta.cache, 'miss', `${status[code]}: what VBase said may contradict the cached lists: dropped`)
   }
   t.equal(vbase.cacheStats()?.methods.CreateBackup?.invalidations, counted, 'not counted as writes that invalidated')
-  for (const code of [status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.UNAUTHENTICATED, status.RESOURCE_EXHAUSTED, status.OUT_OF_RANGE]) {
+  for (const code of [status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.RESOURCE_EXHAUSTED, status.OUT_OF_RANGE]) {
     await list()
     sim.faults.failNext(1, code)
     await rejectsWith(t, create(), code)
     t.equal((await list()).meta.cache, 'hit', `${status[code]}: nothing was written, nothing invalidated`)
   }
+  // UNAUTHENTICATED stops the refused caller's own entries (test/cache/token-recheck.test.ts), and invalidates nothing.
+  const other = () => vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A2))
+  await other()
+  t.equal((await other()).meta.cache, 'hit')
+  sim.faults.failNext(1, status.UNAUTHENTICATED)
+  await rejectsWith(t, create(), status.UNAUTHENTICATED)
+  t.equal((await other()).meta.cache, 'hit', "UNAUTHENTICATED: nothing was written, another caller's list stays")
 })
 
 t.test('a delete VBase answers NOT_FOUND, or a create it answers ALREADY_EXISTS, drops the cached list that still showed otherwise', async (t) => {

@@ -100,3 +100,52 @@ t.test('replicas with different TTLs: an entry carries when it was fetched, not 
   // Reckoned from its expiry with its own 30 s TTL, the other replica would take the entry for 30 s younger than it is.
   await rejectsWith(t, list(short), status.UNAUTHENTICATED, 'the entry is 5.1 s old on either replica')
 })
+
+t.test("VBase refusing a caller's token stops that caller's cached lists at once, not CACHE_TOKEN_RECHECK_MS later", async (t) => {
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim, { now: () => clock.now() })
+  const read = (service: string, token: string = TOKENS.A) => vbase.callWithMeta('ListBackups', { service_id: service }, as(token))
+  t.equal((await read(SVC)).meta.cache, 'miss')
+  t.equal((await read(OTHER)).meta.cache, 'miss')
+  t.equal((await read(SVC, TOKENS.A2)).meta.cache, 'miss')
+  clock.advance(1_000)
+  sim.faults.failNext(1, status.UNAUTHENTICATED, 'token revoked')
+  await rejectsWith(t, vbase.callWithMeta('ListBackups', { service_id: SVC }, as(TOKENS.A, { 'cache-control': 'no-cache' })), status.UNAUTHENTICATED,
+    'a read past the cache meets the revocation')
+  t.equal(sim.callCount('ListBackups'), 4)
+  clock.advance(1_000)
+  t.equal((await read(OTHER)).meta.cache, 'miss', "A's other list, 2 s old, goes to VBase instead of being served")
+  t.equal((await read(SVC, TOKENS.A2)).meta.cache, 'hit', 'another caller of the same organization keeps its entries')
+  t.equal(sim.callCount('ListBackups'), 5)
+  clock.advance(1_000)
+  t.equal((await read(OTHER)).meta.cache, 'hit', 'what VBase answered A after the refusal is served again')
+  t.equal((await read(SVC)).meta.cache, 'miss', 'an entry from before the refusal never is')
+  t.equal(sim.callCount('ListBackups'), 6)
+})
+
+t.test("a write VBase refuses for the caller's token stops that caller's cached lists too", async (t) => {
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim, { now: () => clock.now() })
+  const list = () => vbase.callWithMeta('ListBackups', { service_id: OTHER }, as(TOKENS.A))
+  t.equal((await list()).meta.cache, 'miss')
+  clock.advance(1_000)
+  sim.faults.failNext(1, status.UNAUTHENTICATED, 'token revoked')
+  await rejectsWith(t, vbase.call('CreateBackupPolicy', { service_id: SVC, organization_id: ORG_A, schedule_cron: '0 2 * * *', retention_count: 1 }, as(TOKENS.A)),
+    status.UNAUTHENTICATED)
+  clock.advance(1_000)
+  t.equal((await list()).meta.cache, 'miss', 'the list, 2 s old and untouched by the write, goes to VBase')
+  t.equal(sim.callCount('ListBackups'), 2)
+})
+
+t.test('other refusals of a read leave the caller\'s entries served', async (t) => {
+  const clock = new FakeClock()
+  const sim = await startSim(t)
+  const { vbase } = await cachedVbase(t, sim, { now: () => clock.now() })
+  const list = () => vbase.callWithMeta('ListBackups', { service_id: OTHER }, as(TOKENS.A))
+  t.equal((await list()).meta.cache, 'miss')
+  sim.faults.failNext(1, status.PERMISSION_DENIED, 'not yours')
+  await rejectsWith(t, vbase.callWithMeta('ListBackups', { service_id: SVC }, as(TOKENS.A)), status.PERMISSION_DENIED)
+  t.equal((await list()).meta.cache, 'hit', 'PERMISSION_DENIED is about one resource, not the credential')
+})

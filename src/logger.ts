@@ -33,14 +33,19 @@ export const REDACT_PATHS = [
 
 /**
  * A credential quoted in free text: `Bearer <credential>`, `Basic <credential>`,
- * `token=<credential>`. Credentials are at least 8 characters, so prose such
- * as "invalid bearer token" stays readable.
+ * or the value given to a credential's name: `token=<credential>`,
+ * `authorization: <credential>`, `"api_key": "<credential>"`, `password=`,
+ * `secret=`. Credentials are at least 8 characters, so prose such as
+ * "invalid bearer token" or "token: send one" stays readable.
  */
-const QUOTED_CREDENTIAL = /\b(bearer\s+|basic\s+|(?:access_|refresh_|id_)?token\s*[:=]\s*["']?)[\w\-.~+/]{8,}=*/gi
+const QUOTED_CREDENTIAL = /\b(bearer\s+|basic\s+|(?:(?:access_|refresh_|id_)?token|authorization|api[_-]?key|passw(?:or)?d|(?:client_)?secret)\s*["']?\s*[:=]\s*["']?)[\w\-.~+/]{8,}=*/gi
+
+/** A JSON Web Token anywhere in the text: three base64url parts, the first a JSON object (`eyJ`). */
+const JWT = /\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g
 
 /** Replace quoted credentials in a string. */
 export function scrubCredentials (text: string): string {
-  return text.replace(QUOTED_CREDENTIAL, '$1[redacted]')
+  return text.replace(QUOTED_CREDENTIAL, '$1[redacted]').replace(JWT, '[redacted]')
 }
 
 /**

@@ -200,6 +200,25 @@ t.test('redaction paths cover header bags and metadata wherever the code may log
   t.equal(scrubCredentials('missing bearer token: send "Authorization: Bearer <token>"'), 'missing bearer token: send "Authorization: Bearer <token>"')
 })
 
+t.test('scrubCredentials: the value of any credential-named field in free text, and JSON Web Tokens', async (t) => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz'
+  const cases: Array<[string, string]> = [
+    ['rejected authorization=tokAsecretValue1 for org', 'rejected authorization=[redacted] for org'],
+    ['Authorization: tokAsecretValue1', 'Authorization: [redacted]'],
+    ['authorization=Bearer tokAsecretValue1', 'authorization=Bearer [redacted]'],
+    ['{"api_key": "k3y-abcdefgh"}', '{"api_key": "[redacted]"}'],
+    ['apikey=abcdefgh1234 API-KEY: abcdefgh1234', 'apikey=[redacted] API-KEY: [redacted]'],
+    ["password='hunter2hunter2' passwd=hunter2hunter2", "password='[redacted]' passwd=[redacted]"],
+    ['client_secret=s3cr3tvalue secret: s3cr3tvalue', 'client_secret=[redacted] secret: [redacted]'],
+    [`token ${jwt} expired`, 'token [redacted] expired'],
+    [`Bearer ${jwt}`, 'Bearer [redacted]']
+  ]
+  for (const [text, scrubbed] of cases) t.equal(scrubCredentials(text), scrubbed, text)
+  for (const prose of ['secret: must be set', 'authorization: none given', 'password required', 'the api key is missing', 'eyJ is how a JWT starts']) {
+    t.equal(scrubCredentials(prose), prose, `prose stays: ${prose}`)
+  }
+})
+
 t.test('redactQuery: values of credential-named query parameters, nothing else', async (t) => {
   t.equal(redactQuery('/v1/vbase/svc/backup'), '/v1/vbase/svc/backup', 'no query: the same string')
   t.equal(redactQuery('/x?access_token=abc&page=2'), '/x?access_token=[redacted]&page=2')

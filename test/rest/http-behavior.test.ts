@@ -31,6 +31,7 @@ t.test("an upstream's 4xx message reaches the caller in its words, with a creden
     [status.UNAUTHENTICATED, `token expired: Bearer ${quoted}`, 'token expired: Bearer [redacted]'],
     [status.INVALID_ARGUMENT, `bad header "Authorization: Bearer ${quoted}"`, 'bad header "Authorization: Bearer [redacted]"'],
     [status.PERMISSION_DENIED, `token=${quoted} lacks scope backups:write`, 'token=[redacted] lacks scope backups:write'],
+    [status.FAILED_PRECONDITION, `metadata authorization=${quoted} is not allowed here`, 'metadata authorization=[redacted] is not allowed here'],
     [status.NOT_FOUND, 'backup nightly-7 not found in service svc-a', 'backup nightly-7 not found in service svc-a']
   ] as const) {
     sim.faults.failNext(1, code, message)

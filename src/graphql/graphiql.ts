@@ -20,6 +20,7 @@ import path from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync } from 'fastify'
 import { errors } from '../errors.js'
+import { servesPages } from '../http/security.js'
 
 /** Options of the GraphiQL page. */
 export interface GraphiqlOptions {
@@ -127,6 +128,7 @@ const JS = 'application/javascript; charset=utf-8'
 
 /** Serve the page and its assets; registered inside the GraphQL surface. */
 export const graphiql: FastifyPluginAsync<GraphiqlOptions> = async function graphiql (fastify, opts) {
+  servesPages(fastify)
   // sendFile only (serve: false): every URL below is an explicit route.
   await fastify.register(fastifyStatic, { root: [...new Set(Object.values(GRAPHIQL_VENDOR_FILES).map((f) => path.dirname(f)))], serve: false })
   if (!/^\/[\w/-]*$/.test(opts.endpoint)) throw new errors.InvalidConfig(`GraphiQL endpoint must be a plain path, not ${opts.endpoint}`)

@@ -3,7 +3,17 @@
  * cross-cutting plugins, so every answer carries them, refusals included: a
  * browser app can read a 429 only if it has its CORS headers.
  *
- * The Content-Security-Policy is strict: scripts, styles, fonts, images and
+ * Two sets. The API's answers (JSON, from REST, GraphQL, errors, health,
+ * metrics) get what matters for a document that loads nothing (OWASP's REST
+ * Security Cheat Sheet): `Content-Security-Policy: default-src 'none';
+ * frame-ancestors 'none'`, nosniff, X-Frame-Options, HSTS, Referrer-Policy
+ * and Cross-Origin-Resource-Policy; the headers that only steer an HTML
+ * page (COOP, Origin-Agent-Cluster, DNS prefetch, IE's download and XSS
+ * filters, Adobe's cross-domain policy) are left out. The two pages and
+ * their assets (`pageSecurityHeaders`, added by their own scopes) get all
+ * of helmet's, with the page policy below.
+ *
+ * The pages' Content-Security-Policy is strict: scripts, styles, fonts, images and
  * fetches from the gateway's own origin only, nothing inline for scripts.
  * The two pages the gateway serves live within it: GraphiQL is self-hosted
  * (src/graphql/graphiql.ts: no CDN, no inline script) and Swagger UI serves
@@ -13,6 +23,7 @@
  * URLs for fonts and icons.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import cors, { type FastifyCorsOptions } from '@fastify/cors'
@@ -24,7 +35,14 @@ export interface SecurityOptions {
   config: Pick<Config, 'SECURITY_HEADERS' | 'CORS_ORIGINS'>
 }
 
-/** CSP directives of every answer. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The pages' security headers (see the module comment); undefined with SECURITY_HEADERS=false. */
+    pageSecurityHeaders?: Readonly<Record<string, string>>
+  }
+}
+
+/** CSP directives of the pages (GraphiQL, Swagger UI) and their assets. */
 export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
@@ -39,20 +57,47 @@ export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'frame-ancestors': ["'none'"]
 }
 
-/** helmet's options: its defaults, with the CSP above. */
+/** CSP directives of the API's answers: nothing to load, no framing. */
+export const API_CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
+  'default-src': ["'none'"],
+  'frame-ancestors': ["'none'"]
+}
+
+/** helmet's options for the API's answers: the pages' without what only an HTML page heeds. */
+export function apiHelmetOptions (): HelmetOptions {
+  return {
+    contentSecurityPolicy: cspOptions(API_CSP_DIRECTIVES),
+    strictTransportSecurity: HSTS,
+    xFrameOptions: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false
+  }
+}
+
+/** helmet's options for the pages: its defaults, with the CSP above. */
 export function helmetOptions (): HelmetOptions {
   return {
-    contentSecurityPolicy: {
-      // Not helmet's defaults: they add `upgrade-insecure-requests`, which
-      // breaks every asset of the pages when the gateway is reached over
-      // plain HTTP on a private network, and allow any https: font or style.
-      useDefaults: false,
-      directives: Object.fromEntries(Object.entries(CSP_DIRECTIVES).map(([k, v]) => [k, [...v]]))
-    },
-    // The gateway should not decide HSTS for sibling subdomains.
-    strictTransportSecurity: { maxAge: 15552000, includeSubDomains: false },
+    contentSecurityPolicy: cspOptions(CSP_DIRECTIVES),
+    strictTransportSecurity: HSTS,
     xFrameOptions: { action: 'deny' }
   }
+}
+
+// The gateway should not decide HSTS for sibling subdomains.
+const HSTS = { maxAge: 15552000, includeSubDomains: false }
+
+/**
+ * helmet's CSP option for `directives` alone. Not helmet's defaults: they
+ * add `upgrade-insecure-requests`, which breaks every asset of the pages
+ * when the gateway is reached over plain HTTP on a private network, and
+ * allow any https: font or style.
+ */
+function cspOptions (directives: Readonly<Record<string, readonly string[]>>): { useDefaults: false, directives: Record<string, string[]> } {
+  return { useDefaults: false, directives: Object.fromEntries(Object.entries(directives).map(([k, v]) => [k, [...v]])) }
 }
 
 /**
@@ -95,7 +140,7 @@ export function corsOptions (origins: string[]): FastifyCorsOptions {
  * @fastify/helmet rebuilt them, CSP parsing included, on every request:
  * about 5% of a cached read's CPU.
  */
-export function securityHeaders (options: HelmetOptions = helmetOptions()): Record<string, string> {
+export function securityHeaders (options: HelmetOptions = apiHelmetOptions()): Record<string, string> {
   const headers: Record<string, string> = {}
   const res = {
     setHeader (name: string, value: string | number) { headers[name.toLowerCase()] = String(value) },
@@ -112,6 +157,7 @@ export default fp<SecurityOptions>(async function security (fastify, { config })
       reply.headers(headers)
       done()
     })
+    fastify.decorate('pageSecurityHeaders', securityHeaders(helmetOptions()))
   }
   const origins = parseCorsOrigins(config.CORS_ORIGINS)
   // No origins: no CORS plugin at all, so browsers keep the same-origin policy.
@@ -128,6 +174,20 @@ export default fp<SecurityOptions>(async function security (fastify, { config })
     done(null, JSON.stringify({ code: GrpcStatus.INVALID_ARGUMENT, message: NOT_A_PREFLIGHT, details: [] }))
   })
 }, { name: 'security', fastify: '5.x' })
+
+/**
+ * Give the routes of `scope` (a page and its assets, in a scope of their
+ * own) the pages' security headers instead of the API's. Its onRequest
+ * hook runs after the app's, so these replace the API's CSP.
+ */
+export function servesPages (scope: FastifyInstance): void {
+  const headers = scope.pageSecurityHeaders
+  if (headers === undefined) return
+  scope.addHook('onRequest', function setPageSecurityHeaders (_request, reply, done) {
+    reply.headers(headers)
+    done()
+  })
+}
 
 /** @fastify/cors' body for an OPTIONS request that is no preflight. */
 const CORS_PLAIN_REFUSAL = 'Invalid Preflight Request'

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from '../config.js'
+import { servesPages } from '../http/security.js'
 import { registerMethodNotAllowed } from './method-not-allowed.js'
 import { buildOpenApi } from './openapi.js'
 import { registerRoutes, restRoutes } from './routes.js'
@@ -28,6 +29,7 @@ export default fp<RestPluginOptions>(async function rest (fastify, { config }) {
   fastify.get('/openapi.json', { logLevel: 'warn' }, async () => document)
   // Encapsulated so the `swagger` decorator stays private to the docs.
   await fastify.register(async function docs (scope) {
+    servesPages(scope)
     await scope.register(swagger, { mode: 'static', specification: { document: document as never } })
     await scope.register(swaggerUi, { routePrefix: '/docs' })
   }, { logLevel: 'warn' })

@@ -34,7 +34,7 @@ t.test('over a real socket', async (t) => {
     t.equal(res.status, 431)
     t.same(JSON.parse(res.body), { code: 3, message: 'the request headers are too large', details: [] })
     // Like every other answer: the security headers, and a request id (also on the log line).
-    t.match(res.headers, /\r\ncontent-security-policy: default-src 'self'/i)
+    t.match(res.headers, /\r\ncontent-security-policy: default-src 'none';frame-ancestors 'none'\r\n/i)
     t.match(res.headers, /\r\nx-content-type-options: nosniff/i)
     const id = /\r\nx-request-id: ([0-9a-f-]{36})/i.exec(res.headers)?.[1]
     t.ok(id, 'a request id')

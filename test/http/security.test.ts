@@ -1,9 +1,12 @@
 /**
- * Security headers and CORS. Every answer carries helmet's headers with a
- * strict CSP; GraphiQL (/graphiql) and Swagger UI (/docs) still work under
- * it: every script and stylesheet their HTML references is served by the
- * gateway (200, right type) from an origin the CSP allows, and neither page
- * has an inline script. CORS answers only the configured origins.
+ * Security headers and CORS. Every API answer carries the headers that
+ * matter for JSON (a CSP that loads nothing and allows no framing, nosniff,
+ * X-Frame-Options, HSTS, Referrer-Policy, CORP); the pages and their assets
+ * carry all of helmet's with a strict CSP, and GraphiQL (/graphiql) and
+ * Swagger UI (/docs) still work under it: every script and stylesheet their
+ * HTML references is served by the gateway (200, right type) from an origin
+ * the CSP allows, and neither page has an inline script. CORS answers only
+ * the configured origins.
  */
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
@@ -32,6 +35,28 @@ function allows (csp: Map<string, string[]>, directive: string, url: URL): boole
   return url.origin === ORIGIN && sources.includes("'self'")
 }
 
+/** What every API answer carries, and only that of helmet's headers. */
+const API_HEADERS = {
+  'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=15552000',
+  'cross-origin-resource-policy': 'same-origin'
+}
+/** Headers that only steer an HTML page: on the pages, not on the API's answers. */
+const PAGE_ONLY = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+const PAGE_HEADERS = {
+  ...API_HEADERS,
+  'content-security-policy': /^default-src 'self';script-src 'self';/,
+  'cross-origin-opener-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0'
+}
+
 /** The scripts and stylesheets (and icons) an HTML page references, resolved against its URL. */
 function references (html: string, page: string): { scripts: URL[], styles: URL[], icons: URL[], inlineScripts: number } {
   const base = new URL(page, ORIGIN)
@@ -51,10 +76,12 @@ async function checkPage (t: Test, app: FastifyInstance, page: string, minimum: 
   const res = await app.inject({ method: 'GET', url: page, headers: { host: 'gateway.test' } })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/html/)
+  t.match(res.headers, PAGE_HEADERS, 'all of the pages\' security headers')
   const csp = parseCsp(res.headers['content-security-policy'])
   t.same(csp.get('script-src'), ["'self'"], 'scripts from the gateway only: no CDN, no inline, no eval')
   t.same(csp.get('default-src'), ["'self'"])
   t.notMatch(String(res.headers['content-security-policy']), /unpkg|jsdelivr|https:/, 'no third-party origin')
+  t.notMatch(String(res.headers['content-security-policy']), /upgrade-insecure-requests/, 'plain HTTP on a private network keeps working')
   t.doesNotThrow(() => { if (/\son\w+=/i.test(res.body)) throw new Error('inline event handler') }, 'no inline event handlers')
 
   const refs = references(res.body, page)
@@ -67,6 +94,7 @@ async function checkPage (t: Test, app: FastifyInstance, page: string, minimum: 
       if (url.protocol === 'data:') continue
       const asset = await app.inject({ method: 'GET', url: url.pathname + url.search })
       t.equal(asset.statusCode, 200, `${kind} ${url.pathname} is served`)
+      t.equal(asset.headers['content-security-policy'], res.headers['content-security-policy'], `${kind} ${url.pathname} has the page's policy`)
       t.match(asset.headers['content-type'], type, `${kind} ${url.pathname} type`)
       t.ok(asset.rawPayload.length > 0, `${kind} ${url.pathname} not empty`)
     }
@@ -92,15 +120,8 @@ t.test('security headers on every answer', async (t) => {
     const res = await app.inject({ url, ...(headers === undefined ? {} : { headers }) })
     statuses.push(res.statusCode)
     csps.add(res.headers['content-security-policy'])
-    t.match(res.headers, {
-      'content-security-policy': /default-src 'self'/,
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'strict-transport-security': /max-age=\d+/,
-      'cross-origin-opener-policy': 'same-origin'
-    }, `${url} (${res.statusCode})`)
-    t.notMatch(String(res.headers['content-security-policy']), /upgrade-insecure-requests/, 'plain HTTP on a private network keeps working')
+    t.match(res.headers, API_HEADERS, `${url} (${res.statusCode})`)
+    t.same(PAGE_ONLY.filter((name) => name in res.headers), [], `${url} (${res.statusCode}): no header that only an HTML page heeds`)
   }
   t.same(statuses, [200, 404, 401, 200, 400, 401, 304], 'answers of every kind')
   t.equal(csps.size, 1, 'one policy for all of them, computed once')
@@ -236,7 +257,7 @@ t.test('helmet builds the headers once, at registration, not per request', async
   app.get('/x', async () => 'ok')
   for (let i = 0; i < 5; i++) {
     const res = await app.inject('/x')
-    t.match(res.headers['content-security-policy'], /default-src 'self'/)
+    t.equal(res.headers['content-security-policy'], API_HEADERS['content-security-policy'])
   }
-  t.equal(built, 1, 'one helmet middleware for five requests')
+  t.equal(built, 2, 'two helmet middlewares (the API\'s headers and the pages\') for five requests')
 })

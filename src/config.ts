@@ -206,7 +206,7 @@ const schema = {
     CORS_ORIGINS: { type: 'string', pattern: '^(\\*|https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)$' },
     BODY_LIMIT_BYTES: { type: 'integer', default: 1048576, minimum: 1 },
     MAX_HEADER_BYTES: { type: 'integer', default: 16384, minimum: 1024 },
-    REQUEST_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 0 },
+    REQUEST_TIMEOUT_MS: { type: 'integer', default: 30000, minimum: 0, maximum: MAX_TIMER_MS },
     TRUST_PROXY: { type: 'integer', default: 0, minimum: 0 },
     RATE_LIMIT_MAX: { type: 'integer', default: 600, minimum: 0 },
     RATE_LIMIT_IP_MAX: { type: 'integer', minimum: 0 },

@@ -206,7 +206,7 @@ t.test('VBASE_TLS_CA: a file without a readable certificate stops the boot; a bu
 
 t.test('a millisecond setting that feeds a timer stays within Node\'s longest timer delay', async (t) => {
   const MAX = 2_147_483_647
-  const timers = ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_QUEUE_TIMEOUT_MS', 'CACHE_STATS_LOG_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_GRACE_MS', 'SIM_JOB_MS'] as const
+  const timers = ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_QUEUE_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'CACHE_STATS_LOG_MS', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_GRACE_MS', 'SIM_JOB_MS'] as const
   for (const name of timers) {
     // Past the limit Node fires the timer after 1 ms: a day-long grace would become no grace at all.
     t.throws(() => loadConfig({ [name]: String(MAX + 1) }), { code: 'VBGW_INVALID_CONFIG', message: `invalid configuration: ${name} must be <= ${MAX}` }, name)

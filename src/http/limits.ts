@@ -192,6 +192,7 @@ export function clientErrorHandler (headers: Readonly<Record<string, string>>): 
     const { status, code, message } = clientErrorOf(err)
     const reqId = randomUUID()
     this.log.info({ reqId, code: err.code, status }, 'malformed request refused')
+    this.metrics?.observeMalformed(status)
     if (socket.writable) {
       refusals.set(socket, status)
       const body = JSON.stringify({ code, message, details: [] })

@@ -72,6 +72,8 @@ export interface GatewayMetrics {
   readonly graphqlOperation: (schema: unknown, document: DocumentNode, context: MercuriusContext) => void
   /** Count one finished HTTP request, under `status` (default: the reply's). */
   observeRequest (request: FastifyRequest, reply: FastifyReply, status?: number): void
+  /** Count one request Node's HTTP parser refused (src/http/limits.ts' clientErrorHandler): no route or hook saw it. */
+  observeMalformed (status: number): void
 }
 
 /** A metric's children by label key, each made once. */
@@ -119,6 +121,12 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   const httpLabels = ['method', 'route', 'operation', 'status_code'] as const
   const httpRequests = new Counter({ name: 'vbgw_http_requests_total', help: 'HTTP requests by route pattern (or GraphQL operation) and status; 499 when the connection closed before the answer was written', labelNames: httpLabels, registers })
   const httpDuration = new Histogram({ name: 'vbgw_http_request_duration_seconds', help: 'HTTP request latency', labelNames: httpLabels, buckets: LATENCY_BUCKETS, registers })
+  const malformedRequests = new Counter({
+    name: 'vbgw_http_malformed_requests_total',
+    help: "Requests Node's HTTP parser refused before any route saw them (431 head too large, 400 bad framing, 408 too slow...), by the status answered; not in vbgw_http_requests_total",
+    labelNames: ['status_code'],
+    registers
+  })
   const upstreamCalls = new Counter({ name: 'vbgw_upstream_calls_total', help: 'VBaseService call attempts by method and gRPC code (a retried read counts each try)', labelNames: ['method', 'code'], registers })
   const upstreamDuration = new Histogram({ name: 'vbgw_upstream_call_duration_seconds', help: 'VBaseService call attempt latency', labelNames: ['method', 'code'], buckets: LATENCY_BUCKETS, registers })
   const upstreamInFlight = new Gauge({ name: 'vbgw_upstream_in_flight', help: 'VBaseService calls in flight', labelNames: ['method'], registers })
@@ -211,6 +219,9 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
       })
       series.requests.inc()
       series.duration.observe(reply.elapsedTime / 1000)
+    },
+    observeMalformed (status) {
+      malformedRequests.inc({ status_code: String(status) })
     }
   }
 }

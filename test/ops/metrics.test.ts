@@ -9,8 +9,9 @@ import { status } from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import { ANONYMOUS_OPERATION, BATCH_OPERATION, MAX_OPERATION_LABELS, OTHER_OPERATION } from '../../src/ops/metrics.js'
 import { DEMO_ORG_ID, DEV_TOKEN } from '../../src/simulator/index.js'
-import { buildTestApp, waitFor } from '../helpers/app.js'
+import { buildTestApp, listenOnLoopback, waitFor } from '../helpers/app.js'
 import { find, scrape, total } from '../helpers/metrics.js'
+import { raw } from '../helpers/raw-http.js'
 
 const auth = { authorization: `Bearer ${DEV_TOKEN}` }
 const SVC = 'svc-demo-analytics'
@@ -45,6 +46,20 @@ t.test('HTTP requests by route pattern and status, never the raw URL', async (t)
   const routes = new Set(m.filter((s) => s.name.startsWith('vbgw_http_')).map((s) => s.labels.route))
   t.notOk([...routes].some((r) => r?.includes('svc-demo') || r?.includes('12345')), 'no raw path in any label')
   t.equal(find(m, 'vbgw_http_requests_total', { route: '/metrics' }).length, 0, 'scrapes are not counted')
+})
+
+t.test("requests Node's parser refuses are counted by the status answered, apart from the routed ones", async (t) => {
+  const { app } = await buildTestApp(t, { env: { MAX_HEADER_BYTES: '4096' } })
+  const port = await listenOnLoopback(app)
+  const big = await raw(port, ['GET /healthz HTTP/1.1', `X-Big: ${'a'.repeat(8192)}`, 'Host: 127.0.0.1', '', ''].join('\r\n'))
+  t.equal(big.status, 431)
+  const broken = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab')
+  t.equal(broken.status, 400)
+  const m = await scrape(app)
+  t.equal(total(m, 'vbgw_http_malformed_requests_total', { status_code: '431' }), 1)
+  t.equal(total(m, 'vbgw_http_malformed_requests_total', { status_code: '400' }), 1)
+  t.equal(total(m, 'vbgw_http_malformed_requests_total'), 2)
+  t.equal(total(m, 'vbgw_http_requests_total'), 0, 'no route saw them')
 })
 
 t.test('GraphQL requests by operation name, anonymous, batch; rejected ones keep their name', async (t) => {

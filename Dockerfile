@@ -1,7 +1,10 @@
 # vbase-gateway image: docker build -t vbase-gateway .
 # One image runs both processes:
 #   gateway (default):  docker run -p 4000:4000 vbase-gateway
-#   simulator:          docker run -p 50051:50051 vbase-gateway node dist/simulator/main.js
+#   simulator:          docker run --no-healthcheck -p 50051:50051 vbase-gateway node dist/simulator/main.js
+# (the image's HEALTHCHECK probes the gateway's /healthz, which a simulator
+# container does not serve: without --no-healthcheck it would show as
+# unhealthy; docker-compose.yml gives the simulator a check of its own).
 # docker-compose.yml wires the two together with Redis.
 #
 # test/packaging/docker.test.ts parses this file and checks it against the

@@ -45,3 +45,20 @@ t.test('bounded by count too, when given one', async (t) => {
   for (let i = 0; i < 5; i++) lru.set(i, i, 1)
   t.same([lru.size, lru.get(3), lru.get(4), lru.get(2)], [2, 3, 4, undefined])
 })
+
+t.test('when every entry was read, each gets one second chance, then the oldest goes: the bounds always hold', async (t) => {
+  const lru = new WeightedLru<string, number>(12)
+  for (const [key, value] of [['a', 1], ['b', 2], ['c', 3]] as const) lru.set(key, value, 4)
+  t.same([lru.get('a'), lru.get('b'), lru.get('c')], [1, 2, 3])
+  lru.set('d', 4, 4)
+  t.same([lru.size, lru.weight], [3, 12], 'back within the weight')
+  t.equal(lru.get('a'), undefined, 'a, read first of the three, went')
+  t.same([lru.get('b'), lru.get('c'), lru.get('d')], [2, 3, 4])
+  lru.set('e', 5, 8)
+  t.same([lru.size, lru.weight, lru.get('b'), lru.get('e')], [2, 12, undefined, 5], 'read again, they are pushed out in the same order')
+})
+
+t.test('a count bound below one entry is refused', async (t) => {
+  t.throws(() => new WeightedLru<string, number>(10, 0), RangeError)
+})
+

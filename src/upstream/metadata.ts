@@ -36,7 +36,7 @@ export interface CallContext {
   startedAt?: number
   /** Aborts the upstream call, e.g. when the HTTP client goes away. */
   signal?: AbortSignal
-  /** The caller sent `Cache-Control: no-cache`: read from the upstream and refresh the cached entry. */
+  /** The caller asked for a fresh answer (see `wantsFresh`): read from the upstream and refresh the cached entry. */
   noCache?: boolean
 }
 
@@ -86,9 +86,23 @@ export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<Call
     if (name === 'traceparent' ? isTraceparent(first) : name === 'authorization' || isMetadataValue(first)) picked[name] = first
   }
   const ctx: CallContext = { headers: picked, ...extra }
-  const cacheControl = headers['cache-control']
-  if (typeof cacheControl === 'string' && /(^|,)\s*no-cache\s*(,|$)/i.test(cacheControl)) ctx.noCache = true
+  if (wantsFresh(headers['cache-control'], headers.pragma)) ctx.noCache = true
   return ctx
+}
+
+/** A `no-cache` or `max-age=0` directive (RFC 9111 §5.2.1), in any case, quoted or not. */
+const FRESH_DIRECTIVE = /(?:^|,)\s*(?:no-cache|max-age\s*=\s*"?0+"?)\s*(?:,|$)/i
+
+/**
+ * Whether a request's caching headers ask for an answer no older than now,
+ * as a shared cache reads them (RFC 9111 §5.2.1, §5.4): `Cache-Control:
+ * no-cache`, or `max-age=0`, which is what a browser's `fetch(url, { cache:
+ * 'no-cache' })` sends; without Cache-Control, `Pragma: no-cache`. Other
+ * directives (`no-store`, `max-age=60`) leave the cache to answer.
+ */
+export function wantsFresh (cacheControl: string | string[] | undefined, pragma: string | string[] | undefined): boolean {
+  if (cacheControl !== undefined) return FRESH_DIRECTIVE.test(Array.isArray(cacheControl) ? cacheControl.join(',') : cacheControl)
+  return pragma !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(Array.isArray(pragma) ? pragma.join(',') : pragma)
 }
 
 /** gRPC metadata for a call context; throws VBGW_MALFORMED_CREDENTIAL for an Authorization value it cannot carry. */

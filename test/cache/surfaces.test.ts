@@ -1,7 +1,7 @@
 /**
  * The cache under both surfaces: REST shows X-Cache and the entry's ETag,
  * REST and GraphQL share one entry (counted at the simulator), and
- * `Cache-Control: no-cache` bypasses the cache on both and refreshes it.
+ * `Cache-Control: no-cache` (or `max-age=0`, or `Pragma: no-cache`) bypasses the cache on both and refreshes it.
  */
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -78,4 +78,34 @@ t.test('Cache-Control: no-cache goes upstream on REST and GraphQL, and refreshes
   t.same(fresh.data, cached.data)
   t.equal(sim.calls.at(-1)?.metadata.authorization, auth.authorization)
   t.equal(app.vbase.cacheStats()?.methods.ListBackups?.bypasses, 2)
+})
+
+t.test("what a browser's fetch(url, { cache: 'no-cache' }) sends, max-age=0, and Pragma: no-cache read through too; other directives do not", async (t) => {
+  const { app, sim } = await buildTestApp(t)
+  await rest(app)
+  const fresh: Array<Record<string, string>> = [
+    { 'cache-control': 'max-age=0' },
+    { 'cache-control': 'Max-Age = "0"' },
+    { 'cache-control': 'private, no-cache' },
+    { pragma: 'no-cache' }
+  ]
+  for (const headers of fresh) {
+    const before = sim.callCount('ListBackups')
+    t.equal((await rest(app, headers)).headers['x-cache'], 'miss', `REST ${JSON.stringify(headers)}`)
+    await gql(app, SERVICE_QUERY, headers)
+    t.equal(sim.callCount('ListBackups'), before + 2, `${JSON.stringify(headers)}: REST and GraphQL went upstream`)
+  }
+  const cached: Array<Record<string, string>> = [
+    { 'cache-control': 'max-age=60' },
+    { 'cache-control': 'max-age=00060' },
+    { 'cache-control': 'no-store' },
+    { 'cache-control': 'no-cache="set-cookie"' },
+    { 'cache-control': 'max-age=60', pragma: 'no-cache' }
+  ]
+  for (const headers of cached) {
+    const before = sim.callCount('ListBackups')
+    t.equal((await rest(app, headers)).headers['x-cache'], 'hit', `REST ${JSON.stringify(headers)}`)
+    await gql(app, SERVICE_QUERY, headers)
+    t.equal(sim.callCount('ListBackups'), before, `${JSON.stringify(headers)}: served from the entry (Pragma only counts without Cache-Control)`)
+  }
 })

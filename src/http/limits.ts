@@ -314,6 +314,47 @@ function jsonRefusal (text: string): Error {
   return new errors.InvalidArgument('the body holds a "__proto__" or "constructor.prototype" key, which no field has: it is refused')
 }
 
+/** The tokens of JSON text that give its structure: strings (whole), brackets, commas, colons; numbers and literals are skipped. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\],:]/g
+
+/** One open object or array of a JSON text, for repeatedKey. */
+interface Open { path: string, keys?: Set<string>, expectKey: boolean, index: number, last: string }
+
+/**
+ * The path (`a.b[2].c`) of the first object key a JSON text gives twice, or
+ * undefined. JSON.parse keeps the last value of a repeated key without a
+ * word; protojson, as grpc-gateway parses a body, refuses it, and so does
+ * GraphQL in an input object: a body that says two things gets a 400 here
+ * instead of one of them silently. `text` must be valid JSON. Keys are
+ * compared as JSON.parse reads them (`"a"` and `"\u0061"` are one key).
+ */
+export function repeatedKey (text: string): string | undefined {
+  const stack: Open[] = []
+  const child = (): string => {
+    const top = stack.at(-1)
+    if (top === undefined) return ''
+    return top.keys === undefined ? `${top.path}[${top.index}]` : top.path === '' ? top.last : `${top.path}.${top.last}`
+  }
+  JSON_TOKEN.lastIndex = 0
+  for (let m = JSON_TOKEN.exec(text); m !== null; m = JSON_TOKEN.exec(text)) {
+    const token = m[0]
+    const top = stack.at(-1)
+    switch (token) {
+      case '{': stack.push({ path: child(), keys: new Set(), expectKey: true, index: 0, last: '' }); break
+      case '[': stack.push({ path: child(), expectKey: false, index: 0, last: '' }); break
+      case '}': case ']': stack.pop(); break
+      case ',': if (top !== undefined) { if (top.keys === undefined) top.index++; else top.expectKey = true } break
+      case ':': if (top !== undefined) top.expectKey = false; break
+      default:
+        if (top?.keys === undefined || !top.expectKey) break
+        top.last = token.includes('\\') ? JSON.parse(token) as string : token.slice(1, -1)
+        if (top.keys.has(top.last)) return child()
+        top.keys.add(top.last)
+    }
+  }
+  return undefined
+}
+
 export default fp(async function inputHygiene (fastify) {
   fastify.addHook('onRequest', refuseBadHeaders)
 
@@ -334,8 +375,13 @@ export default fp(async function inputHygiene (fastify) {
       return
     }
     parseJson(request, text, (err, body) => {
-      if (err === null) done(null, body)
-      else done((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? jsonRefusal(text) : err, undefined)
+      if (err !== null) {
+        done((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? jsonRefusal(text) : err, undefined)
+        return
+      }
+      const repeated = repeatedKey(text)
+      if (repeated === undefined) done(null, body)
+      else done(new errors.InvalidArgument(`the body gives ${JSON.stringify(repeated)} twice: give each field once`), undefined)
     })
   })
 }, { name: 'input-hygiene', fastify: '5.x' })

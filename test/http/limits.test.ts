@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { MAX_PARAM_LENGTH } from '../../src/app.js'
-import { repeatedHeaders } from '../../src/http/limits.js'
+import { repeatedHeaders, repeatedKey } from '../../src/http/limits.js'
 import { DEMO_ORG_ID, DEMO_SERVICE_IDS, DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, listenOnLoopback } from '../helpers/app.js'
 import { raw } from '../helpers/raw-http.js'
@@ -128,6 +128,24 @@ t.test('bodies, content types and URLs', async (t) => {
     t.equal(sim.callCount(), 0)
   })
 
+  t.test('a key given twice in a JSON body: 400 naming it, on REST and GraphQL, before any upstream call', async (t) => {
+    const policy = `/v1/vbase/${CATALOG}/backup/policy`
+    for (const [payload, key] of [
+      [`{"organization_id":"${DEMO_ORG_ID}","schedule_cron":"0 2 * * *","retention_count":1,"retention_count":30}`, 'retention_count'],
+      [`{"organization_id":"${DEMO_ORG_ID}","schedule_cron":"0 2 * * *","retention_count":1,"is_active":false,"\\u0069s_active":true}`, 'is_active']
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url: policy, headers: json, payload })
+      t.equal(res.statusCode, 400, payload)
+      t.same(res.json(), { code: 3, message: `the body gives "${key}" twice: give each field once`, details: [] }, payload)
+    }
+    const gql = await app.inject({ method: 'POST', url: '/graphql', headers: json, payload: '{"query":"{ __typename }","variables":{"a":1,"a":2}}' })
+    t.equal(gql.statusCode, 400)
+    t.match(gql.json(), { errors: [{ message: 'the body gives "variables.a" twice: give each field once' }] })
+    t.equal(sim.callCount(), 0)
+    const once = await app.inject({ method: 'POST', url: policy, headers: json, payload: `{"organization_id":"${DEMO_ORG_ID}","schedule_cron":"0 2 * * *","retention_count":30}` })
+    t.equal(once.statusCode, 200, 'each field once goes through')
+  })
+
   t.test('a content type other than JSON: 415', async (t) => {
     for (const type of ['application/xml', 'text/plain', 'application/octet-stream', 'image/png']) {
       const res = await app.inject({ method: 'POST', url: WRITE, headers: { authorization: BEARER, 'content-type': type }, payload: createBackup })
@@ -156,4 +174,24 @@ t.test('repeatedHeaders', async (t) => {
   t.same(repeatedHeaders(['Authorization', 'a', 'authorization', 'b']), ['authorization'])
   t.same(repeatedHeaders(['Accept', 'a', 'accept', 'b', 'Cache-Control', 'x', 'Cache-Control', 'y']), [], 'list-valued headers may repeat')
   t.same(repeatedHeaders(['Host', 'a', 'Content-Type', 'x', 'content-type', 'y', 'HOST', 'b']).sort(), ['content-type', 'host'])
+})
+
+t.test('repeatedKey: the path of the first key an object gives twice, at any depth; the same key in different objects is fine', async (t) => {
+  const cases: Array<[string, string | undefined]> = [
+    ['{"a":1,"b":2}', undefined],
+    ['{"a":1,"a":2}', 'a'],
+    ['{"a":{"x":1},"b":{"x":1}}', undefined],
+    ['{"a":{"x":1,"y":{"z":[1,{"k":1,"k":2}]}}}', 'a.y.z[1].k'],
+    ['[{"x":1},{"x":1,"x":2}]', '[1].x'],
+    ['{"a":1,"\\u0061":2}', 'a'],
+    ['{"q":"{\\"a\\":1,\\"a\\":2}","s":"a,b:c]"}', undefined],
+    ['{"v":["a","a"],"w":{"a":"a"}}', undefined],
+    ['{"":1,"":2}', ''],
+    ['"plain"', undefined],
+    ['{"a\\\\":1,"a\\\\":2}', 'a\\']
+  ]
+  for (const [text, path] of cases) {
+    JSON.parse(text)
+    t.equal(repeatedKey(text), path, text)
+  }
 })

@@ -144,7 +144,9 @@ function stayInDatabase (client: Redis, db: number): void {
       return ok
     } catch (err) {
       // ioredis emits this as the client's 'error': it reaches `onError`.
-      refused = new Error(`Redis refused database index ${db} (${(err as Error).message}): not using it, nor any other database`)
+      // A reply (ReplyError: "ERR DB index is out of range") is a refusal; a timeout or a dropped connection is not.
+      const said = (err as Error).name === 'ReplyError' ? 'Redis refused database index' : 'Redis did not select database index'
+      refused = new Error(`${said} ${db} (${(err as Error).message}): not using it, nor any other database`)
       throw refused
     }
   }

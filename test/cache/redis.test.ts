@@ -5,6 +5,7 @@
  * cache never fails a request; it logs once per interval and recovers.
  */
 import { status } from '@grpc/grpc-js'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { closeRedisClient, createRedisClient } from '../../src/cache/redis.js'
@@ -56,6 +57,21 @@ t.test('tenant isolation in Redis; no raw token in keys or values; the database 
   const leaks = keys.filter((key, i) => secrets.some((s) => key.includes(s) || (values[i] ?? '').includes(s)))
   t.ok(keys.length >= 8, `${keys.length} keys scanned`)
   t.same(leaks, [], 'no key or value holds a token')
+})
+
+t.test('a Redis that accepts the connection and never answers: the log says the database was not selected, not that it was refused', async (t) => {
+  const sockets = new Set<Socket>()
+  const silent = createServer((socket) => { sockets.add(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const s of sockets) s.destroy(); silent.close() })
+  const port = (silent.address() as AddressInfo).port
+  const sim = await startSim(t)
+  const { vbase, logs } = await cachedVbase(t, sim, { env: { CACHE_REDIS_URL: `redis://127.0.0.1:${port}/12`, CACHE_REDIS_TIMEOUT_MS: '50' } })
+  t.match((await vbase.callWithMeta('ListBackups', { service_id: A1 }, as(TOKENS.A))).meta.cache, /^(miss|bypass)$/, 'served from the upstream')
+  const said = (): string => JSON.stringify(logs.filter((l) => l.msg.startsWith('cache storage unavailable')).map((l) => l.obj))
+  await waitFor(() => said().includes('database index 12'), 5000)
+  t.match(said(), /Redis did not select database index 12 \(Command timed out\)/)
+  t.notMatch(said(), /refused/)
 })
 
 t.test('a database index Redis refuses: the cache stays unavailable, nothing goes to database 0, the log says why', gate, async (t) => {

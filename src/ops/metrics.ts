@@ -209,7 +209,7 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
     observeRequest (request, reply, status = reply.statusCode) {
       const method = request.method
       // The pattern (`/v1/vbase/:service_id/backup`), never the raw URL: ids would make a series each.
-      const route = request.routeOptions.url ?? UNMATCHED
+      const route = request.routeOptions.url ?? (request as LabelledRequest)[ROUTE_LABEL] ?? UNMATCHED
       // Empty (no label) outside GraphQL and for GraphQL requests rejected before execution.
       const ran = (request as OperationRequest)[kOperation]
       const operation = ran === undefined ? '' : operationLabel(ran.name, ran.upstream.answered)
@@ -245,6 +245,13 @@ function executedOperation (document: DocumentNode, context: MercuriusContext): 
  * WeakMap, so each request, its key, was promoted and lived until a full GC
  * (about 2 MB promoted per young GC under load, bench/RESULTS.md).
  */
+/**
+ * The route pattern a request no route took still counts under (a 405 on a
+ * known path: src/rest/method-not-allowed.ts); `unmatched` without it.
+ */
+export const ROUTE_LABEL = Symbol('vbgw.routeLabel')
+export type LabelledRequest = FastifyRequest & { [ROUTE_LABEL]?: string }
+
 const kOperation = Symbol('vbgw.graphqlOperation')
 type OperationRequest = FastifyRequest & { [kOperation]?: { name: string, upstream: { readonly answered: boolean } } }
 

@@ -12,17 +12,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { mapGrpcStatus, type ErrorView } from '../errors.js'
 import { sendNotFound, sendStatus } from '../http/errors.js'
+import { ROUTE_LABEL, type LabelledRequest } from '../ops/metrics.js'
 import type { RestRoute } from './routes.js'
 
 /** The methods that route a path, HEAD included wherever GET is (Fastify serves it). */
 export function allowedMethods (routes: RestRoute[], path: string): string[] {
+  return routing(routes, path).allowed
+}
+
+/** The methods that route a path, and the pattern of the first route whose template matches it (undefined: none does). */
+function routing (routes: RestRoute[], path: string): { allowed: string[], pattern: string | undefined } {
   const allowed = new Set<string>()
+  let pattern: string | undefined
   for (const { method, path: template } of routes) {
     if (!template.regex.test(path)) continue
+    pattern ??= template.fastifyPath
     allowed.add(method.http.verb)
     if (method.http.verb === 'GET') allowed.add('HEAD')
   }
-  return [...allowed].sort()
+  return { allowed: [...allowed].sort(), pattern }
 }
 
 function routingError (message: string, code: GrpcStatus, httpStatus: number): ErrorView {
@@ -53,10 +61,12 @@ export async function registerMethodNotAllowed (fastify: FastifyInstance, routes
     await fastify.register(async function methodNotAllowed (scope) {
       scope.setNotFoundHandler(function (request: FastifyRequest, reply: FastifyReply) {
         const path = request.url.split('?')[0] as string
-        const allowed = allowedMethods(routes, path)
-        if (allowed.length === 0) {
+        const { allowed, pattern } = routing(routes, path)
+        if (allowed.length === 0 || pattern === undefined) {
           return sendNotFound(request, reply)
         }
+        // Counted under the path's route pattern, as its other requests are, not as `unmatched`.
+        (request as LabelledRequest)[ROUTE_LABEL] = pattern
         return sendMethodNotAllowed(reply, request.method, path, allowed)
       })
     }, { prefix })

@@ -119,7 +119,7 @@ export function createMetrics (opts: MetricsOptions = {}): GatewayMetrics {
   const registers = [registry]
 
   const httpLabels = ['method', 'route', 'operation', 'status_code'] as const
-  const httpRequests = new Counter({ name: 'vbgw_http_requests_total', help: 'HTTP requests by route pattern (or GraphQL operation) and status; 499 when the connection closed before the answer was written', labelNames: httpLabels, registers })
+  const httpRequests = new Counter({ name: 'vbgw_http_requests_total', help: "HTTP requests by route pattern (or GraphQL operation) and status; 499 when the connection closed before the answer's head was written", labelNames: httpLabels, registers })
   const httpDuration = new Histogram({ name: 'vbgw_http_request_duration_seconds', help: 'HTTP request latency', labelNames: httpLabels, buckets: LATENCY_BUCKETS, registers })
   const malformedRequests = new Counter({
     name: 'vbgw_http_malformed_requests_total',
@@ -239,19 +239,19 @@ function executedOperation (document: DocumentNode, context: MercuriusContext): 
 }
 
 /**
- * The GraphQL operation an HTTP request ran, and its fetcher, kept on the
- * request itself so nothing outlives it. Not in a WeakMap keyed by
- * requests: V8's young-generation GC keeps every entry of a long-lived
- * WeakMap, so each request, its key, was promoted and lived until a full GC
- * (about 2 MB promoted per young GC under load, bench/RESULTS.md).
- */
-/**
  * The route pattern a request no route took still counts under (a 405 on a
  * known path: src/rest/method-not-allowed.ts); `unmatched` without it.
  */
 export const ROUTE_LABEL = Symbol('vbgw.routeLabel')
 export type LabelledRequest = FastifyRequest & { [ROUTE_LABEL]?: string }
 
+/**
+ * The GraphQL operation an HTTP request ran, and its fetcher, kept on the
+ * request itself so nothing outlives it. Not in a WeakMap keyed by
+ * requests: V8's young-generation GC keeps every entry of a long-lived
+ * WeakMap, so each request, its key, was promoted and lived until a full GC
+ * (about 2 MB promoted per young GC under load, bench/RESULTS.md).
+ */
 const kOperation = Symbol('vbgw.graphqlOperation')
 type OperationRequest = FastifyRequest & { [kOperation]?: { name: string, upstream: { readonly answered: boolean } } }
 

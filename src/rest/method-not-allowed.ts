@@ -20,7 +20,7 @@ export function allowedMethods (routes: RestRoute[], path: string): string[] {
   return routing(routes, path).allowed
 }
 
-/** The methods that route a path, and the pattern of the first route whose template matches it (undefined: none does). */
+/** The methods that route a path, and the pattern of the first route whose template matches it (undefined, and no method: none does). */
 function routing (routes: RestRoute[], path: string): { allowed: string[], pattern: string | undefined } {
   const allowed = new Set<string>()
   let pattern: string | undefined
@@ -62,7 +62,7 @@ export async function registerMethodNotAllowed (fastify: FastifyInstance, routes
       scope.setNotFoundHandler(function (request: FastifyRequest, reply: FastifyReply) {
         const path = request.url.split('?')[0] as string
         const { allowed, pattern } = routing(routes, path)
-        if (allowed.length === 0 || pattern === undefined) {
+        if (pattern === undefined) {
           return sendNotFound(request, reply)
         }
         // Counted under the path's route pattern, as its other requests are, not as `unmatched`.

@@ -396,7 +396,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       try {
         value = await send()
       } catch (err) {
-        if (ctx !== undefined && refusesCredential(err)) refuseCaller(ctx)
+        if (ctx !== undefined && refusesCredential(err)) refuse(principal(ctx.headers.authorization))
         if (err instanceof UpstreamError && OUTCOME_UNKNOWN.has(err.grpcCode)) {
           await invalidate(method, request, undefined)
           recheck(method, request)
@@ -424,17 +424,6 @@ export function createListCache (opts: ListCacheOptions): ListCache {
       await Promise.all(pending.map(([, run]) => run()))
       await storage.close()
     }
-  }
-
-  /** `refuse` the principal of a write's caller; one whose credential cannot be keyed has nothing cached. */
-  function refuseCaller (ctx: CallContext): void {
-    let who: string
-    try {
-      who = principal(ctx.headers.authorization)
-    } catch {
-      return
-    }
-    refuse(who)
   }
 
   /** Invalidate a write of unknown outcome again, in case the upstream applies it late. */

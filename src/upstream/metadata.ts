@@ -92,6 +92,11 @@ export function contextFromHeaders (headers: HeaderBag, extra: Partial<Omit<Call
 
 /** A `no-cache` or `max-age=0` directive (RFC 9111 §5.2.1), in any case, quoted or not. */
 const FRESH_DIRECTIVE = /(?:^|,)\s*(?:no-cache|max-age\s*=\s*"?0+"?)\s*(?:,|$)/i
+/** A `no-cache` directive alone: what Pragma can say. */
+const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i
+
+/** A header's values as one comma-separated list, as RFC 9110 §5.3 allows. */
+const joined = (value: string | string[]): string => Array.isArray(value) ? value.join(',') : value
 
 /**
  * Whether a request's caching headers ask for an answer no older than now,
@@ -101,8 +106,8 @@ const FRESH_DIRECTIVE = /(?:^|,)\s*(?:no-cache|max-age\s*=\s*"?0+"?)\s*(?:,|$)/i
  * directives (`no-store`, `max-age=60`) leave the cache to answer.
  */
 export function wantsFresh (cacheControl: string | string[] | undefined, pragma: string | string[] | undefined): boolean {
-  if (cacheControl !== undefined) return FRESH_DIRECTIVE.test(Array.isArray(cacheControl) ? cacheControl.join(',') : cacheControl)
-  return pragma !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(Array.isArray(pragma) ? pragma.join(',') : pragma)
+  if (cacheControl !== undefined) return FRESH_DIRECTIVE.test(joined(cacheControl))
+  return pragma !== undefined && NO_CACHE.test(joined(pragma))
 }
 
 /** gRPC metadata for a call context; throws VBGW_MALFORMED_CREDENTIAL for an Authorization value it cannot carry. */

@@ -18,7 +18,7 @@ import { BoundedMap } from '../bounded-map.js'
 import { deepFreeze } from '../deep-freeze.js'
 import { OUTCOME_UNKNOWN, safeUpstreamError, UpstreamError } from '../errors.js'
 import type { MethodInfo } from '../upstream/contract.js'
-import type { CallContext } from '../upstream/metadata.js'
+import type { CallContext, CancelSignal } from '../upstream/metadata.js'
 import { WireAnswer } from '../upstream/wire.js'
 import { WeightedLru } from '../weighted-lru.js'
 import type { GuardedStorage } from './guard.js'
@@ -462,7 +462,7 @@ export function createListCache (opts: ListCacheOptions): ListCache {
  * cancelling the shared call (others may still be waiting for it, and its
  * answer is still worth caching).
  */
-function ownTerms<T> (promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<T> {
+function ownTerms<T> (promise: Promise<T>, signal: CancelSignal | undefined, timeoutMs: number | undefined): Promise<T> {
   if (signal === undefined && timeoutMs === undefined) return promise
   if (signal?.aborted === true) return Promise.reject(safeUpstreamError(GrpcStatus.CANCELLED))
   return new Promise<T>((resolve, reject) => {

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { errors } from '../errors.js'
 import { preventCsrf, SIMPLE_METHODS } from '../http/csrf.js'
 import { contract, type MethodInfo } from '../upstream/contract.js'
-import { contextFromHeaders, isBearer, type CallContext } from '../upstream/metadata.js'
+import { contextFromHeaders, isBearer, type CallContext, type CancelSignal } from '../upstream/metadata.js'
 import { validateRequest } from '../upstream/validate.js'
 import { bindRequest, checkBindings } from './bind.js'
 import { appendVary, ifNoneMatch, READ_VARY, readHeaders } from './cache-headers.js'
@@ -65,28 +65,65 @@ function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, do
   done(isBearer(request.headers.authorization) ? undefined : new errors.Unauthenticated())
 }
 
+/**
+ * A request's cancel signal: aborted once, when its client goes away, and
+ * every listener still registered is called then, once.
+ *
+ * Not an AbortSignal: Node 20's keeps every upstream call that listened to
+ * it (a listener added and removed is enough) past the young-generation GC
+ * until a full GC, as a WeakMap entry would (see withDisconnectSignal): the
+ * whole call, its gRPC stream, metadata and answer, 10 to 12 KB promoted per
+ * uncached read, where a listener on an EventEmitter or on this leaves
+ * nothing (bench/RESULTS.md, "the AbortSignal that kept every upstream call").
+ */
+export class Disconnect implements CancelSignal {
+  #aborted = false
+  #listeners: Set<() => void> | undefined
+
+  get aborted (): boolean {
+    return this.#aborted
+  }
+
+  /** As on an AbortSignal, a listener added after the abort is never called: check `aborted` first. */
+  addEventListener (_type: 'abort', listener: () => void): void {
+    if (!this.#aborted) (this.#listeners ??= new Set()).add(listener)
+  }
+
+  removeEventListener (_type: 'abort', listener: () => void): void {
+    this.#listeners?.delete(listener)
+  }
+
+  abort (): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    // The set itself, not a copy: a listener removed by an earlier one is not called, as on an AbortSignal.
+    this.#listeners?.forEach((listener) => { listener() })
+    this.#listeners = undefined
+  }
+}
+
 /** Cancel the upstream call when the HTTP client goes away before the answer. */
-export function disconnectSignal (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
+export function disconnectSignal (reply: FastifyReply): Disconnect {
+  const disconnect = new Disconnect()
   // Made on first use: the client may be gone already.
-  if (reply.raw.destroyed && !reply.raw.writableFinished) controller.abort()
-  else reply.raw.once('close', () => { if (!reply.raw.writableFinished) controller.abort() })
-  return controller.signal
+  if (reply.raw.destroyed && !reply.raw.writableFinished) disconnect.abort()
+  else reply.raw.once('close', () => { if (!reply.raw.writableFinished) disconnect.abort() })
+  return disconnect
 }
 
 /** Where a context's lazy `signal` finds its reply, and keeps the signal once made. */
 const REPLY = Symbol('reply')
 const SIGNAL = Symbol('signal')
-interface LazySignalContext extends CallContext { [REPLY]: FastifyReply, [SIGNAL]?: AbortSignal }
+interface LazySignalContext extends CallContext { [REPLY]: FastifyReply, [SIGNAL]?: Disconnect }
 
 /** The `signal` getter of every context (see withDisconnectSignal). */
-function lazySignal (this: LazySignalContext): AbortSignal {
+function lazySignal (this: LazySignalContext): Disconnect {
   return (this[SIGNAL] ??= disconnectSignal(this[REPLY]))
 }
 
 /**
  * `ctx` with a `signal` made when first read: a cache hit answered from
- * memory never reads it, and an AbortController and a close listener per
+ * memory never reads it, and a signal and a close listener per
  * request were 3 to 4% of such a hit.
  *
  * One getter for all contexts, its state on the context itself: V8 keeps a

@@ -4,14 +4,13 @@
  * failures turned into UpstreamError with a message safe to show.
  */
 import { readFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
 import { errors, grpcStatusName, OUTCOME_UNKNOWN, safeUpstreamError, SAFE_UPSTREAM_MESSAGES, UpstreamError, WORDLESS_UPSTREAM_MESSAGES, WRITE_OUTCOME_UNKNOWN_MESSAGES } from '../errors.js'
 import { LogThrottle } from '../log-throttle.js'
 import { scrubCredentials } from '../logger.js'
 import { contract, type MethodInfo } from './contract.js'
-import { toMetadata, type CallContext } from './metadata.js'
+import { toMetadata, type CallContext, type CancelSignal } from './metadata.js'
 import { statusDetailsOf } from './status-details.js'
 import { WireAnswer } from './wire.js'
 
@@ -195,7 +194,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
     try { fn() } catch { /* see UpstreamObserver */ }
   }
 
-  function attempt (method: MethodInfo, request: object, metadata: grpc.Metadata, signal: AbortSignal | undefined, deadline: number,
+  function attempt (method: MethodInfo, request: object, metadata: grpc.Metadata, signal: CancelSignal | undefined, deadline: number,
     deserialize: (bytes: Buffer) => object): Promise<object> {
     const def = method.definition
     const started = performance.now()
@@ -224,6 +223,20 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
       signal?.addEventListener('abort', onAbort, { once: true })
       // The signal may have fired before the listener was added.
       if (signal?.aborted === true) call.cancel()
+    })
+  }
+
+  /** Wait `ms`, or less if `signal` aborts first (a Disconnect is not the AbortSignal Node's timers/promises is typed for). */
+  function pause (ms: number, signal: CancelSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted === true) { resolve(); return }
+      const done = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      signal?.addEventListener('abort', done, { once: true })
     })
   }
 
@@ -300,7 +313,7 @@ export function createUpstreamClient (opts: UpstreamClientOptions): UpstreamClie
           const line = { reqId: ctx.headers['x-request-id'], method: method.name, attempt: n, code: 'UNAVAILABLE' }
           if (opts.logger !== undefined) retryLines.warnOrDebug(opts.logger, line, RETRY_MESSAGE)
           // An abort ends the wait early; the check above then ends the call.
-          await sleep(backoff, undefined, signal === undefined ? undefined : { signal }).catch(() => {})
+          await pause(backoff, signal)
         }
       }
     },

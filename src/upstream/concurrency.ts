@@ -15,7 +15,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js'
 import { errors, safeUpstreamError } from '../errors.js'
 import type { UpstreamClient } from './client.js'
-import type { CallContext } from './metadata.js'
+import type { CallContext, CancelSignal } from './metadata.js'
 
 /** How many calls may run at once, and how long the others may wait. */
 export interface ConcurrencyLimitOptions {
@@ -31,7 +31,7 @@ export interface ConcurrencyLimit {
    * Run `fn` once a slot is free. Rejects with VBGW_OVERLOADED when none frees
    * within the queue timeout, or with CANCELLED when `signal` aborts first.
    */
-  run<T> (fn: () => Promise<T>, signal?: AbortSignal): Promise<T>
+  run<T> (fn: () => Promise<T>, signal?: CancelSignal): Promise<T>
   /** Calls running now. */
   readonly active: number
   /** Calls waiting for a slot now. */

@@ -22,6 +22,17 @@ import { errors } from '../errors.js'
 /** Incoming headers forwarded to the upstream as gRPC metadata. */
 export const FORWARDED_HEADERS = ['authorization', 'x-request-id', 'traceparent'] as const
 
+/**
+ * What the upstream path watches to learn that its caller went away: the
+ * part of AbortSignal it uses, so an AbortSignal is one. Served requests
+ * use the lighter Disconnect (src/rest/routes.ts), not an AbortSignal.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean
+  addEventListener (type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener (type: 'abort', listener: () => void): void
+}
+
 /** Per-call context: the caller's forwarded headers and an optional shorter deadline. */
 export interface CallContext {
   /** Allowlisted headers, lower-case names. */
@@ -35,7 +46,7 @@ export interface CallContext {
    */
   startedAt?: number
   /** Aborts the upstream call, e.g. when the HTTP client goes away. */
-  signal?: AbortSignal
+  signal?: CancelSignal
   /** The caller asked for a fresh answer (see `wantsFresh`): read from the upstream and refresh the cached entry. */
   noCache?: boolean
 }

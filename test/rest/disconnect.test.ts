@@ -73,6 +73,7 @@ t.test('disconnectSignal: aborted if the client is already gone when it is made,
 
   const later = fake(false, false)
   const signal = disconnectSignal(later)
+  t.ok(signal instanceof Disconnect, 'a Disconnect, not an AbortSignal (see the last test)')
   t.equal(signal.aborted, false)
   later.raw.destroyed = true
   later.raw.emit('close')

@@ -183,7 +183,7 @@ const schema = {
     // Their sum is one timer too (src/server.ts): checked in loadConfig.
     SHUTDOWN_DELAY_MS: { type: 'integer', default: 0, minimum: 0, maximum: MAX_TIMER_MS },
     SHUTDOWN_GRACE_MS: { type: 'integer', default: 10000, minimum: 1, maximum: MAX_TIMER_MS },
-    HEAP_GROWING_PERCENT: { type: 'integer', default: 100, minimum: 0, maximum: 400 },
+    HEAP_GROWING_PERCENT: { type: 'integer', default: 50, minimum: 0, maximum: 400 },
     ASYNC_BIND_FIX: { type: 'boolean', default: true },
     SIM_PORT: { type: 'integer', default: 50051, minimum: 0, maximum: 65535 },
     SIM_TOKENS: { type: 'string', pattern: '^[^=,\\s]+=[0-9a-fA-F-]{36}(,[^=,\\s]+=[0-9a-fA-F-]{36})*$' },

@@ -3,10 +3,12 @@
  * generation grow to two to four times what its last full GC kept before it
  * collects again: the gateway's live heap stays near 30-40 MB, yet its RSS
  * reached 185 MB in the benchmark's cached scenario. A fixed growth factor
- * keeps RSS nearer the live data; the cost is more frequent full GCs. At
- * 100% (the default) RSS under that load was 140 MB with no CPU cost the
- * benchmark could see; 50% gave 130 MB but 17-46% more CPU per cached
- * read in four of five side-by-side rounds (bench/RESULTS.md).
+ * keeps RSS nearer the live data; the cost is more frequent full GCs, which
+ * is small while requests die young. At 50% (the default) RSS under that
+ * load stays near 132 MB, within 6% of itself from 10 s to 60 s (at 100%,
+ * 137-148 MB and 8-16% of growth); 50% once cost 5-7% more CPU per uncached
+ * read, when every upstream call was promoted (src/rest/routes.ts,
+ * Disconnect); since, no difference the benchmark can see (bench/RESULTS.md).
  */
 import v8 from 'node:v8'
 

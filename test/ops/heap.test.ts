@@ -21,8 +21,8 @@ t.test('tuneHeap sets --heap-growing-percent, and nothing at 0', async (t) => {
   t.throws(() => tuneHeap(1.5, () => {}), RangeError)
 })
 
-t.test('HEAP_GROWING_PERCENT: 100 by default, 0 allowed, bad values stop the boot', async (t) => {
-  t.equal(loadConfig({}).HEAP_GROWING_PERCENT, 100)
+t.test('HEAP_GROWING_PERCENT: 50 by default, 0 allowed, bad values stop the boot', async (t) => {
+  t.equal(loadConfig({}).HEAP_GROWING_PERCENT, 50)
   t.equal(loadConfig({ HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT, 0)
   t.throws(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' }), /HEAP_GROWING_PERCENT/)
   t.throws(() => loadConfig({ HEAP_GROWING_PERCENT: 'lots' }), /HEAP_GROWING_PERCENT/)

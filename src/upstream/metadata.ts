@@ -25,7 +25,7 @@ export const FORWARDED_HEADERS = ['authorization', 'x-request-id', 'traceparent'
 /**
  * What the upstream path watches to learn that its caller went away: the
  * part of AbortSignal it uses, so an AbortSignal is one. Served requests
- * use the lighter Disconnect (src/rest/routes.ts), not an AbortSignal.
+ * use a Disconnect (src/rest/routes.ts says why not an AbortSignal).
  */
 export interface CancelSignal {
   readonly aborted: boolean

@@ -3,7 +3,8 @@
  * no-cache` its upstream call is its own and is cancelled (it ends
  * CANCELLED at the gateway); a cached read's upstream call is shared with
  * whoever else waits for it, so it runs on and its answer is cached for
- * the next caller. Either way the gateway keeps serving.
+ * the next caller. Either way the gateway keeps serving. Then the signal
+ * itself: when it aborts, whom it calls, and that it dies young.
  */
 import { execFile } from 'node:child_process'
 import { EventEmitter } from 'node:events'

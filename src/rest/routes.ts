@@ -71,7 +71,7 @@ function requireAuthorization (request: FastifyRequest, _reply: FastifyReply, do
  *
  * Not an AbortSignal: Node 20's keeps every upstream call that listened to
  * it (a listener added and removed is enough) past the young-generation GC
- * until a full GC, as a WeakMap entry would (see withDisconnectSignal): the
+ * until a full GC, as an old WeakMap's entry would: the
  * whole call, its gRPC stream, metadata and answer, 10 to 12 KB promoted per
  * uncached read, where a listener on an EventEmitter or on this leaves
  * nothing (bench/RESULTS.md, "the AbortSignal that kept every upstream call").

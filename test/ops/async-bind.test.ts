@@ -7,12 +7,11 @@
  */
 import t from 'tap'
 import { AsyncResource, executionAsyncId, triggerAsyncId } from 'node:async_hooks'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { loadConfig } from '../../src/config.js'
 import { bindDefinesAccessor, fixAsyncResourceBind, type Bind } from '../../src/ops/async-bind.js'
 import { tuneProcess } from '../../src/ops/process-tuning.js'
-import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
+import { inYoungGcChild } from '../helpers/gc.js'
+import { repoModuleUrl } from '../helpers/node-child.js'
 
 const nodeBind = AsyncResource.prototype.bind as unknown as Bind
 const nodeMajor = Number(process.versions.node.split('.')[0])
@@ -107,30 +106,14 @@ t.test('the replacement behaves as Node\'s bind', async (t) => {
  * replaced).
  */
 t.test('what a bound function holds dies young once replaced; with Node 20\'s bind it is promoted', async (t) => {
-  const script = `
+  const { replaced, node, fixed } = await inYoungGcChild<{ replaced: boolean, node: number, fixed: number }>(`
     const { AsyncResource } = await import('node:async_hooks')
-    const v8 = await import('node:v8')
     const { fixAsyncResourceBind } = await import(${JSON.stringify(repoModuleUrl('src/ops/async-bind.ts'))})
-    const oldSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size
-    const promotedMb = () => {
-      gc(); gc()
-      const before = oldSpace()
-      for (let i = 0; i < 2000; i++) {
-        const held = new Array(1000).fill(i)
-        new AsyncResource('retention-test').bind(function () { return held })
-        if (i % 200 === 0) gc({ type: 'minor' })
-      }
-      for (let k = 0; k < 3; k++) gc({ type: 'minor' })
-      return (oldSpace() - before) / 1048576
-    }
-    const node = promotedMb()
+    const bindHeld = (held) => { new AsyncResource('retention-test').bind(function () { return held }) }
+    const node = promotedMb(bindHeld)
     const replaced = fixAsyncResourceBind()
-    process.stdout.write(JSON.stringify({ replaced, node, fixed: promotedMb() }))
-  `
-  // Without allocation-site pretenuring: after the first round, V8 would allocate the held
-  // arrays in the old generation directly, whatever the bind.
-  const { stdout } = await promisify(execFile)(...nodeCommand(['--expose-gc', '--no-allocation-site-pretenuring', ...TS_LOADER, '--input-type=module', '-e', script]))
-  const { replaced, node, fixed } = JSON.parse(stdout) as { replaced: boolean, node: number, fixed: number }
+    process.stdout.write(JSON.stringify({ replaced, node, fixed: promotedMb(bindHeld) }))
+  `)
   t.equal(replaced, bindDefinesAccessor())
   t.ok(fixed < 1, `${fixed.toFixed(2)} MB promoted of 16 MB held (Node's bind: ${node.toFixed(2)} MB)`)
   if (replaced) t.ok(node > 2, `Node's bind: ${node.toFixed(2)} MB of 16 MB promoted`)

@@ -6,15 +6,14 @@
  * the next caller. Either way the gateway keeps serving. Then the signal
  * itself: when it aborts, whom it calls, and that it dies young.
  */
-import { execFile } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { promisify } from 'node:util'
 import t from 'tap'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Disconnect, disconnectSignal } from '../../src/rest/routes.js'
 import { DEV_TOKEN } from '../../src/simulator/index.js'
 import { buildTestApp, waitFor } from '../helpers/app.js'
-import { nodeCommand, repoModuleUrl, TS_LOADER } from '../helpers/node-child.js'
+import { inYoungGcChild } from '../helpers/gc.js'
+import { repoModuleUrl } from '../helpers/node-child.js'
 import { scrape, total } from '../helpers/metrics.js'
 
 const LIST = '/v1/vbase/svc-demo-catalog/backup'
@@ -122,29 +121,19 @@ t.test('Disconnect: each listener registered at the abort is called once, as an 
  * a Disconnect nothing.
  */
 t.test('a signal listened to and dropped dies young: a Disconnect does, Node 20\'s AbortSignal does not', async (t) => {
-  const script = `
-    const v8 = await import('node:v8')
+  const { abortSignal, disconnect } = await inYoungGcChild<{ abortSignal: number, disconnect: number }>(`
     const { Disconnect } = await import(${JSON.stringify(repoModuleUrl('src/rest/routes.ts'))})
-    const oldSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size
-    const promotedMb = (make) => {
-      gc(); gc()
-      const before = oldSpace()
-      for (let i = 0; i < 2000; i++) {
-        const held = new Array(1000).fill(i)
-        const signal = make()
-        const listener = () => held
-        signal.addEventListener('abort', listener, { once: true })
-        signal.removeEventListener('abort', listener)
-        if (i % 200 === 0) gc({ type: 'minor' })
-      }
-      for (let k = 0; k < 3; k++) gc({ type: 'minor' })
-      return (oldSpace() - before) / 1048576
+    const listenedTo = (make) => (held) => {
+      const signal = make()
+      const listener = () => held
+      signal.addEventListener('abort', listener, { once: true })
+      signal.removeEventListener('abort', listener)
     }
-    process.stdout.write(JSON.stringify({ abortSignal: promotedMb(() => new AbortController().signal), disconnect: promotedMb(() => new Disconnect()) }))
-  `
-  // Without allocation-site pretenuring: V8 could otherwise allocate the held arrays in the old generation directly.
-  const { stdout } = await promisify(execFile)(...nodeCommand(['--expose-gc', '--no-allocation-site-pretenuring', ...TS_LOADER, '--input-type=module', '-e', script]))
-  const { abortSignal, disconnect } = JSON.parse(stdout) as { abortSignal: number, disconnect: number }
+    process.stdout.write(JSON.stringify({
+      abortSignal: promotedMb(listenedTo(() => new AbortController().signal)),
+      disconnect: promotedMb(listenedTo(() => new Disconnect()))
+    }))
+  `)
   t.ok(disconnect < 0.2, `Disconnect: ${disconnect.toFixed(2)} MB promoted of 16 MB held (AbortSignal: ${abortSignal.toFixed(2)} MB)`)
   if (process.versions.node.startsWith('20.')) t.ok(abortSignal > 0.5, `the premise, on Node 20: an AbortSignal promoted ${abortSignal.toFixed(2)} MB`)
 })

@@ -108,6 +108,11 @@ export interface BenchResult {
  */
 export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '0' }
 
+/** CPU ms per request of a run: over the requests' worth of work it held (LoadRun.work); NaN when it served none. */
+function perRequest (cpuMs: number, run: LoadRun): number {
+  return run.work > 0 ? cpuMs / run.work : NaN
+}
+
 interface Sim { seeded: number }
 /** What a gateway child reports when ready: its port, and the node flags it runs with. */
 interface Port { port: number, execArgv: string[], bindFixed?: boolean }
@@ -269,7 +274,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
         const r = await load(budgets.run)
         const [u1, s1] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
         runs.push({ ...r, cpuMs: (u1.cpuMicros - u0.cpuMicros) / 1000, simCpuMs: (s1.cpuMicros - s0.cpuMicros) / 1000, rss: u1.rssBytes })
-        const perReq = (ms: number): string => (ms / Math.max(1, r.completed)).toFixed(3)
+        const perReq = (ms: number): string => perRequest(ms, r).toFixed(3)
         log(`   run ${i + 1}/${mode.runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
           `${perReq(runs.at(-1)!.cpuMs)} CPU ms/req, simulator ${perReq(runs.at(-1)!.simCpuMs)} CPU ms/req (${(runs.at(-1)!.simCpuMs / r.elapsedMs * 100).toFixed(0)}%), ` +
           `load gen ${r.loadCpuPct.toFixed(0)}%` +
@@ -294,8 +299,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
         rps: median(runs.map((r) => r.rps)),
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
-        cpuMsPerReq: median(runs.map((r) => r.cpuMs / Math.max(1, r.completed))),
-        simCpuMsPerReq: median(runs.map((r) => r.simCpuMs / Math.max(1, r.completed))),
+        cpuMsPerReq: median(runs.map((r) => perRequest(r.cpuMs, r))),
+        simCpuMsPerReq: median(runs.map((r) => perRequest(r.simCpuMs, r))),
         simCpuPct: median(runs.map((r) => r.simCpuMs / r.elapsedMs * 100)),
         rssMb: mb(runs.at(-1)?.rss ?? 0),
         failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
@@ -310,7 +315,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const http = (spec: HttpSpec) => (b: Budget, connections: number) => runLoad({ ...spec(b), connections })
     const directRun = (client: typeof direct) => async (b: Budget, connections: number): Promise<LoadRun> => {
       const r = await client.call<DirectRun>('run', { concurrency: connections, ...(b.amount === undefined ? { durationMs: b.ms } : { amount: b.amount }) })
-      return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), p50: r.p50, p99: r.p99, loadCpuPct: 0 }
+      return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), work: r.completed, p50: r.p50, p99: r.p99, loadCpuPct: 0 }
     }
 
     // Floors

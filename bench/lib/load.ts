@@ -2,13 +2,14 @@
  * HTTP load with autocannon, in the bench process, over keep-alive
  * connections on loopback. Latency is taken per response from
  * autocannon's own fractional-ms timing (its histogram rounds to whole ms,
- * too coarse for the 0.5 ms target), throughput as completed responses
- * over elapsed wall time, and the load generator's own CPU use is
- * reported so a saturated generator is visible.
+ * too coarse for the 0.5 ms target), throughput per connection up to its
+ * last response (closedLoopRate: a request still in flight when the run
+ * stops is neither counted nor timed), and the load generator's own CPU
+ * use is reported so a saturated generator is visible.
  */
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
-import { Latencies } from './stats.js'
+import { closedLoopRate, Latencies, type ConnectionTally } from './stats.js'
 
 /** One HTTP load run. */
 export interface LoadSpec {
@@ -32,7 +33,14 @@ export interface LoadRun {
   /** Connection errors and timeouts. */
   errors: number
   elapsedMs: number
+  /** Requests per second (closedLoopRate); NaN when nothing was answered. */
   rps: number
+  /**
+   * Requests' worth of work the run held, for CPU per request: those
+   * completed, and in a timed run the requests still in flight at its end
+   * in proportion (the rate over the run), as the CPU read spans them too.
+   */
+  work: number
   p50: number
   p99: number
   /** CPU of the bench process during the run, % of one core. */
@@ -42,6 +50,7 @@ export interface LoadRun {
 /** Run autocannon once. */
 export async function runLoad (spec: LoadSpec): Promise<LoadRun> {
   const latencies = new Latencies()
+  const tallies = new Map<unknown, ConnectionTally>()
   let non2xx = 0
   const opts: autocannon.Options = {
     url: `http://127.0.0.1:${spec.port}${spec.path}`,
@@ -65,20 +74,26 @@ export async function runLoad (spec: LoadSpec): Promise<LoadRun> {
       if (err !== null && err !== undefined) reject(err)
       else resolve(res)
     })
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    instance.on('response', (client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       latencies.add(responseTime)
+      const tally = tallies.get(client) ?? { completed: 0, lastAtMs: 0 }
+      tally.completed++
+      tally.lastAtMs = performance.now()
+      tallies.set(client, tally)
       if (statusCode < 200 || statusCode > 299) non2xx++
     })
   })
   const cpu = process.cpuUsage(cpu0)
   const elapsedMs = t1 - t0
+  const rps = closedLoopRate(tallies.values(), t0, spec.connections)
   const [p50, p99] = latencies.percentiles([50, 99]) as [number, number]
   return {
     completed: latencies.count,
     non2xx,
     errors: result.errors + result.timeouts,
     elapsedMs,
-    rps: latencies.count / (elapsedMs / 1000),
+    rps,
+    work: spec.amount === undefined && Number.isFinite(rps) ? Math.max(latencies.count, rps * elapsedMs / 1000) : latencies.count,
     p50,
     p99,
     loadCpuPct: (cpu.user + cpu.system) / 1000 / elapsedMs * 100

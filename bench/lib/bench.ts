@@ -234,83 +234,105 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
 
     /** Processes that have had their first warm-up. */
     const warmedUp = new Set<Child>()
+    /** One row of the table: a scenario, a floor or a reference, on its process. */
+    interface Planned {
+      id: string
+      label: string
+      measured: Measurement['measured']
+      proc: Child
+      connections: number
+      run: (b: Budget, connections: number) => Promise<LoadRun>
+      /** A gateway's fixed request: upstream calls per request are counted over a few of them after the runs. */
+      spec?: HttpSpec
+      budgets?: { warmup: Budget, run: Budget }
+    }
+    type Run = LoadRun & { cpuMs: number, simCpuMs: number, rss: number }
     /**
-     * Warm up, run, take medians. For a gateway with a fixed request
-     * (`spec`), count upstream calls exactly over a few sequential requests
-     * afterwards.
+     * Warm each row up, then run the rows in turns, one run of each per
+     * round, and take each row's medians. Rows whose ratio is a target are
+     * measured together: on a host whose speed drifts from minute to minute
+     * (a shared VM), runs a minute apart compared the drift as much as the
+     * processes, and turns put each row's runs in the same stretches of time
+     * as the other's. For a gateway with a fixed request (`spec`), upstream
+     * calls are counted exactly over a few sequential requests afterwards.
      */
-    async function measure (id: string, label: string, measured: Measurement['measured'], proc: Child, connections: number,
-      run: (b: Budget, connections: number) => Promise<LoadRun>, spec?: HttpSpec,
-      budgets: { warmup: Budget, run: Budget } = mode): Promise<Measurement | undefined> {
-      if (!selected(id)) return undefined
-      log(`${id}: ${label} (c=${connections})`)
-      /** One load of the scenario; a timed one may leave requests in flight. */
-      const load = async (b: Budget): Promise<LoadRun> => {
-        leftovers = true
-        const r = await run(b, connections)
-        leftovers = b.ms !== undefined
-        return r
-      }
-      let warmupMs = 0
-      const warmup = budgets.warmup
-      if (warmup.amount !== undefined ? warmup.amount > 0 : warmup.ms > 0) {
+    async function measure (...planned: Planned[]): Promise<void> {
+      const chosen = planned.filter((p) => selected(p.id))
+      const measuring = chosen.map((p) => {
+        const budgets = p.budgets ?? mode
+        /** One load of the row; a timed one may leave requests in flight. */
+        const load = async (b: Budget): Promise<LoadRun> => {
+          leftovers = true
+          const r = await p.run(b, p.connections)
+          leftovers = b.ms !== undefined
+          return r
+        }
+        return { ...p, budgets, load, runs: [] as Run[], warmupMs: 0 }
+      })
+      for (const m of measuring) {
+        log(`${m.id}: ${m.label} (c=${m.connections})`)
+        const warmup = m.budgets.warmup
+        if (warmup.amount !== undefined ? warmup.amount <= 0 : warmup.ms <= 0) continue
         await quiesce()
         if (warmup.ms === undefined) {
           // A counted warm-up (smoke): one run, however long it takes.
-          warmupMs = (await load(warmup)).elapsedMs
+          m.warmupMs = (await m.load(warmup)).elapsedMs
         } else {
           // The first scenario on a process warms its code up; the process's later ones find it warm.
-          const first = warmedUp.has(proc) ? undefined : mode.firstWarmup
-          warmedUp.add(proc)
-          const warmed = await warmUp(async (ms) => (await load({ ms })).completed, warmup.ms, first)
-          warmupMs = warmed.ms
-          if (first !== undefined) log(`   first warm-up on ${proc.name}: ${(warmed.ms / 1000).toFixed(0)} s, ${warmed.requests} requests`)
+          const first = warmedUp.has(m.proc) ? undefined : mode.firstWarmup
+          warmedUp.add(m.proc)
+          const warmed = await warmUp(async (ms) => (await m.load({ ms })).completed, warmup.ms, first)
+          m.warmupMs = warmed.ms
+          if (first !== undefined) log(`   first warm-up on ${m.proc.name}: ${(warmed.ms / 1000).toFixed(0)} s, ${warmed.requests} requests`)
         }
       }
-      const runs: Array<LoadRun & { cpuMs: number, simCpuMs: number, rss: number }> = []
       for (let i = 0; i < mode.runs; i++) {
-        await quiesce()
-        const [u0, s0] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
-        const r = await load(budgets.run)
-        const [u1, s1] = await Promise.all([proc.call<Usage>('usage'), sim.call<Usage>('usage')])
-        runs.push({ ...r, cpuMs: (u1.cpuMicros - u0.cpuMicros) / 1000, simCpuMs: (s1.cpuMicros - s0.cpuMicros) / 1000, rss: u1.rssBytes })
-        const perReq = (ms: number): string => perRequest(ms, r).toFixed(3)
-        log(`   run ${i + 1}/${mode.runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
-          `${perReq(runs.at(-1)!.cpuMs)} CPU ms/req, simulator ${perReq(runs.at(-1)!.simCpuMs)} CPU ms/req (${(runs.at(-1)!.simCpuMs / r.elapsedMs * 100).toFixed(0)}%), ` +
-          `load gen ${r.loadCpuPct.toFixed(0)}%` +
-          (r.non2xx + r.errors > 0 ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''))
+        for (const m of measuring) {
+          await quiesce()
+          const [u0, s0] = await Promise.all([m.proc.call<Usage>('usage'), sim.call<Usage>('usage')])
+          const r = await m.load(m.budgets.run)
+          const [u1, s1] = await Promise.all([m.proc.call<Usage>('usage'), sim.call<Usage>('usage')])
+          const done: Run = { ...r, cpuMs: (u1.cpuMicros - u0.cpuMicros) / 1000, simCpuMs: (s1.cpuMicros - s0.cpuMicros) / 1000, rss: u1.rssBytes }
+          m.runs.push(done)
+          const perReq = (ms: number): string => perRequest(ms, r).toFixed(3)
+          log(`   ${measuring.length > 1 ? `${m.id} ` : ''}run ${i + 1}/${mode.runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+            `${perReq(done.cpuMs)} CPU ms/req, simulator ${perReq(done.simCpuMs)} CPU ms/req (${(done.simCpuMs / r.elapsedMs * 100).toFixed(0)}%), ` +
+            `load gen ${r.loadCpuPct.toFixed(0)}%` +
+            (r.non2xx + r.errors > 0 ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''))
+        }
       }
-      let callsPerReq: number | undefined
-      if (spec !== undefined && measured === 'gateway') {
-        // Tagged requests: the simulator counts the calls carrying their request id, whatever else is still in flight.
-        // Sent once the runs' leftovers are done all the same: queued behind them, a tagged naive fan-out request overran its upstream deadline on a loaded host.
-        await quiesce()
-        const n = mode.exactRequests
-        const tag = `${TAG_PREFIX}${id}`
-        const base = spec(budgets.run)
-        for (let i = 0; i < n; i++) await fetchSpec({ ...base, headers: { ...base.headers, 'x-request-id': `${tag}.${i}` } })
-        callsPerReq = await sim.call<number>('tagged', tag) / n
+      for (const m of measuring) {
+        let callsPerReq: number | undefined
+        if (m.spec !== undefined && m.measured === 'gateway') {
+          // Tagged requests: the simulator counts the calls carrying their request id, whatever else is still in flight.
+          // Sent once the runs' leftovers are done all the same: queued behind them, a tagged naive fan-out request overran its upstream deadline on a loaded host.
+          await quiesce()
+          const n = mode.exactRequests
+          const tag = `${TAG_PREFIX}${m.id}`
+          const base = m.spec(m.budgets.run)
+          for (let i = 0; i < n; i++) await fetchSpec({ ...base, headers: { ...base.headers, 'x-request-id': `${tag}.${i}` } })
+          callsPerReq = await sim.call<number>('tagged', tag) / n
+        }
+        const { runs } = m
+        rows.push({
+          id: m.id,
+          label: m.label,
+          measured: m.measured,
+          connections: m.connections,
+          rps: median(runs.map((r) => r.rps)),
+          p50: median(runs.map((r) => r.p50)),
+          p99: median(runs.map((r) => r.p99)),
+          cpuMsPerReq: median(runs.map((r) => perRequest(r.cpuMs, r))),
+          simCpuMsPerReq: median(runs.map((r) => perRequest(r.simCpuMs, r))),
+          simCpuPct: median(runs.map((r) => r.simCpuMs / r.elapsedMs * 100)),
+          rssMb: mb(runs.at(-1)?.rss ?? 0),
+          failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
+          loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
+          runsRps: runs.map((r) => r.rps),
+          warmupMs: m.warmupMs,
+          ...(callsPerReq === undefined ? {} : { callsPerReq })
+        })
       }
-      const m: Measurement = {
-        id,
-        label,
-        measured,
-        connections,
-        rps: median(runs.map((r) => r.rps)),
-        p50: median(runs.map((r) => r.p50)),
-        p99: median(runs.map((r) => r.p99)),
-        cpuMsPerReq: median(runs.map((r) => perRequest(r.cpuMs, r))),
-        simCpuMsPerReq: median(runs.map((r) => perRequest(r.simCpuMs, r))),
-        simCpuPct: median(runs.map((r) => r.simCpuMs / r.elapsedMs * 100)),
-        rssMb: mb(runs.at(-1)?.rss ?? 0),
-        failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
-        loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
-        runsRps: runs.map((r) => r.rps),
-        warmupMs,
-        ...(callsPerReq === undefined ? {} : { callsPerReq })
-      }
-      rows.push(m)
-      return m
     }
     const http = (spec: HttpSpec) => (b: Budget, connections: number) => runLoad({ ...spec(b), connections })
     const directRun = (client: typeof direct) => async (b: Budget, connections: number): Promise<LoadRun> => {
@@ -318,40 +340,44 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), work: r.completed, p50: r.p50, p99: r.p99, loadCpuPct: 0 }
     }
 
-    // Floors
-    await measure('direct', 'direct: grpc-js ListBackups', 'direct', direct, c, directRun(direct))
-    await measure('direct-c1', 'direct: grpc-js ListBackups', 'direct', direct, 1, directRun(direct))
-    // A reference, not a floor: the same client with the gateway's ASYNC_BIND_FIX.
-    await measure('direct-bind-fixed', 'direct, bind fixed: grpc-js ListBackups with ASYNC_BIND_FIX', 'direct', directFixed, c, directRun(directFixed))
-    await measure('bare-rest', 'bare: Fastify route, REST list bytes', 'bare', bare, c, http(restList(bare.info.port, { authorization: AUTHORIZATION })))
-    await measure('bare-graphql', 'bare: Fastify route, GraphQL list bytes', 'bare', bare, c, http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)))
-    // The proxy reference, next to A's REST row.
-    await measure('proxy-rest', 'proxy: Fastify route, grpc-js call, REST mapping', 'proxy', proxy, c, http(restList(proxy.info.port, { authorization: AUTHORIZATION })))
-    // A. Uncached list
+    // Each target's rows in one group (see `measure`), the references beside the rows they are read against.
     const aGql = gqlPost(gw.info.port, '/graphql', GRAPHQL_LIST, noCache)
     const aRest = restList(gw.info.port, noCache)
-    await measure('A-graphql', 'A. uncached list, GraphQL', 'gateway', gw, c, http(aGql), aGql)
-    await measure('A-rest', 'A. uncached list, REST', 'gateway', gw, c, http(aRest), aRest)
-    await measure('A-graphql-c1', 'A. uncached list, GraphQL', 'gateway', gw, 1, http(aGql), aGql)
-    await measure('A-rest-c1', 'A. uncached list, REST', 'gateway', gw, 1, http(aRest), aRest)
-    // B. Cached list
+    // A. Uncached list, against the direct floor; the proxy reference and the client with the bind fixed (not floors).
+    await measure(
+      { id: 'direct', label: 'direct: grpc-js ListBackups', measured: 'direct', proc: direct, connections: c, run: directRun(direct) },
+      { id: 'direct-bind-fixed', label: 'direct, bind fixed: grpc-js ListBackups with ASYNC_BIND_FIX', measured: 'direct', proc: directFixed, connections: c, run: directRun(directFixed) },
+      { id: 'proxy-rest', label: 'proxy: Fastify route, grpc-js call, REST mapping', measured: 'proxy', proc: proxy, connections: c, run: http(restList(proxy.info.port, { authorization: AUTHORIZATION })) },
+      { id: 'A-graphql', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: c, run: http(aGql), spec: aGql },
+      { id: 'A-rest', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: c, run: http(aRest), spec: aRest }
+    )
+    await measure(
+      { id: 'direct-c1', label: 'direct: grpc-js ListBackups', measured: 'direct', proc: direct, connections: 1, run: directRun(direct) },
+      { id: 'A-graphql-c1', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: 1, run: http(aGql), spec: aGql },
+      { id: 'A-rest-c1', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: 1, run: http(aRest), spec: aRest }
+    )
+    // B. Cached list, against the bare floor.
     const bMemory = restList(gw.info.port, { authorization: AUTHORIZATION })
-    await measure('B-memory', 'B. cached list, REST, memory', 'gateway', gw, c, http(bMemory), bMemory)
-    if (gwRedis !== undefined) {
-      const bRedis = restList(gwRedis.info.port, { authorization: AUTHORIZATION })
-      await measure('B-redis', 'B. cached list, REST, Redis', 'gateway', gwRedis, c, http(bRedis), bRedis)
-    }
+    const bRedis = gwRedis === undefined ? undefined : restList(gwRedis.info.port, { authorization: AUTHORIZATION })
+    await measure(
+      { id: 'bare-rest', label: 'bare: Fastify route, REST list bytes', measured: 'bare', proc: bare, connections: c, run: http(restList(bare.info.port, { authorization: AUTHORIZATION })) },
+      { id: 'bare-graphql', label: 'bare: Fastify route, GraphQL list bytes', measured: 'bare', proc: bare, connections: c, run: http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)) },
+      { id: 'B-memory', label: 'B. cached list, REST, memory', measured: 'gateway', proc: gw, connections: c, run: http(bMemory), spec: bMemory },
+      ...(gwRedis === undefined || bRedis === undefined ? [] : [{ id: 'B-redis', label: 'B. cached list, REST, Redis', measured: 'gateway' as const, proc: gwRedis, connections: c, run: http(bRedis), spec: bRedis }])
+    )
     await stop(gwRedis)
     // C. Fan-out
     const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
     const cNaive = gqlPost(naive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
-    await measure('C-loaders', 'C. fan-out, 20 services, loaders', 'gateway', gw, c, http(cLoaders), cLoaders, mode.fanout)
-    await measure('C-naive', 'C. fan-out, 20 services, naive resolvers', 'gateway', naive, c, http(cNaive), cNaive, mode.fanout)
+    await measure(
+      { id: 'C-loaders', label: 'C. fan-out, 20 services, loaders', measured: 'gateway', proc: gw, connections: c, run: http(cLoaders), spec: cLoaders, budgets: mode.fanout },
+      { id: 'C-naive', label: 'C. fan-out, 20 services, naive resolvers', measured: 'gateway', proc: naive, connections: c, run: http(cNaive), spec: cNaive, budgets: mode.fanout }
+    )
     await stop(gwNaive)
     // D. Mixed, with the stale-read checker.
     const mixed = new MixedWorkload(BENCH_SERVICES)
     const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
-    await measure('D-mixed', 'D. mixed 95% reads / 5% writes, REST, memory', 'gateway', gw, c, async (b, connections) => {
+    await measure({ id: 'D-mixed', label: 'D. mixed 95% reads / 5% writes, REST, memory', measured: 'gateway', proc: gw, connections: c, run: async (b, connections) => {
       if (mixed.unsettled) {
         // The last load's writes are finished before their outcome is read back (a few requests and 150 ms idle inside the measured window).
         await quiesce()
@@ -362,7 +388,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       for (const k of ['reads', 'writes', 'failedWrites', 'checked', 'stale', 'ambiguous'] as const) mixedTotals[k] += mixed.stats[k]
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
-    }, undefined, { warmup: mode.warmup, run: mode.mixedRun ?? mode.run })
+    }, budgets: { warmup: mode.warmup, run: mode.mixedRun ?? mode.run } })
     await Promise.all([stop(direct), stop(bare), stop(proxy), stop(directFixed)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).

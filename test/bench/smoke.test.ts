@@ -25,20 +25,29 @@ const SMOKE_REDIS_DB = 15
 t.test('every scenario runs, counts its upstream calls, and the table prints', async (t) => {
   const gate = await redisGate(t)
   const redis = gate.skip === false
+  const lines: string[] = []
   const result = await runBench({
-    mode: MODES.smoke,
+    // Two runs of each row, to see the rows of a group take turns.
+    mode: { ...MODES.smoke, runs: 2 },
     root: 'src',
     pin: false,
     redisUrl: redis ? `${TEST_REDIS}/${SMOKE_REDIS_DB}` : undefined,
     logLevel: 'warn',
     // A harmless V8 flag, to see --node-flag reach the gateway and the report.
     nodeFlags: ['--max-semi-space-size=8'],
-    log: () => {}
+    log: (line) => { lines.push(line) }
   })
 
-  const expected = ['direct', 'direct-c1', 'direct-bind-fixed', 'bare-rest', 'bare-graphql', 'proxy-rest', 'A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1',
-    'B-memory', ...(redis ? ['B-redis'] : []), 'C-loaders', 'C-naive', 'D-mixed']
-  t.same(result.rows.map((r) => r.id), expected, 'every scenario and floor, in order')
+  // The rows of each group (a target's rows and the references read beside them), in the table's order.
+  const groups = [
+    ['direct', 'direct-bind-fixed', 'proxy-rest', 'A-graphql', 'A-rest'],
+    ['direct-c1', 'A-graphql-c1', 'A-rest-c1'],
+    ['bare-rest', 'bare-graphql', 'B-memory', ...(redis ? ['B-redis'] : [])],
+    ['C-loaders', 'C-naive']
+  ]
+  t.same(result.rows.map((r) => r.id), [...groups.flat(), 'D-mixed'], 'every scenario and floor, in order')
+  const turns = lines.flatMap((line) => /\] +(\S+) run (\d)\/2:/.exec(line)?.slice(1, 3).join(' ') ?? [])
+  t.same(turns, groups.flatMap((group) => [1, 2].flatMap((run) => group.map((id) => `${id} ${run}`))), 'a group\'s rows run in turns, one run of each per round')
   for (const row of result.rows) {
     t.equal(row.failures, 0, `${row.id}: no failed requests`)
     // Smoke runs are counted, so even a slow fan-out run answers its requests.

@@ -360,28 +360,12 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       { id: 'A-graphql-c1', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: 1, run: http(aGql), spec: aGql },
       { id: 'A-rest-c1', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: 1, run: http(aRest), spec: aRest }
     )
-    // B. Cached list, against the bare floor.
+    // B. Cached list, against the bare floor; D. Mixed, against B, with the stale-read checker.
     const bMemory = restList(gw.info.port, { authorization: AUTHORIZATION })
-    const bRedis = gwRedis === undefined ? undefined : restList(gwRedis.info.port, { authorization: AUTHORIZATION })
-    await measure(
-      { id: 'bare-rest', label: 'bare: Fastify route, REST list bytes', measured: 'bare', proc: bare, connections: c, run: http(restList(bare.info.port, { authorization: AUTHORIZATION })) },
-      { id: 'bare-graphql', label: 'bare: Fastify route, GraphQL list bytes', measured: 'bare', proc: bare, connections: c, run: http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)) },
-      { id: 'B-memory', label: 'B. cached list, REST, memory', measured: 'gateway', proc: gw, connections: c, run: http(bMemory), spec: bMemory },
-      ...(gwRedis === undefined || bRedis === undefined ? [] : [{ id: 'B-redis', label: 'B. cached list, REST, Redis', measured: 'gateway' as const, proc: gwRedis, connections: c, run: http(bRedis), spec: bRedis }])
-    )
-    await stop(gwRedis)
-    // C. Fan-out
-    const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
-    const cNaive = gqlPost(naive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
-    await measure(
-      { id: 'C-loaders', label: 'C. fan-out, 20 services, loaders', measured: 'gateway', proc: gw, connections: c, run: http(cLoaders), spec: cLoaders, budgets: mode.fanout },
-      { id: 'C-naive', label: 'C. fan-out, 20 services, naive resolvers', measured: 'gateway', proc: naive, connections: c, run: http(cNaive), spec: cNaive, budgets: mode.fanout }
-    )
-    await stop(gwNaive)
-    // D. Mixed, with the stale-read checker.
-    const mixed = new MixedWorkload(BENCH_SERVICES)
+    // D never writes B's list, so B serves the bare floor's bytes between D's runs too.
+    const mixed = new MixedWorkload(BENCH_SERVICES, [LIST_SERVICE])
     const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
-    await measure({ id: 'D-mixed', label: 'D. mixed 95% reads / 5% writes, REST, memory', measured: 'gateway', proc: gw, connections: c, run: async (b, connections) => {
+    const mixedRun = async (b: Budget, connections: number): Promise<LoadRun> => {
       if (mixed.unsettled) {
         // The last load's writes are finished before their outcome is read back (a few requests and 150 ms idle inside the measured window).
         await quiesce()
@@ -392,7 +376,24 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       for (const k of ['reads', 'writes', 'failedWrites', 'checked', 'stale', 'ambiguous'] as const) mixedTotals[k] += mixed.stats[k]
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
-    }, budgets: { warmup: mode.warmup, run: mode.mixedRun ?? mode.run } })
+    }
+    const bRedis = gwRedis === undefined ? undefined : restList(gwRedis.info.port, { authorization: AUTHORIZATION })
+    await measure(
+      { id: 'bare-rest', label: 'bare: Fastify route, REST list bytes', measured: 'bare', proc: bare, connections: c, run: http(restList(bare.info.port, { authorization: AUTHORIZATION })) },
+      { id: 'bare-graphql', label: 'bare: Fastify route, GraphQL list bytes', measured: 'bare', proc: bare, connections: c, run: http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)) },
+      { id: 'B-memory', label: 'B. cached list, REST, memory', measured: 'gateway', proc: gw, connections: c, run: http(bMemory), spec: bMemory },
+      ...(gwRedis === undefined || bRedis === undefined ? [] : [{ id: 'B-redis', label: 'B. cached list, REST, Redis', measured: 'gateway' as const, proc: gwRedis, connections: c, run: http(bRedis), spec: bRedis }]),
+      { id: 'D-mixed', label: 'D. mixed 95% reads / 5% writes, REST, memory', measured: 'gateway', proc: gw, connections: c, run: mixedRun, budgets: { warmup: mode.warmup, run: mode.mixedRun ?? mode.run } }
+    )
+    await stop(gwRedis)
+    // C. Fan-out
+    const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
+    const cNaive = gqlPost(naive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
+    await measure(
+      { id: 'C-loaders', label: 'C. fan-out, 20 services, loaders', measured: 'gateway', proc: gw, connections: c, run: http(cLoaders), spec: cLoaders, budgets: mode.fanout },
+      { id: 'C-naive', label: 'C. fan-out, 20 services, naive resolvers', measured: 'gateway', proc: naive, connections: c, run: http(cNaive), spec: cNaive, budgets: mode.fanout }
+    )
+    await stop(gwNaive)
     await Promise.all([stop(direct), stop(bare), stop(proxy), stop(directFixed)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).

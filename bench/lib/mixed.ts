@@ -2,10 +2,10 @@
  * Scenario D: 95% reads, 5% writes over REST, and the stale-read checker.
  *
  * Reads rotate over the services' backup lists (served from the cache).
- * Every twentieth request is a write, rotating over the services: it
- * creates a backup `mix-<service>-<n>` when the service holds none, and
- * deletes it otherwise, so each list keeps its size. At most one write per
- * service is in flight.
+ * Every twentieth request is a write, rotating over the services (those
+ * not kept read-only): it creates a backup `mix-<service>-<n>` when the
+ * service holds none, and deletes it otherwise, so each list keeps its
+ * size. At most one write per service is in flight.
  *
  * The check: a read that starts after a write completed (its response was
  * received) must show the write: the created backup present, the deleted
@@ -68,8 +68,18 @@ export class MixedWorkload {
   private counter = 0
   private nextWriteTarget = 0
 
-  constructor (serviceIds: readonly string[]) {
+  /** Indexes of the services writes rotate over. */
+  private readonly writable: number[]
+
+  /**
+   * Reads rotate over `serviceIds`, writes over those not in `readOnly`:
+   * the bench keeps B's list out of D's writes, so the two can run in turns
+   * with B still serving the very bytes the bare floor answers.
+   */
+  constructor (serviceIds: readonly string[], readOnly: readonly string[] = []) {
     this.services = serviceIds.map((id) => ({ id, cycle: 0, present: undefined, deleted: undefined, writing: false, epoch: 0, tainted: false }))
+    this.writable = serviceIds.flatMap((id, i) => readOnly.includes(id) ? [] : [i])
+    if (this.writable.length === 0) throw new Error('no service left to write')
   }
 
   /** Whether a load ended with a write unanswered, or a write failed: `settle` must run before the next load. */
@@ -112,7 +122,7 @@ export class MixedWorkload {
     const n = this.counter++
     const headers = { authorization: AUTHORIZATION, 'content-type': 'application/json' }
     if (n % WRITE_EVERY === WRITE_EVERY - 1) {
-      const index = this.nextWriteTarget++ % this.services.length
+      const index = this.writable[this.nextWriteTarget++ % this.writable.length] as number
       const svc = this.services[index] as ServiceState
       if (!svc.writing) {
         svc.writing = true

@@ -96,3 +96,24 @@ t.test('a failed write is read back too', async (t) => {
   await mixed.settle(async () => listOf())
   t.notOk(mixed.unsettled)
 })
+
+t.test('a read-only service is read and never written', async (t) => {
+  const mixed = new MixedWorkload(['svc-a', 'svc-b', 'svc-c'], ['svc-a'])
+  const d = driver(mixed)
+  const read = new Set<string>()
+  const written = new Set<string>()
+  for (let i = 0; i < WRITE_EVERY * 6; i++) {
+    const sent = d.send()
+    const service = sent.req.path?.split('/')[3] as string
+    if (sent.req.method === 'GET') {
+      read.add(service)
+      sent.answer(200, listOf())
+    } else {
+      written.add(service)
+      sent.answer(200, '{}')
+    }
+  }
+  t.same([...read].sort(), ['svc-a', 'svc-b', 'svc-c'], 'every service is read')
+  t.same([...written].sort(), ['svc-b', 'svc-c'], 'writes rotate over the others')
+  t.throws(() => new MixedWorkload(['svc-a'], ['svc-a']), /no service left to write/)
+})

@@ -12,7 +12,6 @@ import type * as ConfigModule from '../../src/config.js'
 import type * as LoggerModule from '../../src/logger.js'
 import type * as TuningModule from '../../src/ops/process-tuning.js'
 import { importGateway, ownUsage, serveParent, type CodeRoot } from '../lib/ipc.js'
-import { registerNaiveGraphql } from '../lib/naive-graphql.js'
 
 const [rootArg, upstream, envJson, naive] = process.argv.slice(2)
 const root = (rootArg ?? 'dist') as CodeRoot
@@ -28,7 +27,12 @@ const config = loadConfig(JSON.parse(envJson) as Record<string, string>)
 const { bindFixed } = tuneProcess(config)
 const logger = createLogger(config, undefined, false)
 const app = await buildApp({ config, upstream, logger })
-if (naive === 'naive') await registerNaiveGraphql(app, root)
+// Imported only here, once the gateway's own modules are loaded: with mercurius
+// loaded first (this module's static import of it), the gateway promoted every
+// upstream call past young GCs, 16 KB per uncached read, as if ASYNC_BIND_FIX were
+// off, where src/server.ts, loading the gateway's modules first, promotes 1 KB
+// (bench/RESULTS.md, session 21; the cause in the load order was not found).
+if (naive === 'naive') await (await import('../lib/naive-graphql.js')).registerNaiveGraphql(app, root)
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : 0

@@ -242,7 +242,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       proc: Child
       connections: number
       run: (b: Budget, connections: number) => Promise<LoadRun>
-      /** A gateway's fixed request: upstream calls per request are counted over a few of them after the runs. */
+      /** A gateway's fixed request: upstream calls per request are counted over a few of them after its last run. */
       spec?: HttpSpec
       budgets?: { warmup: Budget, run: Budget }
     }
@@ -254,7 +254,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
      * (a shared VM), runs a minute apart compared the drift as much as the
      * processes, and turns put each row's runs in the same stretches of time
      * as the other's. For a gateway with a fixed request (`spec`), upstream
-     * calls are counted exactly over a few sequential requests afterwards.
+     * calls are counted exactly over a few sequential requests right after
+     * its last run.
      */
     async function measure (...planned: Planned[]): Promise<void> {
       const chosen = planned.filter((p) => selected(p.id))

@@ -113,7 +113,7 @@ export function renderReport (r: BenchResult): string {
   const warmSpan = shortest === undefined ? '' : ` (${shortest === longest ? shortest : `${shortest}-${longest}`} s)`
   const runs = r.mode === 'smoke'
     ? 'smoke: a few dozen counted requests per scenario'
-    : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario${firstWarmup(MODES.full.firstWarmup)}, then 3 runs, medians` : 'quick: warm-up, then 1 short run'
+    : r.mode === 'full' ? `full: warm-up${warmSpan}, longer on a process's first scenario${firstWarmup(MODES.full.firstWarmup)}, then 3 runs, the rows a target compares in turns, medians` : 'quick: warm-up, then 1 short run'
   lines.push(`Machine: ${r.machine.nproc} CPUs, ${r.machine.cpuModel}; Node ${r.machine.node}; commit ${r.machine.commit}; ` +
     `load average at start ${r.machine.loadavg}.`)
   const env = Object.entries(r.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ')

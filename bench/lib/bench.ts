@@ -258,8 +258,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
      * its last run.
      */
     async function measure (...planned: Planned[]): Promise<void> {
-      const chosen = planned.filter((p) => selected(p.id))
-      const measuring = chosen.map((p) => {
+      const measuring = planned.filter((p) => selected(p.id)).map((p) => {
         const budgets = p.budgets ?? mode
         /** One load of the row; a timed one may leave requests in flight. */
         const load = async (b: Budget): Promise<LoadRun> => {

@@ -76,10 +76,10 @@ export async function runLoad (spec: LoadSpec): Promise<LoadRun> {
     })
     instance.on('response', (client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       latencies.add(responseTime)
-      const tally = tallies.get(client) ?? { completed: 0, lastAtMs: 0 }
+      let tally = tallies.get(client)
+      if (tally === undefined) tallies.set(client, tally = { completed: 0, lastAtMs: 0 })
       tally.completed++
       tally.lastAtMs = performance.now()
-      tallies.set(client, tally)
       if (statusCode < 200 || statusCode > 299) non2xx++
     })
   })

@@ -9,12 +9,11 @@
  * bench/lib/ipc.ts.
  */
 import t from 'tap'
-import { readRepoFile } from '../packaging/repo.js'
+import { readRepoFile, STATIC_IMPORT } from '../packaging/repo.js'
 
-/** The specifiers a TypeScript file imports statically at run time (type-only imports are erased). */
+/** The specifiers a bench file imports statically at run time (type-only imports are erased). */
 function staticImports (file: string): string[] {
-  const source = readRepoFile(`bench/${file}`)
-  return [...source.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map((m) => (m[1] ?? m[2]) as string)
+  return [...readRepoFile(`bench/${file}`).matchAll(STATIC_IMPORT)].map((m) => m[1] as string)
 }
 
 t.test('the gateway child imports only ipc.js before the gateway', async (t) => {

@@ -85,6 +85,9 @@ export function runtimeFiles (): string[] {
   return [PROTO_DIR, SCHEMA_FILE].map((p) => path.relative(ROOT_DIR, p))
 }
 
+/** A static import at run time (`import x from 'y'`, `import 'y'`; type-only ones excluded): its specifier is group 1. */
+export const STATIC_IMPORT = /^\s*import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm
+
 /**
  * Bare package names that src/ imports or resolves at run time (type-only
  * imports excluded). The image has production dependencies only, so each
@@ -93,7 +96,7 @@ export function runtimeFiles (): string[] {
 export function runtimeImports (files: Array<{ file: string, text: string }>): Map<string, string> {
   const found = new Map<string, string>()
   const patterns = [
-    /^\s*import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm,
+    STATIC_IMPORT,
     /^\s*export\s+(?!type\s)[^'"]*?\sfrom\s+['"]([^'"]+)['"]/gm,
     /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
     /\brequire(?:\.resolve)?\(\s*['"]([^'"]+)['"]/g,

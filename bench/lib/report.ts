@@ -5,6 +5,7 @@
  * bench/RESULTS.md.
  */
 import type { BenchResult, Measurement } from './bench.js'
+import { WRITE_EVERY } from './mixed.js'
 import { MODES } from './modes.js'
 import { CHECKS } from './targets.js'
 import type { FirstWarmup } from './warmup.js'
@@ -99,6 +100,42 @@ export function turnTakingLine (rows: Map<string, Measurement>): string | undefi
     (budgets.length === 0 ? '.' : `. At each row's own product and simulator cost, ${budgets.join('; ')}.`)
 }
 
+/**
+ * What D's writes cost, in B's hits, against what D2 allows them. A cycle
+ * of D is WRITE_EVERY requests: one write, and reads, of which the one
+ * after the write goes upstream (the write invalidated its list) and the
+ * rest are hits. Like B, D is bound by the gateway's CPU (req/s x CPU per
+ * request near 1 CPU), so D2 is a CPU budget: at D's own load, `goal x B`
+ * req/s allows `load / (goal x B)` ms per request, and what a cycle's
+ * hits (at B's cost) leave of it is what the write and the read after it
+ * may cost. Each of those is one upstream call; the direct floor's CPU per
+ * call (c=1: a lone call, as D's are among its hits; c=10) is what the
+ * grpc-js client alone spends on one.
+ */
+export function writeCycleLine (rows: Map<string, Measurement>, writeEvery = WRITE_EVERY): string | undefined {
+  const d = rows.get('D-mixed')
+  const b = rows.get('B-memory')
+  const check = CHECKS.find((c) => c.id === 'D2')
+  if (d === undefined || b === undefined || check?.kind !== 'min-ratio' || !(d.rps > 0 && d.cpuMsPerReq > 0 && b.rps > 0 && b.cpuMsPerReq > 0)) return undefined
+  const hit = b.cpuMsPerReq
+  const hits = writeEvery - 2
+  const load = (m: Measurement): number => m.rps * m.cpuMsPerReq / 1000
+  const spent = d.cpuMsPerReq * writeEvery - hits * hit
+  const goalRps = check.goal * b.rps
+  const allowedPerReq = load(d) / goalRps * 1000
+  const allowed = allowedPerReq * writeEvery - hits * hit
+  const floors = ([['direct-c1', 'c=1'], ['direct', 'c=10']] as const).flatMap(([id, c]) => {
+    const m = rows.get(id)
+    return m === undefined || !(m.cpuMsPerReq > 0) ? [] : [`${num(m.cpuMsPerReq, 3)} ms at ${c} (${num(m.cpuMsPerReq / hit, 1)} hits)`]
+  })
+  return `D's writes (c=10): gateway load (req/s x CPU ms per request / 1000) ${num(load(b), 2)} in B, ${num(load(d), 2)} in D. ` +
+    `A cycle of ${writeEvery} requests (a write, ${writeEvery - 1} reads) cost ${num(d.cpuMsPerReq * writeEvery, 2)} ms of gateway CPU; ` +
+    `less ${hits} reads at B's ${num(hit, 3)} ms per hit, the write and the read after it, which goes upstream, cost ${num(spent, 2)} ms (${num(spent / hit, 1)} hits). ` +
+    `${check.id} (${check.goal}x B, ${num(goalRps, 0)} req/s) at D's own load allows ${num(allowedPerReq, 3)} ms per request: ` +
+    `${num(allowed, 2)} ms (${num(allowed / hit, 1)} hits) for the write and that read, one upstream call each` +
+    (floors.length === 0 ? '.' : `; the direct floor's grpc-js client alone spends ${floors.join(' and ')} per call.`)
+}
+
 /** Render the result as markdown. */
 export function renderReport (r: BenchResult): string {
   const rows = new Map(r.rows.map((m) => [m.id, m]))
@@ -146,6 +183,8 @@ export function renderReport (r: BenchResult): string {
   if (boundFloor !== undefined) lines.push('', boundFloor)
   const turns = turnTakingLine(rows)
   if (turns !== undefined) lines.push('', turns)
+  const writes = writeCycleLine(rows)
+  if (writes !== undefined) lines.push('', writes)
   lines.push('')
   lines.push('| | target | measured | verdict |')
   lines.push('|---|---|---|---|')

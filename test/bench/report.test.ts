@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import type { Measurement } from '../../bench/lib/bench.js'
-import { boundFloorLine, turnTakingLine } from '../../bench/lib/report.js'
+import { boundFloorLine, turnTakingLine, writeCycleLine } from '../../bench/lib/report.js'
 
 const row = (id: string, rps: number, cpuMsPerReq: number, simCpuMsPerReq: number): Measurement => ({
   id, label: id, measured: 'gateway', connections: 10, rps, p50: 1, p99: 2, cpuMsPerReq, simCpuMsPerReq, simCpuPct: 30,
@@ -49,4 +49,24 @@ t.test('the bind-fixed direct reference: its speed against the plain floor, and 
   t.match(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25), row('direct-bind-fixed', 2500, 0.24, 0.25))), /per call\.$/, 'no A rows: no ratios')
   t.equal(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25))), undefined, 'no reference row: no line')
   t.equal(boundFloorLine(rows(row('direct', 2000, 0.3, 0.25), row('direct-bind-fixed', 0, 0, 0))), undefined, 'nor one that served nothing')
+})
+
+t.test('D\'s writes: what a write and the read after it cost in B\'s hits, and what D2 allows them', async (t) => {
+  const line = writeCycleLine(rows(
+    row('B-memory', 10000, 0.1, 0),
+    row('D-mixed', 2500, 0.38, 0.05),
+    row('direct-c1', 700, 0.7, 0.5),
+    row('direct', 1500, 0.45, 0.4)
+  ), 20)
+  t.match(line, 'gateway load (req/s x CPU ms per request / 1000) 1.00 in B, 0.95 in D.')
+  // 20 x 0.38 = 7.6 ms; less 18 x 0.1 = 1.8: 5.8 ms, 58 hits.
+  t.match(line, 'A cycle of 20 requests (a write, 19 reads) cost 7.60 ms of gateway CPU; less 18 reads at B\'s 0.100 ms per hit, ' +
+    'the write and the read after it, which goes upstream, cost 5.80 ms (58.0 hits).')
+  // 0.7 x 10000 = 7000 req/s; 0.95 / 7000 s = 0.1357 ms per request; x 20 - 1.8 = 0.914 ms.
+  t.match(line, 'D2 (0.7x B, 7000 req/s) at D\'s own load allows 0.136 ms per request: 0.91 ms (9.1 hits) for the write and that read')
+  t.match(line, 'the direct floor\'s grpc-js client alone spends 0.700 ms at c=1 (7.0 hits) and 0.450 ms at c=10 (4.5 hits) per call.')
+  t.match(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), row('D-mixed', 2500, 0.38, 0.05)), 10), /cost 3\.80 ms.*less 8 reads.*cost 3\.00 ms \(30\.0 hits\).*that read, one upstream call each\.$/,
+    'the cycle follows the write share; no direct rows: no floor')
+  t.equal(writeCycleLine(rows(row('D-mixed', 2500, 0.38, 0.05))), undefined, 'no B: no line')
+  t.equal(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), row('D-mixed', 0, 0, 0))), undefined, 'nor with a D that served nothing')
 })

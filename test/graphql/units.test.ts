@@ -138,6 +138,17 @@ t.test('Int64 keeps every digit', async (t) => {
   t.throws(() => Int64.serialize('9223372036854775808'))
   t.throws(() => Int64.serialize(1.5))
   t.equal(Int64.parseValue('-12'), '-12')
+  // Canonical decimals come back as they are; any other spelling is printed canonically.
+  t.equal(Int64.serialize('999999999999999999'), '999999999999999999', '18 digits')
+  t.equal(Int64.serialize('-9223372036854775808'), '-9223372036854775808', '19 digits: checked against the range')
+  t.equal(Int64.serialize('0'), '0')
+  t.equal(Int64.serialize('-0'), '0')
+  t.equal(Int64.serialize('007'), '7')
+  t.equal(Int64.serialize(' 12 '), '12')
+  t.equal(Int64.serialize('-00012'), '-12')
+  t.throws(() => Int64.serialize('-9223372036854775809'))
+  t.throws(() => Int64.serialize(''))
+  t.throws(() => Int64.serialize('1e3'))
   t.throws(() => Int64.parseValue('12abc'), { code: 'VBGW_INVALID_ARGUMENT' })
 })
 

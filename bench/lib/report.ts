@@ -128,7 +128,7 @@ export function writeCycleLine (rows: Map<string, Measurement>, writeEvery = WRI
     const m = rows.get(id)
     return m === undefined || !(m.cpuMsPerReq > 0) ? [] : [`${num(m.cpuMsPerReq, 3)} ms at ${c} (${num(m.cpuMsPerReq / hit, 1)} hits)`]
   })
-  return `D's writes (c=10): gateway load (req/s x CPU ms per request / 1000) ${num(load(b), 2)} in B, ${num(load(d), 2)} in D. ` +
+  return `D's writes (c=${d.connections}): gateway load (req/s x CPU ms per request / 1000) ${num(load(b), 2)} in B, ${num(load(d), 2)} in D. ` +
     `A cycle of ${writeEvery} requests (a write, ${writeEvery - 1} reads) cost ${num(d.cpuMsPerReq * writeEvery, 2)} ms of gateway CPU; ` +
     `less ${hits} reads at B's ${num(hit, 3)} ms per hit, the write and the read after it, which goes upstream, cost ${num(spent, 2)} ms (${num(spent / hit, 1)} hits). ` +
     `${check.id} (${check.goal}x B, ${num(goalRps, 0)} req/s) at D's own load allows ${num(allowedPerReq, 3)} ms per request: ` +

@@ -67,6 +67,7 @@ t.test('D\'s writes: what a write and the read after it cost in B\'s hits, and w
   t.match(line, 'the direct floor\'s grpc-js client alone spends 0.700 ms at c=1 (7.0 hits) and 0.450 ms at c=10 (4.5 hits) per call.')
   t.match(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), row('D-mixed', 2500, 0.38, 0.05)), 10), /cost 3\.80 ms.*less 8 reads.*cost 3\.00 ms \(30\.0 hits\).*that read, one upstream call each\.$/,
     'the cycle follows the write share; no direct rows: no floor')
+  t.match(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), { ...row('D-mixed', 2500, 0.38, 0.05), connections: 4 })), /^D's writes \(c=4\): /, 'D\'s own concurrency')
   t.equal(writeCycleLine(rows(row('D-mixed', 2500, 0.38, 0.05))), undefined, 'no B: no line')
   t.equal(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), row('D-mixed', 0, 0, 0))), undefined, 'nor with a D that served nothing')
 })

@@ -15,7 +15,10 @@
  * each gateway; summarize with bench/profile-top.ts), --only <ids>
  * (comma-separated scenario ids, e.g. B-memory,E-memory), --no-write,
  * --json <file>, --env KEY=VALUE (repeatable; gateway environment, e.g.
- * --env METRICS_ENABLED=false, to price a feature), --node-flag <flag>
+ * --env METRICS_ENABLED=false, to price a feature), --versus-env KEY=VALUE
+ * (repeatable; a second gateway with this environment runs the gateway rows
+ * again, each right after its own in every round: an A/B on a drifting
+ * host; not recorded in RESULTS.md), --node-flag <flag>
  * (repeatable; a node or V8 flag of the gateways, e.g.
  * --node-flag=--max-semi-space-size=8), --verbose.
  */
@@ -42,20 +45,28 @@ const { values } = parseArgs({
     json: { type: 'string' },
     only: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    'versus-env': { type: 'string', multiple: true, default: [] },
     'node-flag': { type: 'string', multiple: true, default: [] },
     verbose: { type: 'boolean', default: false }
   }
 })
 
-const env: Record<string, string> = {}
-for (const pair of values.env) {
-  const eq = pair.indexOf('=')
-  if (eq <= 0) {
-    process.stderr.write(`--env takes KEY=VALUE, got ${JSON.stringify(pair)}\n`)
-    process.exit(2)
+/** KEY=VALUE options as an environment; anything else stops the run. */
+function envOf (option: string, pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) {
+      process.stderr.write(`--${option} takes KEY=VALUE, got ${JSON.stringify(pair)}\n`)
+      process.exit(2)
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
-  env[pair.slice(0, eq)] = pair.slice(eq + 1)
+  return env
 }
+const env = envOf('env', values.env)
+const versusEnv = envOf('versus-env', values['versus-env'])
+const versus = Object.keys(versusEnv).length > 0
 const mode = values.smoke ? MODES.smoke : values.quick ? MODES.quick : MODES.full
 const root = values.src ? 'src' : 'dist'
 if (root === 'dist' && !existsSync(path.join(REPO_ROOT, 'dist', 'app.js'))) {
@@ -74,6 +85,7 @@ const result = await runBench({
   verbose: values.verbose,
   ...(values.only === undefined ? {} : { only: values.only.split(',') }),
   env,
+  ...(versus ? { versusEnv } : {}),
   nodeFlags: values['node-flag'],
   log: (line) => process.stderr.write(`${line}\n`)
 })
@@ -81,7 +93,8 @@ const report = renderReport(result)
 process.stdout.write(`\n${report}`)
 
 if (values.json !== undefined) await writeFile(values.json, JSON.stringify(result, null, 2))
-if (mode.name === 'full' && !values['no-write']) {
+// A versus run is an experiment beside the gateway as it is: it is not the latest record.
+if (mode.name === 'full' && !values['no-write'] && !versus) {
   const file = path.join(REPO_ROOT, 'bench', 'RESULTS.md')
   await writeFile(file, withLatest(existsSync(file) ? await readFile(file, 'utf8') : '', report))
   process.stderr.write(`recorded in ${path.relative(process.cwd(), file)}\n`)

@@ -46,6 +46,14 @@ export interface BenchOptions {
   env?: Readonly<Record<string, string>>
   /** node or V8 flags of the gateway processes (not the floors), to price one side by side. */
   nodeFlags?: string[]
+  /**
+   * Environment of a second gateway (and a second Redis gateway) that runs
+   * the same gateway rows in the same turns, each right after its own
+   * (VERSUS_ROWS; `<id>-versus`, marked [versus] in the table): an A/B of a setting, or of a change
+   * behind a variable, that the host's drift cannot tell apart from run to
+   * run. Its entries override `env` there.
+   */
+  versusEnv?: Readonly<Record<string, string>>
   /** Progress lines. */
   log: (line: string) => void
 }
@@ -75,6 +83,10 @@ export interface Measurement {
   loadCpuPct: number
   /** Throughput of each run. */
   runsRps: number[]
+  /** CPU ms per request of each run, in the same order. */
+  runsCpuMsPerReq: number[]
+  /** For a row of the versus gateway (`versusEnv`): the id of the row it runs beside. */
+  versusOf?: string
   /** How long the scenario warmed up before its runs, ms. */
   warmupMs: number
 }
@@ -91,6 +103,8 @@ export interface BenchResult {
   gatewayEnv: Readonly<Record<string, string>>
   /** The --node-flag flags the gateway process reported running with. */
   gatewayNodeFlags: string[]
+  /** The versus gateway's environment, when there was one (`versusEnv`). */
+  versusEnv?: Readonly<Record<string, string>>
   /** Whether the gateway process reported Node's bind replaced (ASYNC_BIND_FIX, src/ops/process-tuning.ts). */
   gatewayBindFixed: boolean
   startedAt: string
@@ -107,6 +121,15 @@ export interface BenchResult {
  * limit, which the bench's one principal would hit within a second.
  */
 export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '0' }
+
+/**
+ * The rows a versus gateway runs too. Not D: its writes, through one
+ * gateway, would leave the other's memory cache holding the lists they
+ * changed, and the stale-read checker would count that.
+ */
+export const VERSUS_ROWS: readonly string[] = ['A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1', 'B-memory', 'B-redis', 'C-loaders']
+/** What a versus row's id adds to its own row's (within the characters an x-request-id may carry, which tag its counted requests). */
+export const VERSUS_SUFFIX = '-versus'
 
 /** CPU ms per request of a run: over the requests' worth of work it held (LoadRun.work); NaN when it served none. */
 function perRequest (cpuMs: number, run: LoadRun): number {
@@ -188,6 +211,15 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       start<Record<string, never>>('direct-bind-fixed', 'direct', [opts.root, upstream, 'bind-fixed'], plan.gateway, true)
     ])
     const naive = gwNaive ?? gw
+    // The versus gateways, started once the others are up (they are measured by turns, not at once).
+    const versusEnv = opts.versusEnv !== undefined && Object.keys(opts.versusEnv).length > 0 ? opts.versusEnv : undefined
+    const gwV = versusEnv !== undefined && VERSUS_ROWS.some((id) => id !== 'B-redis' && selected(id))
+      ? await start<Port>('gateway-versus', 'gateway', [opts.root, upstream, gatewayEnv(versusEnv)], plan.gateway, true)
+      : undefined
+    const gwRedisV = versusEnv !== undefined && redisUrl !== undefined && selected('B-redis')
+      ? await start<Port>('gateway-redis-versus', 'gateway', [opts.root, upstream, gatewayEnv({ ...versusEnv, CACHE_REDIS_URL: redisUrl, CACHE_REDIS_PREFIX: 'vbgw-bench-versus:' })], plan.gateway, true)
+      : undefined
+    if (versusEnv !== undefined && selected('D-mixed')) notes.push('D has no versus row: its writes through one gateway would leave the other\'s memory cache stale')
     if (sim.info.seeded !== SERVICE_COUNT * BACKUPS_PER_SERVICE) throw new Error(`simulator seeded ${sim.info.seeded} backups`)
     const calls = async (): Promise<number> => (await sim.call<CallCount>('calls')).total
     /**
@@ -245,6 +277,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       /** A gateway's fixed request: upstream calls per request are counted over a few of them after its last run. */
       spec?: HttpSpec
       budgets?: { warmup: Budget, run: Budget }
+      /** A versus row: the id of its own row, which decides whether it runs. */
+      versusOf?: string
     }
     type Run = LoadRun & { cpuMs: number, simCpuMs: number, rss: number }
     /**
@@ -258,7 +292,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
      * its last run.
      */
     async function measure (...planned: Planned[]): Promise<void> {
-      const measuring = planned.filter((p) => selected(p.id)).map((p) => {
+      const measuring = planned.filter((p) => selected(p.versusOf ?? p.id)).map((p) => {
         const budgets = p.budgets ?? mode
         /** One load of the row; a timed one may leave requests in flight. */
         const load = async (b: Budget): Promise<LoadRun> => {
@@ -333,8 +367,10 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
           failures: runs.reduce((s, r) => s + r.non2xx + r.errors, 0),
           loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
           runsRps: runs.map((r) => r.rps),
+          runsCpuMsPerReq: runs.map((r) => perRequest(r.cpuMs, r)),
           warmupMs: m.warmupMs,
-          ...(callsPerReq === undefined ? {} : { callsPerReq })
+          ...(callsPerReq === undefined ? {} : { callsPerReq }),
+          ...(m.versusOf === undefined ? {} : { versusOf: m.versusOf })
         })
       }
     }
@@ -344,24 +380,36 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), work: r.completed, p50: r.p50, p99: r.p99, loadCpuPct: 0 }
     }
 
+    /** `row` again on a versus gateway, as `spec` on that gateway's port makes it: none without one. */
+    const versus = (row: Planned, proc: Child<Port> | undefined, spec: (port: number) => HttpSpec): Planned[] => {
+      if (proc === undefined) return []
+      const twin = spec(proc.info.port)
+      return [{ ...row, id: `${row.id}${VERSUS_SUFFIX}`, label: `${row.label} [versus]`, proc, run: http(twin), spec: twin, versusOf: row.id }]
+    }
+    /** A gateway row followed by its versus row. */
+    const withVersus = (row: Planned, proc: Child<Port> | undefined, spec: (port: number) => HttpSpec): Planned[] => [row, ...versus(row, proc, spec)]
+
     // Each target's rows in one group (see `measure`), the references beside the rows they are read against.
-    const aGql = gqlPost(gw.info.port, '/graphql', GRAPHQL_LIST, noCache)
-    const aRest = restList(gw.info.port, noCache)
+    const aGqlOn = (port: number): HttpSpec => gqlPost(port, '/graphql', GRAPHQL_LIST, noCache)
+    const aRestOn = (port: number): HttpSpec => restList(port, noCache)
+    const aGql = aGqlOn(gw.info.port)
+    const aRest = aRestOn(gw.info.port)
     // A. Uncached list, against the direct floor; the proxy reference and the client with the bind fixed (not floors).
     await measure(
       { id: 'direct', label: 'direct: grpc-js ListBackups', measured: 'direct', proc: direct, connections: c, run: directRun(direct) },
       { id: 'direct-bind-fixed', label: 'direct, bind fixed: grpc-js ListBackups with ASYNC_BIND_FIX', measured: 'direct', proc: directFixed, connections: c, run: directRun(directFixed) },
       { id: 'proxy-rest', label: 'proxy: Fastify route, grpc-js call, REST mapping', measured: 'proxy', proc: proxy, connections: c, run: http(restList(proxy.info.port, { authorization: AUTHORIZATION })) },
-      { id: 'A-graphql', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: c, run: http(aGql), spec: aGql },
-      { id: 'A-rest', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: c, run: http(aRest), spec: aRest }
+      ...withVersus({ id: 'A-graphql', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: c, run: http(aGql), spec: aGql }, gwV, aGqlOn),
+      ...withVersus({ id: 'A-rest', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: c, run: http(aRest), spec: aRest }, gwV, aRestOn)
     )
     await measure(
       { id: 'direct-c1', label: 'direct: grpc-js ListBackups', measured: 'direct', proc: direct, connections: 1, run: directRun(direct) },
-      { id: 'A-graphql-c1', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: 1, run: http(aGql), spec: aGql },
-      { id: 'A-rest-c1', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: 1, run: http(aRest), spec: aRest }
+      ...withVersus({ id: 'A-graphql-c1', label: 'A. uncached list, GraphQL', measured: 'gateway', proc: gw, connections: 1, run: http(aGql), spec: aGql }, gwV, aGqlOn),
+      ...withVersus({ id: 'A-rest-c1', label: 'A. uncached list, REST', measured: 'gateway', proc: gw, connections: 1, run: http(aRest), spec: aRest }, gwV, aRestOn)
     )
     // B. Cached list, against the bare floor; D. Mixed, against B, with the stale-read checker.
-    const bMemory = restList(gw.info.port, { authorization: AUTHORIZATION })
+    const cachedOn = (port: number): HttpSpec => restList(port, { authorization: AUTHORIZATION })
+    const bMemory = cachedOn(gw.info.port)
     // D never writes B's list, so B serves the bare floor's bytes between D's runs too.
     const mixed = new MixedWorkload(BENCH_SERVICES, [LIST_SERVICE])
     const mixedTotals: MixedStats = { reads: 0, writes: 0, failedWrites: 0, checked: 0, stale: 0, ambiguous: 0, examples: [] }
@@ -377,23 +425,24 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       mixedTotals.examples.push(...mixed.stats.examples.slice(0, 5 - mixedTotals.examples.length))
       return r
     }
-    const bRedis = gwRedis === undefined ? undefined : restList(gwRedis.info.port, { authorization: AUTHORIZATION })
+    const bRedis = gwRedis === undefined ? undefined : cachedOn(gwRedis.info.port)
     await measure(
       { id: 'bare-rest', label: 'bare: Fastify route, REST list bytes', measured: 'bare', proc: bare, connections: c, run: http(restList(bare.info.port, { authorization: AUTHORIZATION })) },
       { id: 'bare-graphql', label: 'bare: Fastify route, GraphQL list bytes', measured: 'bare', proc: bare, connections: c, run: http(gqlPost(bare.info.port, '/graphql', GRAPHQL_LIST, noCache)) },
-      { id: 'B-memory', label: 'B. cached list, REST, memory', measured: 'gateway', proc: gw, connections: c, run: http(bMemory), spec: bMemory },
-      ...(gwRedis === undefined || bRedis === undefined ? [] : [{ id: 'B-redis', label: 'B. cached list, REST, Redis', measured: 'gateway' as const, proc: gwRedis, connections: c, run: http(bRedis), spec: bRedis }]),
+      ...withVersus({ id: 'B-memory', label: 'B. cached list, REST, memory', measured: 'gateway', proc: gw, connections: c, run: http(bMemory), spec: bMemory }, gwV, cachedOn),
+      ...(gwRedis === undefined || bRedis === undefined ? [] : withVersus({ id: 'B-redis', label: 'B. cached list, REST, Redis', measured: 'gateway', proc: gwRedis, connections: c, run: http(bRedis), spec: bRedis }, gwRedisV, cachedOn)),
       { id: 'D-mixed', label: 'D. mixed 95% reads / 5% writes, REST, memory', measured: 'gateway', proc: gw, connections: c, run: mixedRun, budgets: { warmup: mode.warmup, run: mode.mixedRun ?? mode.run } }
     )
-    await stop(gwRedis)
+    await Promise.all([stop(gwRedis), stop(gwRedisV)])
     // C. Fan-out
-    const cLoaders = gqlPost(gw.info.port, '/graphql', GRAPHQL_FANOUT, noCache)
+    const cLoadersOn = (port: number): HttpSpec => gqlPost(port, '/graphql', GRAPHQL_FANOUT, noCache)
+    const cLoaders = cLoadersOn(gw.info.port)
     const cNaive = gqlPost(naive.info.port, NAIVE_PATH, GRAPHQL_FANOUT, noCache)
     await measure(
-      { id: 'C-loaders', label: 'C. fan-out, 20 services, loaders', measured: 'gateway', proc: gw, connections: c, run: http(cLoaders), spec: cLoaders, budgets: mode.fanout },
+      ...withVersus({ id: 'C-loaders', label: 'C. fan-out, 20 services, loaders', measured: 'gateway', proc: gw, connections: c, run: http(cLoaders), spec: cLoaders, budgets: mode.fanout }, gwV, cLoadersOn),
       { id: 'C-naive', label: 'C. fan-out, 20 services, naive resolvers', measured: 'gateway', proc: naive, connections: c, run: http(cNaive), spec: cNaive, budgets: mode.fanout }
     )
-    await stop(gwNaive)
+    await Promise.all([stop(gwNaive), stop(gwV)])
     await Promise.all([stop(direct), stop(bare), stop(proxy), stop(directFixed)])
 
     // E. Memory: B on a fresh gateway (the smoke mode reuses the one it has).
@@ -421,6 +470,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       // As the gateway reports them: a flag that did not reach it is not claimed.
       gatewayNodeFlags: (opts.nodeFlags ?? []).filter((flag) => gw.info.execArgv.includes(flag)),
       gatewayBindFixed: gw.info.bindFixed === true,
+      ...(versusEnv === undefined ? {} : { versusEnv }),
       exactRequests: mode.exactRequests,
       startedAt: new Date(Date.now() - (performance.now() - t0)).toISOString(),
       durationS: 0,

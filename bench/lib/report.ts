@@ -15,13 +15,15 @@ const firstWarmup = (w: FirstWarmup | undefined): string => w === undefined ? ''
 
 /** Which floor rows a row is compared with. */
 function floorsOf (row: Measurement): { direct?: string, bare?: string } {
-  const graphql = row.id.includes('graphql')
-  const c1 = row.id.endsWith('-c1')
-  if (row.id.startsWith('A-')) return { direct: c1 ? 'direct-c1' : 'direct', ...(c1 ? {} : { bare: graphql ? 'bare-graphql' : 'bare-rest' }) }
-  if (row.id.startsWith('B-') || row.id === 'D-mixed') return { direct: 'direct', bare: 'bare-rest' }
-  if (row.id === 'direct' || row.id === 'proxy-rest' || row.id === 'direct-bind-fixed') return { direct: 'direct', bare: 'bare-rest' }
-  if (row.id === 'direct-c1') return { direct: 'direct-c1' }
-  if (row.id.startsWith('bare-')) return { direct: 'direct', bare: row.id }
+  // A versus row has its own row's floors.
+  const id = row.versusOf ?? row.id
+  const graphql = id.includes('graphql')
+  const c1 = id.endsWith('-c1')
+  if (id.startsWith('A-')) return { direct: c1 ? 'direct-c1' : 'direct', ...(c1 ? {} : { bare: graphql ? 'bare-graphql' : 'bare-rest' }) }
+  if (id.startsWith('B-') || id === 'D-mixed') return { direct: 'direct', bare: 'bare-rest' }
+  if (id === 'direct' || id === 'proxy-rest' || id === 'direct-bind-fixed') return { direct: 'direct', bare: 'bare-rest' }
+  if (id === 'direct-c1') return { direct: 'direct-c1' }
+  if (id.startsWith('bare-')) return { direct: 'direct', bare: id }
   return {}
 }
 
@@ -136,6 +138,33 @@ export function writeCycleLine (rows: Map<string, Measurement>, writeEvery = WRI
     (floors.length === 0 ? '.' : `; the direct floor's grpc-js client alone spends ${floors.join(' and ')} per call.`)
 }
 
+/**
+ * The versus gateway's rows (`versusEnv`) against their own: each ran
+ * right after its own row in every round, so the ratios, and the CPU ratio
+ * round by round, compare the same stretches of the host's time.
+ */
+export function versusLine (r: Pick<BenchResult, 'rows' | 'versusEnv'>): string | undefined {
+  if (r.versusEnv === undefined) return undefined
+  const env = Object.entries(r.versusEnv).map(([k, v]) => `${k}=${v}`).join(' ')
+  const byId = new Map(r.rows.map((m) => [m.id, m]))
+  const pairs = r.rows.flatMap((v) => {
+    const own = v.versusOf === undefined ? undefined : byId.get(v.versusOf)
+    return own === undefined ? [] : [{ own, v }]
+  })
+  if (pairs.length === 0) return `Versus (${env}): no row ran on the versus gateway.`
+  const ratio = (own: number, v: number): string => `${num(v / own, 2)}x`
+  const described = pairs.map(({ own, v }) => {
+    const rounds = own.runsCpuMsPerReq.flatMap((x, i) => {
+      const y = v.runsCpuMsPerReq[i]
+      return y === undefined ? [] : [ratio(x, y)]
+    })
+    return `${own.id} ${num(own.rps, 0)} -> ${num(v.rps, 0)} req/s (${ratio(own.rps, v.rps)}), ` +
+      `CPU ${num(own.cpuMsPerReq, 3)} -> ${num(v.cpuMsPerReq, 3)} ms per request (${ratio(own.cpuMsPerReq, v.cpuMsPerReq)}; by round ${rounds.join(', ')})`
+  })
+  return `Versus: the rows marked [versus] ran again on a second gateway with ${env}, each right after its own row in every round; ` +
+    `own -> versus: ${described.join('; ')}.`
+}
+
 /** Render the result as markdown. */
 export function renderReport (r: BenchResult): string {
   const rows = new Map(r.rows.map((m) => [m.id, m]))
@@ -185,6 +214,8 @@ export function renderReport (r: BenchResult): string {
   if (turns !== undefined) lines.push('', turns)
   const writes = writeCycleLine(rows)
   if (writes !== undefined) lines.push('', writes)
+  const against = versusLine(r)
+  if (against !== undefined) lines.push('', against)
   lines.push('')
   lines.push('| | target | measured | verdict |')
   lines.push('|---|---|---|---|')

@@ -5,11 +5,11 @@
  */
 import t from 'tap'
 import type { Measurement } from '../../bench/lib/bench.js'
-import { boundFloorLine, turnTakingLine, writeCycleLine } from '../../bench/lib/report.js'
+import { boundFloorLine, turnTakingLine, versusLine, writeCycleLine } from '../../bench/lib/report.js'
 
 const row = (id: string, rps: number, cpuMsPerReq: number, simCpuMsPerReq: number): Measurement => ({
   id, label: id, measured: 'gateway', connections: 10, rps, p50: 1, p99: 2, cpuMsPerReq, simCpuMsPerReq, simCpuPct: 30,
-  rssMb: 100, failures: 0, loadCpuPct: 0, runsRps: [rps], warmupMs: 2000
+  rssMb: 100, failures: 0, loadCpuPct: 0, runsRps: [rps], runsCpuMsPerReq: [cpuMsPerReq], warmupMs: 2000
 })
 const rows = (...list: Measurement[]): Map<string, Measurement> => new Map(list.map((m) => [m.id, m]))
 
@@ -70,4 +70,14 @@ t.test('D\'s writes: what a write and the read after it cost in B\'s hits, and w
   t.match(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), { ...row('D-mixed', 2500, 0.38, 0.05), connections: 4 })), /^D's writes \(c=4\): /, 'D\'s own concurrency')
   t.equal(writeCycleLine(rows(row('D-mixed', 2500, 0.38, 0.05))), undefined, 'no B: no line')
   t.equal(writeCycleLine(rows(row('B-memory', 10000, 0.1, 0), row('D-mixed', 0, 0, 0))), undefined, 'nor with a D that served nothing')
+})
+
+t.test('the versus rows against their own: req/s, CPU per request, and CPU round by round', async (t) => {
+  const own = { ...row('A-rest', 1000, 0.6, 0.3), runsCpuMsPerReq: [0.6, 0.5, 0.8] }
+  const v = { ...row('A-rest-versus', 1100, 0.54, 0.3), runsCpuMsPerReq: [0.54, 0.5, 0.6], versusOf: 'A-rest' }
+  const line = versusLine({ rows: [own, v, row('bare-rest', 20000, 0.04, 0)], versusEnv: { LOG_LEVEL: 'warn', X: '1' } })
+  t.match(line, /^Versus: the rows marked \[versus\] ran again on a second gateway with LOG_LEVEL=warn X=1, /)
+  t.match(line, 'own -> versus: A-rest 1000 -> 1100 req/s (1.10x), CPU 0.600 -> 0.540 ms per request (0.90x; by round 0.90x, 1.00x, 0.75x).')
+  t.equal(versusLine({ rows: [own, v] }), undefined, 'no versus environment: no line')
+  t.equal(versusLine({ rows: [own], versusEnv: { X: '1' } }), 'Versus (X=1): no row ran on the versus gateway.')
 })

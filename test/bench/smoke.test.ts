@@ -35,15 +35,18 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
     logLevel: 'warn',
     // A harmless V8 flag, to see --node-flag reach the gateway and the report.
     nodeFlags: ['--max-semi-space-size=8'],
+    // A second gateway runs the gateway rows again in the same turns, with a setting whose effect shows: it caches nothing.
+    versusEnv: { CACHE_TTL_MS: '0' },
     log: (line) => { lines.push(line) }
   })
 
   // The rows of each group (a target's rows and the references read beside them), in the table's order.
+  // A versus row (`-versus`) right after its own; D has none.
   const groups = [
-    ['direct', 'direct-bind-fixed', 'proxy-rest', 'A-graphql', 'A-rest'],
-    ['direct-c1', 'A-graphql-c1', 'A-rest-c1'],
-    ['bare-rest', 'bare-graphql', 'B-memory', ...(redis ? ['B-redis'] : []), 'D-mixed'],
-    ['C-loaders', 'C-naive']
+    ['direct', 'direct-bind-fixed', 'proxy-rest', 'A-graphql', 'A-graphql-versus', 'A-rest', 'A-rest-versus'],
+    ['direct-c1', 'A-graphql-c1', 'A-graphql-c1-versus', 'A-rest-c1', 'A-rest-c1-versus'],
+    ['bare-rest', 'bare-graphql', 'B-memory', 'B-memory-versus', ...(redis ? ['B-redis', 'B-redis-versus'] : []), 'D-mixed'],
+    ['C-loaders', 'C-loaders-versus', 'C-naive']
   ]
   t.same(result.rows.map((r) => r.id), groups.flat(), 'every scenario and floor, in order')
   const turns = lines.flatMap((line) => /\] +(\S+) run (\d)\/2:/.exec(line)?.slice(1, 3).join(' ') ?? [])
@@ -59,6 +62,11 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.equal(calls['B-memory'], 0, 'cached: no upstream call')
   t.equal(calls['C-loaders'], FANOUT_CALLS_WITH_LOADERS, 'fan-out with loaders: one call per service')
   t.equal(calls['C-naive'], FANOUT_CALLS_NAIVE, 'naive fan-out: one call per field that needs a list')
+  t.equal(calls['A-rest-versus'], 1, 'the versus gateway, uncached: one call per request')
+  t.equal(calls['B-memory-versus'], 1, 'the versus gateway has its own environment: with CACHE_TTL_MS=0, B\'s reads go upstream')
+  t.equal(calls['C-loaders-versus'], FANOUT_CALLS_WITH_LOADERS, 'the versus gateway\'s fan-out')
+  t.same(result.versusEnv, { CACHE_TTL_MS: '0' })
+  t.ok(result.notes.some((note) => note.startsWith('D has no versus row')), 'D\'s absence said')
 
   t.ok(result.mixed !== undefined && result.mixed.writes > 0 && result.mixed.checked > 0, 'D wrote and judged reads')
   t.equal(result.mixed?.stale, 0, 'no stale read through the gateway')
@@ -77,6 +85,9 @@ t.test('every scenario runs, counts its upstream calls, and the table prints', a
   t.match(report, /^Turn-taking \(uncached, c=10\): .*\d\.\d\d direct, \d\.\d\d proxy, \d\.\d\d A REST, \d\.\d\d A GraphQL\..* A2 \(0\.75x direct, \d+ req\/s\) allows -?\d\.\d{3} ms/m,
     'the turn-taking line, from the simulator\'s CPU counted beside each process\'s')
   t.match(report, /^\| E\. memory/m)
+  t.match(report, /^\| A\. uncached list, REST \[versus\] \| \d+ \| \d+ \| \d+\.\d\dx \| \d+\.\d\dx \|/m, 'a versus row is read against its own row\'s floors')
+  t.match(report, /^\| A\. uncached list, REST \[versus\] \| 1 \| \d+ \| \d+\.\d\dx \| — \|/m, 'at c=1 too: direct at c=1, no bare floor')
+  t.match(report, /^Versus: the rows marked \[versus\] ran again on a second gateway with CACHE_TTL_MS=0, .*own -> versus: A-graphql \d+ -> \d+ req\/s \(\d+\.\d\dx\), CPU .* \(\d+\.\d\dx; by round \d+\.\d\dx, \d+\.\d\dx\)/m)
 })
 
 /** A REST stand-in for the gateway: lists per service, creates and deletes; `stale` freezes each list at its first read. */

@@ -9,7 +9,7 @@ import { judgeTargets } from '../../bench/lib/targets.js'
 
 const row = (id: string, rps: number, p50 = 1): Measurement => ({
   id, label: id, measured: 'gateway', connections: 10, rps, p50, p99: 2, cpuMsPerReq: 0.1, simCpuMsPerReq: 0, simCpuPct: 0,
-  rssMb: 100, failures: 0, loadCpuPct: 0, runsRps: [rps], warmupMs: 2000
+  rssMb: 100, failures: 0, loadCpuPct: 0, runsRps: [rps], runsCpuMsPerReq: [0.1], warmupMs: 2000
 })
 const judge = (rows: Measurement[], id: string): ReturnType<typeof judgeTargets>[number] | undefined =>
   judgeTargets({ rows }).find((target) => target.id === id)

@@ -380,14 +380,12 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       return { completed: r.completed, non2xx: 0, errors: r.errors, elapsedMs: r.elapsedMs, rps: r.completed / (r.elapsedMs / 1000), work: r.completed, p50: r.p50, p99: r.p99, loadCpuPct: 0 }
     }
 
-    /** `row` again on a versus gateway, as `spec` on that gateway's port makes it: none without one. */
-    const versus = (row: Planned, proc: Child<Port> | undefined, spec: (port: number) => HttpSpec): Planned[] => {
-      if (proc === undefined) return []
+    /** A gateway row, then the same on the versus gateway `proc` (as `spec` makes it for that gateway's port), if there is one. */
+    const withVersus = (row: Planned, proc: Child<Port> | undefined, spec: (port: number) => HttpSpec): Planned[] => {
+      if (proc === undefined) return [row]
       const twin = spec(proc.info.port)
-      return [{ ...row, id: `${row.id}${VERSUS_SUFFIX}`, label: `${row.label} [versus]`, proc, run: http(twin), spec: twin, versusOf: row.id }]
+      return [row, { ...row, id: `${row.id}${VERSUS_SUFFIX}`, label: `${row.label} [versus]`, proc, run: http(twin), spec: twin, versusOf: row.id }]
     }
-    /** A gateway row followed by its versus row. */
-    const withVersus = (row: Planned, proc: Child<Port> | undefined, spec: (port: number) => HttpSpec): Planned[] => [row, ...versus(row, proc, spec)]
 
     // Each target's rows in one group (see `measure`), the references beside the rows they are read against.
     const aGqlOn = (port: number): HttpSpec => gqlPost(port, '/graphql', GRAPHQL_LIST, noCache)

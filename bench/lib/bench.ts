@@ -19,7 +19,7 @@ import { MixedWorkload, type MixedStats } from './mixed.js'
 import type { Budget, Mode } from './modes.js'
 import { NAIVE_PATH } from './naive-graphql.js'
 import { budgetOf, checkFanout, checkListBodies, checkSameBody, fetchBody, fetchSpec, type HttpSpec } from './requests.js'
-import { flushRedis, freePort } from './services.js'
+import { flushRedis } from './services.js'
 import { warmUp } from './warmup.js'
 import { median } from './stats.js'
 import { judgeTargets, type TargetResult } from './targets.js'
@@ -136,7 +136,7 @@ function perRequest (cpuMs: number, run: LoadRun): number {
   return run.work > 0 ? cpuMs / run.work : NaN
 }
 
-interface Sim { seeded: number }
+interface Sim { seeded: number, address: string }
 /** What a gateway child reports when ready: its port, and the node flags it runs with. */
 interface Port { port: number, execArgv: string[], bindFixed?: boolean }
 type CallCount = { total: number, byMethod: Record<string, number> }
@@ -161,12 +161,18 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
   const runtime = opts.root === 'dist' ? 'compiled' : 'tsx'
   // Imported only here: loading TypeScript itself takes more than a second of CPU, which a run from src/ does not need.
   if (runtime === 'compiled') await (await import('./compile.js')).compileChildren()
-  async function start<I> (name: string, entry: string, args: string[], cpu: number | undefined, profile = false): Promise<Child<I>> {
+  /** Every start, so a run that fails while others are still starting stops those too once they are up. */
+  const starts: Array<Promise<unknown>> = []
+  function start<I> (name: string, entry: string, args: string[], cpu: number | undefined, profile = false): Promise<Child<I>> {
     const nodeFlags = [...(entry === 'gateway' ? opts.nodeFlags ?? [] : []), ...(profile ? profileFlags(name) : [])]
-    const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags })
-    children.push(child)
-    log(`   ${name} ready (pid ${child.pid}${cpu === undefined ? '' : `, CPU ${cpu}`})`)
-    return child
+    const started = (async () => {
+      const child = await spawnChild<I>({ name, entry, runtime, args, cpu, verbose: opts.verbose, nodeFlags })
+      children.push(child)
+      log(`   ${name} ready (pid ${child.pid}${cpu === undefined ? '' : `, CPU ${cpu}`})`)
+      return child
+    })()
+    starts.push(started)
+    return started
   }
   async function stop (child: Child | undefined): Promise<void> {
     if (child === undefined) return
@@ -191,15 +197,18 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
       notes.push('B (Redis) skipped: no Redis configured')
     }
 
-    // Every process starts at once: the gateways dial the simulator lazily, on their first request.
-    log('starting the simulator (and seeding it), the gateways, the floors and the proxy')
-    const upstream = `127.0.0.1:${await freePort()}`
+    // The simulator first, on a port it binds itself: a port chosen here and
+    // bound by the child later could be taken in between (another test file's
+    // server, in the suite). Then every other process at once: the gateways
+    // dial the simulator lazily, on their first request.
+    log('starting the simulator (and seeding it), then the gateways, the floors and the proxy')
+    const sim = await start<Sim>('simulator', 'simulator', [opts.root, '127.0.0.1:0'], plan.simulator)
+    const upstream = sim.info.address
     // 140 concurrent calls per naive request would overflow the upstream queue's 200 ms wait: let them queue instead of failing.
     const naiveEnv = { UPSTREAM_QUEUE_TIMEOUT_MS: '60000' }
     const naiveOnGateway = mode.naiveOnGateway === true
     if (naiveOnGateway) notes.push(`the naive schema was served by the gateway itself (${Object.entries(naiveEnv).map(([k, v]) => `${k}=${v}`).join(' ')} there), not by a gateway of its own`)
-    const [sim, gw, gwRedis, gwNaive, direct, bare, proxy, directFixed] = await Promise.all([
-      start<Sim>('simulator', 'simulator', [opts.root, upstream], plan.simulator),
+    const [gw, gwRedis, gwNaive, direct, bare, proxy, directFixed] = await Promise.all([
       start<Port>('gateway', 'gateway', naiveOnGateway ? [opts.root, upstream, gatewayEnv(naiveEnv), 'naive'] : [opts.root, upstream, gatewayEnv()], plan.gateway, true),
       redisUrl === undefined
         ? Promise.resolve(undefined)
@@ -482,6 +491,8 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     result.durationS = (performance.now() - t0) / 1000
     return result
   } finally {
+    // A failed start (Promise.all) leaves the others still starting: wait for them, then stop everyone.
+    await Promise.allSettled(starts)
     await Promise.all(children.map((child) => child.stop().catch(() => {})))
   }
 }

@@ -4,7 +4,7 @@
  * data (bench/lib/data.ts). Counts the calls it receives, per method, and
  * keeps the recorded-call list from growing during long runs.
  *
- * argv: <code root: dist|src> <127.0.0.1:port to listen on>
+ * argv: <code root: dist|src> <127.0.0.1:port to listen on; port 0: one the system picks, reported as `address`>
  */
 import type * as SimulatorModule from '../../src/simulator/index.js'
 import type * as ContractModule from '../../src/upstream/contract.js'

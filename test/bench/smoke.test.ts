@@ -134,3 +134,30 @@ t.test('the stale-read checker catches stale lists and passes fresh ones', async
     }
   }
 })
+
+t.test('a process that fails to start fails the run, and every other one is stopped', async (t) => {
+  const pids = new Set<number>()
+  await t.rejects(runBench({
+    mode: MODES.smoke,
+    root: 'src',
+    pin: false,
+    redisUrl: undefined,
+    logLevel: 'warn',
+    // Refused by node itself: the gateways exit at once, while the floors and the proxy are still starting.
+    nodeFlags: ['--no-such-flag-for-the-bench'],
+    log: (line) => {
+      const pid = /ready \(pid (\d+)/.exec(line)?.[1]
+      if (pid !== undefined) pids.add(Number(pid))
+    }
+  }), /bench child gateway(-\w+)? exited/)
+  t.ok(pids.size > 1, `the simulator and others were up (${pids.size})`)
+  const alive = [...pids].filter((pid) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  })
+  t.same(alive, [], 'none left running')
+})

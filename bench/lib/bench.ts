@@ -49,7 +49,7 @@ export interface BenchOptions {
   /**
    * Environment of a second gateway (and a second Redis gateway) that runs
    * the same gateway rows in the same turns, each right after its own
-   * (VERSUS_ROWS; `<id>-versus`, marked [versus] in the table): an A/B of a setting, or of a change
+   * (all but D; `<id>-versus`, marked [versus] in the table): an A/B of a setting, or of a change
    * behind a variable, that the host's drift cannot tell apart from run to
    * run. Its entries override `env` there.
    */
@@ -123,13 +123,14 @@ export interface BenchResult {
 export const GATEWAY_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '0' }
 
 /**
- * The rows a versus gateway runs too. Not D: its writes, through one
- * gateway, would leave the other's memory cache holding the lists they
- * changed, and the stale-read checker would count that.
+ * The memory gateway's rows its versus twin runs too (B-redis has a versus
+ * Redis gateway of its own). Not D: its writes, through one gateway, would
+ * leave the other's memory cache holding the lists they changed, and the
+ * stale-read checker would count that.
  */
-export const VERSUS_ROWS: readonly string[] = ['A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1', 'B-memory', 'B-redis', 'C-loaders']
+const VERSUS_ROWS: readonly string[] = ['A-graphql', 'A-rest', 'A-graphql-c1', 'A-rest-c1', 'B-memory', 'C-loaders']
 /** What a versus row's id adds to its own row's (within the characters an x-request-id may carry, which tag its counted requests). */
-export const VERSUS_SUFFIX = '-versus'
+const VERSUS_SUFFIX = '-versus'
 
 /** CPU ms per request of a run: over the requests' worth of work it held (LoadRun.work); NaN when it served none. */
 function perRequest (cpuMs: number, run: LoadRun): number {
@@ -222,7 +223,7 @@ export async function runBench (opts: BenchOptions): Promise<BenchResult> {
     const naive = gwNaive ?? gw
     // The versus gateways, started once the others are up (they are measured by turns, not at once).
     const versusEnv = opts.versusEnv !== undefined && Object.keys(opts.versusEnv).length > 0 ? opts.versusEnv : undefined
-    const gwV = versusEnv !== undefined && VERSUS_ROWS.some((id) => id !== 'B-redis' && selected(id))
+    const gwV = versusEnv !== undefined && VERSUS_ROWS.some(selected)
       ? await start<Port>('gateway-versus', 'gateway', [opts.root, upstream, gatewayEnv(versusEnv)], plan.gateway, true)
       : undefined
     const gwRedisV = versusEnv !== undefined && redisUrl !== undefined && selected('B-redis')

@@ -143,12 +143,11 @@ export function writeCycleLine (rows: Map<string, Measurement>, writeEvery = WRI
  * right after its own row in every round, so the ratios, and the CPU ratio
  * round by round, compare the same stretches of the host's time.
  */
-export function versusLine (r: Pick<BenchResult, 'rows' | 'versusEnv'>): string | undefined {
-  if (r.versusEnv === undefined) return undefined
-  const env = Object.entries(r.versusEnv).map(([k, v]) => `${k}=${v}`).join(' ')
-  const byId = new Map(r.rows.map((m) => [m.id, m]))
-  const pairs = r.rows.flatMap((v) => {
-    const own = v.versusOf === undefined ? undefined : byId.get(v.versusOf)
+export function versusLine (rows: Map<string, Measurement>, versusEnv: BenchResult['versusEnv']): string | undefined {
+  if (versusEnv === undefined) return undefined
+  const env = Object.entries(versusEnv).map(([k, v]) => `${k}=${v}`).join(' ')
+  const pairs = [...rows.values()].flatMap((v) => {
+    const own = v.versusOf === undefined ? undefined : rows.get(v.versusOf)
     return own === undefined ? [] : [{ own, v }]
   })
   if (pairs.length === 0) return `Versus (${env}): no row ran on the versus gateway.`
@@ -214,7 +213,7 @@ export function renderReport (r: BenchResult): string {
   if (turns !== undefined) lines.push('', turns)
   const writes = writeCycleLine(rows)
   if (writes !== undefined) lines.push('', writes)
-  const against = versusLine(r)
+  const against = versusLine(rows, r.versusEnv)
   if (against !== undefined) lines.push('', against)
   lines.push('')
   lines.push('| | target | measured | verdict |')

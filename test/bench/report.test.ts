@@ -75,9 +75,9 @@ t.test('D\'s writes: what a write and the read after it cost in B\'s hits, and w
 t.test('the versus rows against their own: req/s, CPU per request, and CPU round by round', async (t) => {
   const own = { ...row('A-rest', 1000, 0.6, 0.3), runsCpuMsPerReq: [0.6, 0.5, 0.8] }
   const v = { ...row('A-rest-versus', 1100, 0.54, 0.3), runsCpuMsPerReq: [0.54, 0.5, 0.6], versusOf: 'A-rest' }
-  const line = versusLine({ rows: [own, v, row('bare-rest', 20000, 0.04, 0)], versusEnv: { LOG_LEVEL: 'warn', X: '1' } })
+  const line = versusLine(rows(own, v, row('bare-rest', 20000, 0.04, 0)), { LOG_LEVEL: 'warn', X: '1' })
   t.match(line, /^Versus: the rows marked \[versus\] ran again on a second gateway with LOG_LEVEL=warn X=1, /)
   t.match(line, 'own -> versus: A-rest 1000 -> 1100 req/s (1.10x), CPU 0.600 -> 0.540 ms per request (0.90x; by round 0.90x, 1.00x, 0.75x).')
-  t.equal(versusLine({ rows: [own, v] }), undefined, 'no versus environment: no line')
-  t.equal(versusLine({ rows: [own], versusEnv: { X: '1' } }), 'Versus (X=1): no row ran on the versus gateway.')
+  t.equal(versusLine(rows(own, v), undefined), undefined, 'no versus environment: no line')
+  t.equal(versusLine(rows(own), { X: '1' }), 'Versus (X=1): no row ran on the versus gateway.')
 })
